@@ -1,0 +1,39 @@
+"""PyTorch CPU timing of the gromov training step (REPRODUCTIONS R1), gather-based like the reference.
+Usage: python3 torch_gromov.py THREADS STEPS WARMUP. Prints one JSON line with per-step times in ms."""
+import json, sys, time, statistics
+import torch
+
+threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+p, N = 97, 500
+a, b = torch.meshgrid(torch.arange(p), torch.arange(p), indexing="ij")
+a, b = a.flatten(), b.flatten()
+y = (a + b) % p
+perm = torch.randperm(p * p)
+tr = perm[: p * p // 2]
+U = (torch.randn(N, p) / p ** 0.5).requires_grad_()
+V = (torch.randn(N, p) / p ** 0.5).requires_grad_()
+W = (torch.randn(p, N) / N ** 0.5).requires_grad_()
+opt = torch.optim.AdamW([U, V, W], lr=1e-2, betas=(0.9, 0.98), weight_decay=5.0)
+Y = torch.nn.functional.one_hot(y, p).float()
+a_tr, b_tr, Y_tr = a[tr], b[tr], Y[tr]
+
+
+def step():
+    opt.zero_grad()
+    h = U[:, a_tr].T + V[:, b_tr].T  # gather = one-hot matmul
+    loss = (((h * h) @ W.T - Y_tr) ** 2).mean()
+    loss.backward()
+    opt.step()
+
+
+for _ in range(warmup):
+    step()
+times = []
+for _ in range(steps):
+    t0 = time.perf_counter()
+    step()
+    times.append((time.perf_counter() - t0) * 1e3)
+print(json.dumps({"median_ms": statistics.median(times), "mean_ms": statistics.fmean(times), "steps": steps,
+                  "threads": torch.get_num_threads(), "torch": torch.__version__}))

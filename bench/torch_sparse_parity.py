@@ -1,0 +1,34 @@
+"""PyTorch CPU timing of the sparse-parity training step (REPRODUCTIONS R3): 1,000 x 31 inputs (30 bits + bias
+input), MLP 31 -> 64 ReLU -> 2 (nn.Linear defaults), cross-entropy, AdamW lr 3e-3 betas (0.99, 0.98) wd 0.1, full batch.
+Usage: python3 torch_sparse_parity.py THREADS STEPS WARMUP. Prints one JSON line with per-step times in ms."""
+import json, sys, time, statistics
+import torch
+
+threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+n, bits, k = 1000, 30, 3
+x = torch.randint(0, 2, (n, bits)).float()
+x = torch.cat([x, torch.ones(n, 1)], dim=1)
+y = (x[:, :k].sum(1) % 2).long()
+model = torch.nn.Sequential(torch.nn.Linear(bits + 1, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
+opt = torch.optim.AdamW(model.parameters(), lr=3e-3, betas=(0.99, 0.98), weight_decay=0.1)
+loss_fn = torch.nn.CrossEntropyLoss()
+
+
+def step():
+    opt.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+
+
+for _ in range(warmup):
+    step()
+times = []
+for _ in range(steps):
+    t0 = time.perf_counter()
+    step()
+    times.append((time.perf_counter() - t0) * 1e3)
+print(json.dumps({"median_ms": statistics.median(times), "mean_ms": statistics.fmean(times), "steps": steps,
+                  "threads": torch.get_num_threads(), "torch": torch.__version__}))

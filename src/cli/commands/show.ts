@@ -1,0 +1,45 @@
+import { Command } from "commander";
+import { openStore } from "../../runs/store.js";
+import { SpecError } from "../../runs/spec.js";
+import { existsSync } from "node:fs";
+import { dataDirFrom } from "../data-dir.js";
+
+export function showCommand(): Command {
+  return new Command("show")
+    .description("summary, spec and final measures of one run")
+    .argument("<run>", "run id or unique prefix")
+    .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
+    .option("--json", "print the run record as JSON")
+    .action(async (ref: string, o: { dataDir?: string; json?: boolean }) => {
+      const dataDir = dataDirFrom(o.dataDir);
+      if (!existsSync(dataDir)) throw new SpecError(`run "${ref}" not found: no run store at ${dataDir}`);
+      const store = await openStore(dataDir);
+      try {
+        const r = await store.getRun(ref);
+        const keys = await store.metricKeys(r.runId);
+        const record = { run_id: r.runId, preset: r.preset, status: r.status, step: r.step, steps: r.steps, seed: r.seed, created_at: r.createdAt, updated_at: r.updatedAt, run_dir: r.runDir, metric_keys: keys, summary: r.summary, spec: r.spec };
+        if (o.json) {
+          process.stdout.write(JSON.stringify(record) + "\n");
+          return;
+        }
+        const s = (r.summary ?? {}) as Record<string, unknown>;
+        const lines = [
+          `run       ${r.runId}  (${r.status}, step ${r.step}/${r.steps}, seed ${r.seed})`,
+          `preset    ${r.preset}`,
+          `directory ${r.runDir}`,
+        ];
+        if (r.summary) {
+          const pct = (x: unknown) => (typeof x === "number" ? `${(100 * x).toFixed(2)}%` : "—");
+          lines.push(`accuracy  train ${pct(s.train_acc)}  test ${pct(s.test_acc)}`);
+          lines.push(`loss      train ${Number(s.train_loss).toExponential(3)}  test ${Number(s.test_loss).toExponential(3)}`);
+          lines.push(`memorized step ${s.memorize_step ?? "—"}   grokked step ${s.grok_step ?? "—"}   delay ${s.grok_delay ?? "—"}`);
+          const fm = (s.final_measures ?? {}) as Record<string, number>;
+          for (const [k, v] of Object.entries(fm)) lines.push(`  ${k.padEnd(28)} ${Number.isInteger(v) ? v : v.toPrecision(5)}`);
+        }
+        lines.push(`metrics   ${keys.join(", ")}`);
+        process.stdout.write(lines.join("\n") + "\n");
+      } finally {
+        await store.close();
+      }
+    });
+}

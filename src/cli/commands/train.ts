@@ -1,0 +1,44 @@
+import { Command } from "commander";
+import { presetSpec } from "../../runs/presets/index.js";
+import { applyOverrides } from "../../runs/overrides.js";
+import { resumeRun, startRun } from "../../runs/run.js";
+import { normalizeSpec, SpecError } from "../../runs/spec.js";
+import { dataDirFrom } from "../data-dir.js";
+import { progressReporter } from "../progress.js";
+import { parseCount, parseSeed } from "../parse.js";
+import { readSpecFile } from "../spec-file.js";
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function trainCommand(): Command {
+  return new Command("train")
+    .description("train one run from a preset (or a spec file) and print its summary as one JSON line on stdout")
+    .argument("[preset]", "preset name (grokscope presets) or a .json/.yaml spec file")
+    .option("--set <key=value>", "override a spec key, e.g. optimizer.weight_decay=0.01 (repeatable)", collect, [])
+    .option("--steps <n>", "number of training steps")
+    .option("--seed <s>", "random seed (split, init, batches)")
+    .option("--out <dir>", "run directory (default <data-dir>/<run_id>)")
+    .option("--resume <run>", "continue a run from its last checkpoint (run id, id prefix or run directory)")
+    .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
+    .option("--quiet", "no progress output")
+    .action(async (preset: string | undefined, o: { set: string[]; steps?: string; seed?: string; out?: string; resume?: string; dataDir?: string; quiet?: boolean }) => {
+      const dataDir = dataDirFrom(o.dataDir);
+      const steps = o.steps === undefined ? undefined : parseCount("--steps", o.steps);
+      const progress = o.quiet ? undefined : progressReporter(preset ?? "resume");
+      let summary;
+      if (o.resume !== undefined) {
+        if (o.set.length > 0 || o.seed !== undefined || o.out !== undefined) throw new SpecError("--resume continues a run as it was specified: only --steps may change");
+        summary = await resumeRun(o.resume, { dataDir, steps, onProgress: progress?.update });
+      } else {
+        if (preset === undefined) throw new SpecError("train: name a preset (e.g. grokscope train gromov) or a spec file");
+        let spec = /\.(json|ya?ml)$/i.test(preset) ? await readSpecFile(preset) : presetSpec(preset);
+        spec = applyOverrides(spec, o.set);
+        if (steps !== undefined) spec.steps = steps;
+        if (o.seed !== undefined) spec.seed = parseSeed(o.seed);
+        const config = normalizeSpec(spec);
+        summary = await startRun(config, { dataDir, outDir: o.out, onProgress: progress?.update });
+      }
+      progress?.done();
+      process.stdout.write(JSON.stringify(summary) + "\n");
+    });
+}

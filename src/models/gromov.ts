@@ -1,0 +1,61 @@
+import type { Backend } from "../tensor/backend.js";
+import { fold, normals, type Key } from "../tensor/rng.js";
+import type { Params } from "../tensor/tensor.js";
+import type { Dataset, Split, TokenSplit } from "../tasks/dataset.js";
+import type { ForwardResult, Model } from "./model.js";
+import { tokenColumn, transposeInto, Workspace } from "./workspace.js";
+
+/**
+ * Gromov (2023) "Grokking modular arithmetic", eq. (2): a two-layer network with quadratic activation,
+ *   logits = W · (U e_a + V e_b)²          U, V: [N, p]   W: [p, N]   (elementwise square, no biases)
+ * The one-hot products U e_a are column gathers; we gather rows of Uᵀ instead (contiguous), so no matmul with a
+ * one-hot matrix is ever formed. Init (fan-in): U, V ~ N(0, 1/p), W ~ N(0, 1/N), all times `initScale` (Omnigrok's α).
+ */
+export interface GromovConfig {
+  readonly width: number; // N
+  readonly initScale: number;
+}
+
+export function createGromov(config: GromovConfig, data: Dataset, backend: Backend): Model {
+  if (data.kind !== "tokens" || data.seqLen !== 2) throw new Error(`model "gromov" needs a two-token task (got ${data.name})`);
+  const p = data.vocab, N = config.width, nOut = data.nClasses;
+  const ws = new Workspace(backend);
+  const Ut = backend.alloc(p * N), Vt = backend.alloc(p * N); // [p, N] transposed copies, refreshed per forward
+  const dUt = backend.alloc(p * N), dVt = backend.alloc(p * N);
+
+  return {
+    name: "gromov",
+    nOut,
+    init(key: Key): Params {
+      const a = config.initScale;
+      return {
+        U: { shape: [N, p], data: normals(fold(key, "U"), N * p, a / Math.sqrt(p), backend.alloc(N * p)) },
+        V: { shape: [N, p], data: normals(fold(key, "V"), N * p, a / Math.sqrt(p), backend.alloc(N * p)) },
+        W: { shape: [nOut, N], data: normals(fold(key, "W"), nOut * N, a / Math.sqrt(N), backend.alloc(nOut * N)) },
+      };
+    },
+    forward(params: Params, split: Split): ForwardResult {
+      const s = split as TokenSplit, n = s.n;
+      transposeInto(params.U.data, N, p, Ut);
+      transposeInto(params.V.data, N, p, Vt);
+      const H = ws.get(split, "hook_pre", n * N); // [n, N]  U e_a + V e_b
+      const S = ws.get(split, "hook_post", n * N); // [n, N]  H²
+      const Z = ws.get(split, "logits", n * nOut); // [n, p]
+      backend.gatherSumSquare(n, N, Ut, tokenColumn(s, 2, 0), Vt, tokenColumn(s, 2, 1), H, S);
+      backend.gemm(n, nOut, N, S, params.W.data, Z, { transB: true });
+      return { logits: Z, cache: { hook_pre: H, hook_post: S } };
+    },
+    backward(params: Params, split: Split, fwd: ForwardResult, dZ: Float32Array, grads: Params): void {
+      const s = split as TokenSplit, n = s.n;
+      const { hook_pre: H, hook_post: S } = fwd.cache;
+      const dH = ws.get(split, "d_pre", n * N);
+      backend.gemm(nOut, N, n, dZ, S, grads.W.data, { transA: true }); // dW = dZᵀ S
+      backend.gemm(n, N, nOut, dZ, params.W.data, dH, { mul: H, scale: 2 }); // dH = 2H ∘ (dZ W)
+      dUt.fill(0);
+      dVt.fill(0);
+      backend.scatterAdd2(n, N, dH, tokenColumn(s, 2, 0), dUt, tokenColumn(s, 2, 1), dVt);
+      transposeInto(dUt, p, N, grads.U.data);
+      transposeInto(dVt, p, N, grads.V.data);
+    },
+  };
+}

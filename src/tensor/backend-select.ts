@@ -1,0 +1,57 @@
+import type { Backend } from "./backend.js";
+import { createJsBackend } from "./backend-js.js";
+import { createWasmBackend } from "./wasm/backend-wasm.js";
+import type { SpawnWorker } from "./wasm/worker.js";
+
+export type BackendName = "js" | "wasm" | "auto";
+
+export interface BackendOptions {
+  /** Threads for the wasm backend including the caller; "auto" uses min(2, cores), "wasm" defaults to 1. */
+  threads?: number;
+  /** How to start a helper thread; defaults to worker_threads under Node. Required for threads > 1 elsewhere. */
+  spawnWorker?: SpawnWorker;
+  /** Where "auto" reports falling back to js (default console.warn). */
+  warn?: (message: string) => void;
+}
+
+interface HostThreads {
+  readonly spawnWorker?: SpawnWorker;
+  readonly cores: number;
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}
+
+/** The host's way to start helper threads and its core count. The Node adapter is loaded only under Node. */
+async function hostThreads(): Promise<HostThreads> {
+  if (isNode()) {
+    const spec = "./wasm/node-threads.js"; // a variable, so browser bundlers do not follow it
+    const mod = (await import(/* @vite-ignore */ spec)) as { spawnNodeWorker: SpawnWorker; nodeCores: () => number };
+    return { spawnWorker: mod.spawnNodeWorker, cores: mod.nodeCores() };
+  }
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return { cores: nav?.hardwareConcurrency ?? 1 };
+}
+
+/**
+ * A kernel backend by name: "js" (reference kernels), "wasm" (WebAssembly SIMD; `threads` default 1), or
+ * "auto" (wasm with min(2, cores) threads, falling back to js with a warning if wasm cannot start).
+ */
+export async function createBackend(name: BackendName, opts: BackendOptions = {}): Promise<Backend> {
+  if (name === "js") return createJsBackend();
+  if (name !== "wasm" && name !== "auto") throw new Error(`unknown backend "${String(name)}" (expected js, wasm or auto)`);
+  const host = await hostThreads().catch((): HostThreads => ({ cores: 1 }));
+  const spawnWorker = opts.spawnWorker ?? host.spawnWorker;
+  let threads = opts.threads ?? (name === "auto" ? Math.min(2, host.cores) : 1);
+  if (name === "auto" && !spawnWorker) threads = 1;
+  if (name === "wasm") return createWasmBackend({ threads, spawnWorker });
+  try {
+    return await createWasmBackend({ threads, spawnWorker });
+  } catch (e) {
+    const warn = opts.warn ?? ((m: string) => console.warn(m));
+    warn(`backend "auto": the wasm backend failed to start (${e instanceof Error ? e.message : String(e)}); using the js backend, which is about 30x slower`);
+    return createJsBackend();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The kernel interface every model calls. Arrays are row-major Float32Arrays; shapes are passed explicitly.
+ * Backends: `js` (plain TypeScript, the reference) and `wasm` (WebAssembly SIMD, optionally on two threads).
+ * Every backend must give bit-identical results for any thread count (work is split over output rows/columns,
+ * never over a reduction), so runs are reproducible.
+ */
+export interface GemmOptions {
+  /** A is stored [k, m] and used transposed. */
+  transA?: boolean;
+  /** B is stored [n, k] and used transposed. */
+  transB?: boolean;
+  /** C += result instead of C = result. */
+  accumulate?: boolean;
+  /** Epilogue: C = scale * mul ∘ (op(A) @ op(B)), mul is [m, n]. Not combinable with accumulate. */
+  mul?: Float32Array;
+  scale?: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** A zero-filled array in memory the kernels read without copying. */
+  alloc(length: number): Float32Array;
+  /** C[m,n] = op(A)[m,k] @ op(B)[k,n], see GemmOptions. */
+  gemm(m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, opts?: GemmOptions): void;
+  /**
+   * Sum of two row gathers and its square: H[i,:] = TA[ia[i],:] + TB[ib[i],:], S = H ∘ H.
+   * TA, TB are [rows, d]; H, S are [n, d]. (The one-hot input layer of the quadratic net, without a matmul.)
+   */
+  gatherSumSquare(n: number, d: number, TA: Float32Array, ia: Int32Array, TB: Float32Array, ib: Int32Array, H: Float32Array, S: Float32Array): void;
+  /** dTA[ia[i],:] += dH[i,:] and dTB[ib[i],:] += dH[i,:] (the backward of a gather). dTA, dTB are not zeroed. */
+  scatterAdd2(n: number, d: number, dH: Float32Array, ia: Int32Array, dTA: Float32Array, ib: Int32Array, dTB: Float32Array): void;
+  /** Release threads and memory. */
+  dispose(): void;
+}

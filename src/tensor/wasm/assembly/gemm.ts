@@ -1,0 +1,275 @@
+// @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
+//
+// C[m,n] = op(A)[m,k] @ op(B)[k,n] in f32 with SIMD128, register-tiled (Goto/van de Geijn style: pack a panel,
+// run a small register micro-kernel over it). Two code paths:
+//  - "outer": C tile [4, 8] += a[4] ⊗ b[8] per reduction step, A packed into 4-row bands, B read as 8-column
+//    panels (in place when B is [k, n], packed when transposed). Used for NN, TN and TT.
+//  - "dot": A [m, k] and B [n, k] both have k contiguous (NT): C tile [4, 2] of 4-lane dot products, no packing.
+// Threads split output rows (or columns when n > m); the reduction order of every element is fixed by k alone.
+import { partStart, imin } from "./util";
+
+/** Reduction block: A bands and B panels cover at most KC steps; C holds the partial sum between blocks. */
+const KC: i32 = 256;
+const TRANS_A: i32 = 1;
+const TRANS_B: i32 = 2;
+const ACCUMULATE: i32 = 4;
+const MUL: i32 = 8;
+
+// Per-thread scratch (bytes from the thread's base): C edge tile, mul edge tile, packed A band [KC][4], packed B.
+const SCR_CTILE: usize = 0;
+const SCR_MTILE: usize = 128;
+const SCR_A: usize = 256;
+const SCR_B: usize = 256 + <usize>KC * 16;
+
+/** Bytes of scratch each thread needs for a gemm with these flags and n. */
+export function gemmScratchBytes(n: i32, flags: i32): i32 {
+  const packB = (flags & TRANS_A) != 0 && (flags & TRANS_B) != 0;
+  return <i32>SCR_B + (packB ? KC * (((n + 7) >> 3) << 5) : 0);
+}
+
+export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
+  if (m <= 0 || n <= 0) return;
+  if ((flags & TRANS_A) == 0 && (flags & TRANS_B) != 0 && k > 0) gemmDot(m, n, k, A, B, C, flags, M, scale, scratch, tid, nth);
+  else gemmOuter(m, n, k, A, B, C, flags, M, scale, scratch, tid, nth);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outer-product path.
+
+/**
+ * C tile [4, 8] (row stride ldc bytes) = (load ? C : 0) + Σ_p a_p ⊗ b_p over kc steps; then, if mul,
+ * C = scale · M ∘ C (M tile with row stride ldm). a: packed [kc][4] at pa; b_p: 8 floats at pb + p·ldb.
+ */
+function kernel4x8(kc: i32, pa: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, load: bool, pm: usize, ldm: usize, scale: f32, mul: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (load) {
+    c00 = v128.load(pc); c01 = v128.load(pc, 16);
+    c10 = v128.load(pc + ldc); c11 = v128.load(pc + ldc, 16);
+    c20 = v128.load(pc + 2 * ldc); c21 = v128.load(pc + 2 * ldc, 16);
+    c30 = v128.load(pc + 3 * ldc); c31 = v128.load(pc + 3 * ldc, 16);
+  }
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 16;
+    pb += ldb;
+  }
+  if (mul) {
+    const s = f32x4.splat(scale);
+    c00 = f32x4.mul(c00, f32x4.mul(s, v128.load(pm))); c01 = f32x4.mul(c01, f32x4.mul(s, v128.load(pm, 16)));
+    c10 = f32x4.mul(c10, f32x4.mul(s, v128.load(pm + ldm))); c11 = f32x4.mul(c11, f32x4.mul(s, v128.load(pm + ldm, 16)));
+    c20 = f32x4.mul(c20, f32x4.mul(s, v128.load(pm + 2 * ldm))); c21 = f32x4.mul(c21, f32x4.mul(s, v128.load(pm + 2 * ldm, 16)));
+    c30 = f32x4.mul(c30, f32x4.mul(s, v128.load(pm + 3 * ldm))); c31 = f32x4.mul(c31, f32x4.mul(s, v128.load(pm + 3 * ldm, 16)));
+  }
+  v128.store(pc, c00); v128.store(pc, c01, 16);
+  v128.store(pc + ldc, c10); v128.store(pc + ldc, c11, 16);
+  v128.store(pc + 2 * ldc, c20); v128.store(pc + 2 * ldc, c21, 16);
+  v128.store(pc + 3 * ldc, c30); v128.store(pc + 3 * ldc, c31, 16);
+}
+
+/** Packs rows i0..i0+rows of op(A), reduction steps kb..kb+kc, as [kc][4] at dst (missing rows are zero). */
+function packBandA(A: usize, m: i32, k: i32, transA: bool, i0: i32, rows: i32, kb: i32, kc: i32, dst: usize): void {
+  if (transA) {
+    // A is [k, m]: the 4 values of one step are contiguous.
+    const lda = <usize>m << 2;
+    let src = A + ((<usize>kb * <usize>m + <usize>i0) << 2);
+    if (rows == 4) {
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst + (<usize>p << 4), v128.load(src));
+        src += lda;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const d = dst + (<usize>p << 4);
+        for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+        src += lda;
+      }
+    }
+  } else {
+    // A is [m, k]: each row's steps are contiguous.
+    for (let r = 0; r < 4; r++) {
+      const d = dst + (<usize>r << 2);
+      if (r < rows) {
+        const src = A + ((<usize>(i0 + r) * <usize>k + <usize>kb) << 2);
+        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 4), load<f32>(src + (<usize>p << 2)));
+      } else {
+        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 4), 0);
+      }
+    }
+  }
+}
+
+/** Packs column panels q0..q1 of op(B) = B^T (B is [n, k]), steps kb..kb+kc, as [panel][kc][8] (missing columns zero). */
+function packPanelsBT(B: usize, n: i32, k: i32, q0: i32, q1: i32, kb: i32, kc: i32, dst: usize): void {
+  const panelBytes = <usize>kc << 5;
+  for (let q = q0; q < q1; q++) {
+    const base = dst + <usize>(q - q0) * panelBytes;
+    for (let c = 0; c < 8; c++) {
+      const j = (q << 3) + c;
+      const d = base + (<usize>c << 2);
+      if (j < n) {
+        const src = B + ((<usize>j * <usize>k + <usize>kb) << 2);
+        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), load<f32>(src + (<usize>p << 2)));
+      } else {
+        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), 0);
+      }
+    }
+  }
+}
+
+function copyTile(src: usize, lds: usize, dst: usize, ldd: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(dst + <usize>r * ldd + (<usize>c << 2), load<f32>(src + <usize>r * lds + (<usize>c << 2)));
+  }
+}
+
+function gemmOuter(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
+  const transA = (flags & TRANS_A) != 0;
+  const transB = (flags & TRANS_B) != 0;
+  const acc = (flags & ACCUMULATE) != 0;
+  const mul = (flags & MUL) != 0;
+  const bands = (m + 3) >> 2;
+  const panels = (n + 7) >> 3;
+  let b0 = 0, b1 = bands, q0 = 0, q1 = panels;
+  if (bands >= panels) {
+    b0 = partStart(bands, tid, nth);
+    b1 = partStart(bands, tid + 1, nth);
+  } else {
+    q0 = partStart(panels, tid, nth);
+    q1 = partStart(panels, tid + 1, nth);
+  }
+  if (b0 >= b1 || q0 >= q1) return;
+  const ldc = <usize>n << 2;
+  const tileC = scratch + SCR_CTILE;
+  const tileM = scratch + SCR_MTILE;
+  const bandA = scratch + SCR_A;
+  const packedB = scratch + SCR_B;
+  let kb = 0;
+  do {
+    const kc = imin(KC, k - kb);
+    const loadC = acc || kb > 0;
+    const mulNow = mul && kb + kc >= k;
+    let ldb: usize = 32;
+    if (transB) packPanelsBT(B, n, k, q0, q1, kb, kc, packedB);
+    else ldb = <usize>n << 2;
+    for (let ib = b0; ib < b1; ib++) {
+      const i0 = ib << 2;
+      const rows = imin(4, m - i0);
+      packBandA(A, m, k, transA, i0, rows, kb, kc, bandA);
+      for (let q = q0; q < q1; q++) {
+        const j0 = q << 3;
+        const cols = imin(8, n - j0);
+        const pb = transB ? packedB + <usize>(q - q0) * (<usize>kc << 5) : B + ((<usize>kb * <usize>n + <usize>j0) << 2);
+        const off = (<usize>i0 * <usize>n + <usize>j0) << 2;
+        if (rows == 4 && cols == 8) {
+          kernel4x8(kc, bandA, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
+        } else {
+          if (loadC) copyTile(C + off, ldc, tileC, 32, rows, cols);
+          if (mulNow) copyTile(M + off, ldc, tileM, 32, rows, cols);
+          kernel4x8(kc, bandA, pb, ldb, tileC, 32, loadC, tileM, 32, scale, mulNow);
+          copyTile(tileC, 32, C + off, ldc, rows, cols);
+        }
+      }
+    }
+    kb += kc;
+  } while (kb < k);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dot-product path (A [m, k], B [n, k], both contiguous in k).
+
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** out[r*2 + c] = Σ_p a_r[p] · b_c[p] for 4 rows a_r and 2 rows b_c of length k (4-lane partial sums, then the tail). */
+function dot4x2(k: i32, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, out: usize): void {
+  let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+  const vecBytes = <usize>(k & ~3) << 2;
+  for (let o: usize = 0; o < vecBytes; o += 16) {
+    const y0 = v128.load(b0 + o);
+    const y1 = v128.load(b1 + o);
+    let x = v128.load(a0 + o);
+    s00 = f32x4.add(s00, f32x4.mul(x, y0));
+    s01 = f32x4.add(s01, f32x4.mul(x, y1));
+    x = v128.load(a1 + o);
+    s10 = f32x4.add(s10, f32x4.mul(x, y0));
+    s11 = f32x4.add(s11, f32x4.mul(x, y1));
+    x = v128.load(a2 + o);
+    s20 = f32x4.add(s20, f32x4.mul(x, y0));
+    s21 = f32x4.add(s21, f32x4.mul(x, y1));
+    x = v128.load(a3 + o);
+    s30 = f32x4.add(s30, f32x4.mul(x, y0));
+    s31 = f32x4.add(s31, f32x4.mul(x, y1));
+  }
+  let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
+  let t20 = hsum(s20), t21 = hsum(s21), t30 = hsum(s30), t31 = hsum(s31);
+  const bytes = <usize>k << 2;
+  for (let o = vecBytes; o < bytes; o += 4) {
+    const y0 = load<f32>(b0 + o), y1 = load<f32>(b1 + o);
+    let x = load<f32>(a0 + o);
+    t00 += x * y0; t01 += x * y1;
+    x = load<f32>(a1 + o);
+    t10 += x * y0; t11 += x * y1;
+    x = load<f32>(a2 + o);
+    t20 += x * y0; t21 += x * y1;
+    x = load<f32>(a3 + o);
+    t30 += x * y0; t31 += x * y1;
+  }
+  store<f32>(out, t00); store<f32>(out, t01, 4);
+  store<f32>(out, t10, 8); store<f32>(out, t11, 12);
+  store<f32>(out, t20, 16); store<f32>(out, t21, 20);
+  store<f32>(out, t30, 24); store<f32>(out, t31, 28);
+}
+
+function gemmDot(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
+  const acc = (flags & ACCUMULATE) != 0;
+  const mul = (flags & MUL) != 0;
+  const bands = (m + 3) >> 2;
+  const pairs = (n + 1) >> 1;
+  let b0 = 0, b1 = bands, q0 = 0, q1 = pairs;
+  if (bands >= pairs) {
+    b0 = partStart(bands, tid, nth);
+    b1 = partStart(bands, tid + 1, nth);
+  } else {
+    q0 = partStart(pairs, tid, nth);
+    q1 = partStart(pairs, tid + 1, nth);
+  }
+  const rowBytes = <usize>k << 2;
+  const out = scratch + SCR_CTILE;
+  for (let ib = b0; ib < b1; ib++) {
+    const i0 = ib << 2;
+    const rows = imin(4, m - i0);
+    // Rows past the end repeat the last row (computed, never stored), so edge tiles run the same arithmetic.
+    const a0 = A + <usize>i0 * rowBytes;
+    const a1 = A + <usize>imin(i0 + 1, m - 1) * rowBytes;
+    const a2 = A + <usize>imin(i0 + 2, m - 1) * rowBytes;
+    const a3 = A + <usize>imin(i0 + 3, m - 1) * rowBytes;
+    for (let q = q0; q < q1; q++) {
+      const j0 = q << 1;
+      const cols = imin(2, n - j0);
+      dot4x2(k, a0, a1, a2, a3, B + <usize>j0 * rowBytes, B + <usize>imin(j0 + 1, n - 1) * rowBytes, out);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const t = load<f32>(out + (<usize>(r * 2 + c) << 2));
+          const pc = C + ((<usize>(i0 + r) * <usize>n + <usize>(j0 + c)) << 2);
+          if (mul) store<f32>(pc, scale * load<f32>(M + (pc - C)) * t);
+          else if (acc) store<f32>(pc, load<f32>(pc) + t);
+          else store<f32>(pc, t);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,287 @@
+import type { Backend, GemmOptions } from "../backend.js";
+import { ARGS, CTL_OFFSET, CTL_SLOTS, DONE, GEN, NTH, OP, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SPIN, runShare } from "./control.js";
+import { PAGE_BYTES, WasmHeap } from "./heap.js";
+import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, type KernelExports } from "./kernels.js";
+import { ERROR_SLOT, type SpawnWorker, type WorkerHandle, type WorkerReply } from "./worker.js";
+
+/**
+ * The WebAssembly SIMD backend: kernels compiled from src/tensor/wasm/assembly/, one shared memory, one module
+ * instance per thread. The calling thread always computes a share itself; `threads - 1` helper threads take the
+ * rest. Work is split over output rows/columns only, so results are bit-identical for every thread count.
+ */
+export interface WasmBackendOptions {
+  /** Threads including the caller (default 1). More than 1 needs `spawnWorker`. */
+  threads?: number;
+  spawnWorker?: SpawnWorker;
+  /** Upper bound of the shared memory in MiB (default 2048; it grows on demand up to this). */
+  maxMemoryMB?: number;
+  /** Calls with less work than this (multiply-adds or elements) run on the caller alone (default 2^16). */
+  minParallelWork?: number;
+}
+
+export interface WasmBackend extends Backend {
+  readonly threads: number;
+  /** Bytes of shared memory handed out so far. */
+  bytesUsed(): number;
+}
+
+const HEAP_START = 65536;
+const DEFAULT_MAX_MB = 2048;
+
+interface IndexEntry {
+  readonly ptr: number;
+  readonly n: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+function checkDims(op: string, dims: Record<string, number>): void {
+  for (const [name, v] of Object.entries(dims)) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`wasm backend ${op}: ${name} must be a non-negative integer, got ${v}`);
+  }
+}
+
+function checkLength(op: string, name: string, a: ArrayLike<number>, need: number): void {
+  if (a.length < need) throw new Error(`wasm backend ${op}: ${name} has ${a.length} elements, needs ${need}`);
+}
+
+function indexRange(idx: Int32Array, n: number): { min: number; max: number } {
+  let min = 0, max = -1;
+  if (n > 0) min = max = idx[0];
+  for (let i = 1; i < n; i++) {
+    const v = idx[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a positive integer, got ${threads}`);
+  if (threads > 1 && !opts.spawnWorker) throw new Error(`wasm backend: threads = ${threads} needs a spawnWorker function`);
+  const maxPages = Math.min(MODULE_MAX_PAGES, Math.ceil(((opts.maxMemoryMB ?? DEFAULT_MAX_MB) * 1048576) / PAGE_BYTES));
+  const minParallel = opts.minParallelWork ?? 65536;
+
+  const module = await kernelModule();
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: maxPages, shared: true });
+  const ex: KernelExports = instantiateKernels(module, memory);
+  const heap = new WasmHeap(memory, HEAP_START, maxPages * PAGE_BYTES);
+  const ctl = new Int32Array(memory.buffer, CTL_OFFSET, CTL_SLOTS);
+  const ctlF = new Float32Array(memory.buffer, CTL_OFFSET, CTL_SLOTS);
+
+  const workers: WorkerHandle[] = [];
+  try {
+    for (let tid = 1; tid < threads; tid++) workers.push(await startWorker(opts.spawnWorker!, module, memory, tid));
+  } catch (e) {
+    for (const w of workers) w.terminate();
+    throw e;
+  }
+  // Atomics.wait is not allowed on a browser's main thread; there the caller spins.
+  let canBlock = true;
+  try {
+    Atomics.wait(ctl, DONE, -1, 0);
+  } catch {
+    canBlock = false;
+  }
+
+  let disposed = false;
+  let scratchPtr = 0;
+  let scratchStride = 0;
+  let stagePtr = 0, stageCap = 0, stageUsed = 0;
+  const indexCache = new WeakMap<Int32Array, IndexEntry>();
+
+  function live(op: string): void {
+    if (disposed) throw new Error(`wasm backend ${op}: the backend was disposed`);
+  }
+
+  function ensureScratch(bytesPerThread: number): void {
+    if (bytesPerThread <= scratchStride) return;
+    scratchStride = Math.ceil(bytesPerThread / 64) * 64;
+    scratchPtr = heap.reserve(scratchStride * threads);
+  }
+
+  /** Pointer to `len` floats of `a`: in place when `a` lives in the shared memory, else a staged copy. */
+  function place(a: Float32Array, len: number, copyIn: boolean): number {
+    const p = heap.ptrOf(a);
+    if (p >= 0) return p;
+    const bytes = Math.ceil((len * 4) / 64) * 64;
+    if (stageUsed + bytes > stageCap) {
+      stageCap = Math.max(2 * stageCap, bytes, 1 << 16);
+      stagePtr = heap.reserve(stageCap);
+      stageUsed = 0;
+    }
+    const ptr = stagePtr + stageUsed;
+    stageUsed += bytes;
+    if (copyIn) heap.f32(ptr, len).set(len === a.length ? a : a.subarray(0, len));
+    return ptr;
+  }
+
+  function copyOut(a: Float32Array, ptr: number, len: number): void {
+    if (heap.ptrOf(a) < 0) a.set(heap.f32(ptr, len));
+  }
+
+  function indexPtr(op: string, name: string, idx: Int32Array, n: number, rows: number): number {
+    checkLength(op, name, idx, n);
+    let ptr = heap.ptrOf(idx);
+    let range: { min: number; max: number };
+    if (ptr >= 0) range = indexRange(idx, n);
+    else {
+      let e = indexCache.get(idx);
+      if (!e || e.n !== n) {
+        const p = heap.reserve(n * 4);
+        heap.i32(p, n).set(idx.subarray(0, n));
+        e = { ptr: p, n, ...indexRange(idx, n) };
+        indexCache.set(idx, e);
+      }
+      ptr = e.ptr;
+      range = e;
+    }
+    if (n > 0 && (range.min < 0 || range.max >= rows)) {
+      throw new Error(`wasm backend ${op}: ${name} holds indices in [${range.min}, ${range.max}], the table has ${rows} rows`);
+    }
+    return ptr;
+  }
+
+  function run(op: number, args: readonly number[], scale: number, work: number): void {
+    for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
+    ctl[OP] = op;
+    ctlF[SCALE] = scale;
+    ctl[SCRATCH] = scratchPtr;
+    ctl[SCRATCH_STRIDE] = scratchStride;
+    const nth = workers.length > 0 && work >= minParallel ? threads : 1;
+    ctl[NTH] = nth;
+    if (nth === 1) {
+      runShare(ex, ctl, ctlF, 0);
+      return;
+    }
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, ERROR_SLOT, 0);
+    Atomics.add(ctl, GEN, 1);
+    Atomics.notify(ctl, GEN);
+    let failure: unknown;
+    try {
+      runShare(ex, ctl, ctlF, 0);
+    } catch (e) {
+      failure = e;
+    }
+    const helpers = nth - 1;
+    let done = Atomics.load(ctl, DONE);
+    for (let s = 0; done < helpers && s < SPIN; s++) done = Atomics.load(ctl, DONE);
+    while (done < helpers) {
+      if (canBlock) Atomics.wait(ctl, DONE, done, 1000);
+      done = Atomics.load(ctl, DONE);
+    }
+    if (failure !== undefined) throw failure;
+    const bad = Atomics.load(ctl, ERROR_SLOT);
+    if (bad !== 0) throw new Error(`wasm backend: helper thread ${bad} failed during op ${op}`);
+  }
+
+  const backend: WasmBackend = {
+    name: threads > 1 ? `wasm×${threads}` : "wasm",
+    threads,
+    bytesUsed: () => heap.bytesUsed,
+
+    alloc(length: number): Float32Array {
+      live("alloc");
+      checkDims("alloc", { length });
+      return heap.f32(heap.reserve(length * 4), length);
+    },
+
+    gemm(m, n, k, A, B, C, o: GemmOptions = {}): void {
+      live("gemm");
+      checkDims("gemm", { m, n, k });
+      const mul = o.mul;
+      if (mul && o.accumulate) throw new Error("wasm backend gemm: the mul epilogue cannot be combined with accumulate");
+      checkLength("gemm", "A", A, m * k);
+      checkLength("gemm", "B", B, k * n);
+      checkLength("gemm", "C", C, m * n);
+      if (mul) checkLength("gemm", "mul", mul, m * n);
+      if (m === 0 || n === 0) return;
+      const flags = (o.transA ? GEMM_TRANS_A : 0) | (o.transB ? GEMM_TRANS_B : 0) | (o.accumulate ? GEMM_ACCUMULATE : 0) | (mul ? GEMM_MUL : 0);
+      ensureScratch(ex.gemmScratchBytes(n, flags));
+      stageUsed = 0;
+      const pA = place(A, m * k, true);
+      const pB = place(B, k * n, true);
+      const pC = place(C, m * n, !!o.accumulate);
+      const pM = mul ? place(mul, m * n, true) : 0;
+      run(OP_GEMM, [m, n, k, pA, pB, pC, flags, pM], o.scale ?? 1, m * n * k);
+      copyOut(C, pC, m * n);
+    },
+
+    gatherSumSquare(n, d, TA, ia, TB, ib, H, S): void {
+      live("gatherSumSquare");
+      checkDims("gatherSumSquare", { n, d });
+      checkLength("gatherSumSquare", "H", H, n * d);
+      checkLength("gatherSumSquare", "S", S, n * d);
+      if (n === 0 || d === 0) return;
+      const rowsA = Math.floor(TA.length / d), rowsB = Math.floor(TB.length / d);
+      const pia = indexPtr("gatherSumSquare", "ia", ia, n, rowsA);
+      const pib = indexPtr("gatherSumSquare", "ib", ib, n, rowsB);
+      stageUsed = 0;
+      const pTA = place(TA, rowsA * d, true);
+      const pTB = place(TB, rowsB * d, true);
+      const pH = place(H, n * d, false);
+      const pS = place(S, n * d, false);
+      run(OP_GATHER_SUM_SQUARE, [n, d, pTA, pia, pTB, pib, pH, pS], 1, n * d);
+      copyOut(H, pH, n * d);
+      copyOut(S, pS, n * d);
+    },
+
+    scatterAdd2(n, d, dH, ia, dTA, ib, dTB): void {
+      live("scatterAdd2");
+      checkDims("scatterAdd2", { n, d });
+      checkLength("scatterAdd2", "dH", dH, n * d);
+      if (n === 0 || d === 0) return;
+      const rowsA = Math.floor(dTA.length / d), rowsB = Math.floor(dTB.length / d);
+      const pia = indexPtr("scatterAdd2", "ia", ia, n, rowsA);
+      const pib = indexPtr("scatterAdd2", "ib", ib, n, rowsB);
+      stageUsed = 0;
+      const pdH = place(dH, n * d, true);
+      const pA = place(dTA, rowsA * d, true);
+      // The same staged copy when both tables are one array, so both scatters land in it.
+      const pB = dTB === dTA ? pA : place(dTB, rowsB * d, true);
+      run(OP_SCATTER_ADD2, [n, d, pdH, pia, pA, pib, pB], 1, n * d);
+      copyOut(dTA, pA, rowsA * d);
+      if (dTB !== dTA) copyOut(dTB, pB, rowsB * d);
+    },
+
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      if (workers.length > 0) {
+        ctl[OP] = OP_QUIT;
+        Atomics.add(ctl, GEN, 1);
+        Atomics.notify(ctl, GEN);
+        for (const w of workers) w.terminate();
+      }
+    },
+  };
+  return backend;
+}
+
+function startWorker(spawn: SpawnWorker, module: WebAssembly.Module, memory: WebAssembly.Memory, tid: number): Promise<WorkerHandle> {
+  const w = spawn();
+  return new Promise<WorkerHandle>((resolve, reject) => {
+    let settled = false;
+    w.onMessage((msg) => {
+      if (settled) return;
+      settled = true;
+      const reply = msg as WorkerReply;
+      if ("ready" in reply) {
+        w.detach();
+        resolve(w);
+      } else {
+        w.terminate();
+        reject(new Error(`wasm backend: ${reply.error}`));
+      }
+    });
+    w.onError((err) => {
+      if (settled) return;
+      settled = true;
+      w.terminate();
+      reject(new Error(`wasm backend: helper thread ${tid} failed to start: ${err instanceof Error ? err.message : String(err)}`));
+    });
+    w.postMessage({ module, memory, tid });
+  });
+}

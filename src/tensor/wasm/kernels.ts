@@ -1,0 +1,38 @@
+import { KERNELS_WASM_BASE64 } from "./generated/kernels-wasm.js";
+
+/** The functions the compiled kernel module exports (pointers are byte offsets into the shared memory). */
+export interface KernelExports {
+  gemm(m: number, n: number, k: number, A: number, B: number, C: number, flags: number, M: number, scale: number, scratch: number, tid: number, nth: number): void;
+  gemmScratchBytes(n: number, flags: number): number;
+  gatherSumSquare(n: number, d: number, TA: number, ia: number, TB: number, ib: number, H: number, S: number, tid: number, nth: number): void;
+  scatterAdd2(n: number, d: number, dH: number, ia: number, dTA: number, ib: number, dTB: number, tid: number, nth: number): void;
+}
+
+/** gemm flag bits (must match src/tensor/wasm/assembly/gemm.ts). */
+export const GEMM_TRANS_A = 1;
+export const GEMM_TRANS_B = 2;
+export const GEMM_ACCUMULATE = 4;
+export const GEMM_MUL = 8;
+
+/** The module declares a shared memory of at most this many 64 KiB pages; ours may be smaller. */
+export const MODULE_MAX_PAGES = 65536;
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The compiled kernel module (compiled once per process or page; instantiated once per thread). */
+export function kernelModule(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64));
+  return compiled;
+}
+
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}

@@ -1,0 +1,80 @@
+import type { Model, ForwardResult } from "../models/model.js";
+import type { Dataset, Split } from "../tasks/dataset.js";
+import type { Backend } from "../tensor/backend.js";
+import { firstNonFinite, type Params } from "../tensor/tensor.js";
+import type { Loss } from "./losses.js";
+import type { Optimizer, OptimizerState } from "./optimizers.js";
+import { lrAt, type Schedule } from "./schedules.js";
+import { batchSplit } from "./batches.js";
+import type { Key } from "../tensor/rng.js";
+
+/** Everything a training step reads and nothing it writes. */
+export interface TrainSetup {
+  readonly model: Model;
+  readonly data: Dataset;
+  readonly backend: Backend;
+  readonly loss: Loss;
+  readonly optimizer: Optimizer;
+  readonly schedule: Schedule;
+  /** null = full batch. */
+  readonly batchSize: number | null;
+  /** Minibatch draws: batch of step s comes from fold(key, s), so resuming needs no RNG state. */
+  readonly key: Key;
+}
+
+/** What changes: the parameters, the optimizer state, and the number of updates taken (`step`). */
+export interface TrainState {
+  readonly params: Params;
+  readonly grads: Params;
+  readonly opt: OptimizerState;
+  step: number;
+}
+
+export interface SplitStats {
+  readonly loss: number;
+  readonly acc: number;
+}
+
+export class NonFiniteError extends Error {}
+
+function stats(setup: TrainSetup, fwd: ForwardResult, split: Split, dLogits?: Float32Array): SplitStats {
+  const r = setup.loss(fwd.logits, split.y, setup.model.nOut, dLogits ? { dLogits } : undefined);
+  return { loss: r.loss, acc: split.n === 0 ? NaN : r.correct / split.n };
+}
+
+/** Loss and accuracy of the current parameters on a split (no gradient). */
+export function evaluate(setup: TrainSetup, state: TrainState, split: Split): SplitStats {
+  return stats(setup, setup.model.forward(state.params, split), split);
+}
+
+const dLogitsBuffers = new WeakMap<Backend, Map<number, Float32Array>>();
+
+function dLogitsBuffer(backend: Backend, length: number): Float32Array {
+  let m = dLogitsBuffers.get(backend);
+  if (!m) dLogitsBuffers.set(backend, (m = new Map()));
+  let b = m.get(length);
+  if (!b) m.set(length, (b = backend.alloc(length)));
+  return b;
+}
+
+/**
+ * One update: forward on the batch, loss, backward, optimizer. Returns the loss/accuracy of the parameters
+ * *before* the update on that batch — with a full batch, that is the train metric at `state.step`, for free.
+ */
+export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
+  const { model, backend, optimizer } = setup;
+  const batch = setup.batchSize === null ? setup.data.train : batchSplit(setup.data.train, setup.batchSize, setup.key, state.step);
+  const dLogits = dLogitsBuffer(backend, batch.n * model.nOut);
+  const fwd = model.forward(state.params, batch);
+  const s = stats(setup, fwd, batch, dLogits);
+  if (!Number.isFinite(s.loss)) {
+    const where = firstNonFinite(state.params);
+    throw new NonFiniteError(`training diverged at step ${state.step}: loss is ${s.loss}` + (where ? `; tensor "${where}" holds NaN or Inf` : "; the logits overflowed"));
+  }
+  model.backward(state.params, batch, fwd, dLogits, state.grads);
+  const bad = firstNonFinite(state.grads);
+  if (bad) throw new NonFiniteError(`training diverged at step ${state.step}: the gradient of "${bad}" holds NaN or Inf`);
+  optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step));
+  state.step++;
+  return s;
+}

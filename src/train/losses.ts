@@ -1,0 +1,202 @@
+/**
+ * Classification losses over logits [n, C] and integer labels [n]. Each returns the mean loss (a float64 number),
+ * the count of correct argmax predictions, and — when buffers are handed in — d(mean loss)/d(logits) [n, C] and
+ * the per-example losses [n]. Every row is reduced in float64: Prieto et al. (2025, "Grokking at the edge of
+ * numerical stability") show that float32 log-sum-exp rounds the correct-class probability to exactly 1, so the
+ * loss and its gradient vanish ("Softmax Collapse"); accumulating in float64 postpones that.
+ *
+ * The kernels only index and assign, so float64 buffers passed as `Float32Array` (the float64 test backend) are
+ * computed in float64 end to end.
+ */
+
+export interface LossBuffers {
+  /** Written with d(mean loss)/d(logits): [n, C]. Omit for evaluation. */
+  readonly dLogits?: Float32Array;
+  /** Written with each example's loss: [n]. */
+  readonly perExample?: Float64Array;
+}
+
+export interface LossResult {
+  /** Mean over the n examples (MSE: over the n·C entries, as PyTorch's `.mean()`). */
+  readonly loss: number;
+  /** Examples whose argmax logit (lowest index on ties) equals the label. */
+  readonly correct: number;
+}
+
+/** `(logits [n, C], labels [n], C, buffers?) → { loss, correct }`; n = labels.length. */
+export type Loss = (logits: Float32Array, labels: Int32Array, nClasses: number, out?: LossBuffers) => LossResult;
+
+function checkShapes(name: string, logits: Float32Array, labels: Int32Array, C: number, out?: LossBuffers): number {
+  const n = labels.length;
+  if (!Number.isInteger(C) || C < 1) throw new Error(`${name}: nClasses must be a positive integer, got ${C}`);
+  if (logits.length !== n * C) throw new Error(`${name}: logits length ${logits.length} is not n·C = ${n}·${C}`);
+  if (out?.dLogits && out.dLogits.length !== n * C) throw new Error(`${name}: dLogits length ${out.dLogits.length} is not n·C = ${n}·${C}`);
+  if (out?.perExample && out.perExample.length !== n) throw new Error(`${name}: perExample length ${out.perExample.length} is not n = ${n}`);
+  for (let i = 0; i < n; i++) {
+    const y = labels[i];
+    if (y < 0 || y >= C) throw new Error(`${name}: label ${y} of example ${i} is outside [0, ${C})`);
+  }
+  return n;
+}
+
+/** Index of the largest entry of row i (first one on ties; NaN never wins). */
+export function argmaxRow(z: Float32Array, i: number, C: number): number {
+  const o = i * C;
+  let best = 0, bestV = z[o];
+  for (let j = 1; j < C; j++) {
+    const v = z[o + j];
+    if (v > bestV || (bestV !== bestV && v === v)) { best = j; bestV = v; }
+  }
+  return best;
+}
+
+/**
+ * Softmax cross-entropy, −log softmax(z)_y, with a per-row max-subtracted log-sum-exp in float64. With m = max z,
+ * e_j = exp(z_j − m) and s = Σ e_j:
+ *   loss_i = (m − z_y) + log1p(Σ_{j ≠ argmax} e_j),   ∂loss/∂z_j = e_j / (s n) for j ≠ y,  −Σ_{j ≠ y} e_j / (s n) for y.
+ * log1p and the label's gradient written as a sum of the other classes keep a confidently correct row's loss and
+ * gradient non-zero (e.g. 4.2e-18 for a margin of 40) where 1 − softmax_y would round to exactly 0.
+ */
+export const softmaxCrossEntropy: Loss = (logits, labels, C, out) => {
+  const n = checkShapes("cross_entropy", logits, labels, C, out);
+  const d = out?.dLogits, per = out?.perExample;
+  let total = 0, correct = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * C, y = labels[i];
+    const arg = argmaxRow(logits, i, C);
+    if (arg === y) correct++;
+    const m = logits[o + arg];
+    let notArg = 0, notY = 0, ey = 0;
+    for (let j = 0; j < C; j++) {
+      const e = Math.exp(logits[o + j] - m);
+      if (j !== arg) notArg += e;
+      if (j !== y) notY += e;
+      else ey = e;
+    }
+    const li = m - logits[o + y] + Math.log1p(notArg);
+    total += li;
+    if (per) per[i] = li;
+    if (d) {
+      const inv = 1 / ((notY + ey) * n);
+      for (let j = 0; j < C; j++) d[o + j] = Math.exp(logits[o + j] - m) * inv;
+      d[o + y] = -notY * inv;
+    }
+  }
+  return { loss: n > 0 ? total / n : 0, correct };
+};
+
+/**
+ * Softmax cross-entropy with every intermediate rounded to float32, as PyTorch's float32 `cross_entropy` computes it
+ * (log_softmax then NLL). It reproduces Prieto et al. (2025)'s Softmax Collapse: once lse − z_y rounds to 0 the loss
+ * and the label's gradient are exactly 0. For comparison runs only; `cross_entropy` is the default.
+ */
+export const softmaxCrossEntropyFloat32: Loss = (logits, labels, C, out) => {
+  const n = checkShapes("cross_entropy_float32", logits, labels, C, out);
+  const d = out?.dLogits, per = out?.perExample;
+  const f = Math.fround;
+  let total = 0, correct = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * C, y = labels[i];
+    const arg = argmaxRow(logits, i, C);
+    if (arg === y) correct++;
+    const m = f(logits[o + arg]);
+    let s = 0;
+    for (let j = 0; j < C; j++) s = f(s + f(Math.exp(f(f(logits[o + j]) - m))));
+    const lse = f(m + f(Math.log(s)));
+    const li = f(lse - f(logits[o + y]));
+    total += li;
+    if (per) per[i] = li;
+    if (d) {
+      // backward of log_softmax: softmax_j = exp(z_j − lse) in float32, minus 1 at the label
+      for (let j = 0; j < C; j++) d[o + j] = f(f(Math.exp(f(f(logits[o + j]) - lse))) - (j === y ? 1 : 0)) / n;
+    }
+  }
+  return { loss: n > 0 ? total / n : 0, correct };
+};
+
+/**
+ * Mean squared error to one-hot targets over all n·C entries, exactly PyTorch's `((z − onehot(y))**2).mean()`
+ * (Gromov 2023 trains with it): loss = Σ (z − Y)² / (nC), ∂/∂z = 2 (z − Y) / (nC).
+ * The per-example loss is the row mean Σ_j (z_j − Y_j)² / C, so the loss is the mean of the per-example losses.
+ */
+export const mse: Loss = (logits, labels, C, out) => {
+  const n = checkShapes("mse", logits, labels, C, out);
+  const d = out?.dLogits, per = out?.perExample;
+  const scale = 2 / (n * C);
+  let total = 0, correct = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * C, y = labels[i];
+    if (argmaxRow(logits, i, C) === y) correct++;
+    let row = 0;
+    for (let j = 0; j < C; j++) {
+      const r = logits[o + j] - (j === y ? 1 : 0);
+      row += r * r;
+      if (d) d[o + j] = scale * r;
+    }
+    total += row;
+    if (per) per[i] = row / C;
+  }
+  return { loss: n > 0 ? total / (n * C) : 0, correct };
+};
+
+/** StableMax's ramp (Prieto et al. 2025): s(x) = x + 1 for x ≥ 0, 1 / (1 − x) for x < 0. */
+export function stableS(x: number): number {
+  return x >= 0 ? x + 1 : 1 / (1 - x);
+}
+
+/** s′(x) = 1 for x ≥ 0, 1 / (1 − x)² for x < 0 (continuous at 0). */
+function stableSPrime(x: number): number {
+  if (x >= 0) return 1;
+  const r = 1 / (1 - x);
+  return r * r;
+}
+
+/**
+ * StableMax cross-entropy (Prieto et al. 2025): p_j = s(z_j) / Σ_k s(z_k), loss = −log p_y, in float64.
+ * No max subtraction (StableMax is not shift-invariant). With S = Σ_k s(z_k) and R = Σ_{k ≠ y} s(z_k) = S − s(z_y):
+ *   loss = log1p(R / s(z_y)),  ∂loss/∂z_j = s′(z_j) / S (j ≠ y),  −s′(z_y) R / (S s(z_y)) (j = y),  divided by n.
+ */
+export const stableMaxCrossEntropy: Loss = (logits, labels, C, out) => {
+  const n = checkShapes("stablemax_cross_entropy", logits, labels, C, out);
+  const d = out?.dLogits, per = out?.perExample;
+  let total = 0, correct = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * C, y = labels[i];
+    if (argmaxRow(logits, i, C) === y) correct++;
+    let R = 0;
+    for (let j = 0; j < C; j++) if (j !== y) R += stableS(logits[o + j]);
+    const zy = logits[o + y], sy = stableS(zy), S = R + sy;
+    const li = Math.log1p(R / sy);
+    total += li;
+    if (per) per[i] = li;
+    if (d) {
+      const inv = 1 / (S * n);
+      for (let j = 0; j < C; j++) d[o + j] = stableSPrime(logits[o + j]) * inv;
+      d[o + y] = (-stableSPrime(zy) * R) / (S * sy * n);
+    }
+  }
+  return { loss: n > 0 ? total / n : 0, correct };
+};
+
+export const LOSSES = {
+  cross_entropy: softmaxCrossEntropy,
+  cross_entropy_float32: softmaxCrossEntropyFloat32,
+  mse,
+  stablemax_cross_entropy: stableMaxCrossEntropy,
+} as const satisfies Record<string, Loss>;
+
+export type LossName = keyof typeof LOSSES;
+export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];
+
+/** The loss registered under `name`; the error lists the known names. */
+export function getLoss(name: string): Loss {
+  if (!Object.hasOwn(LOSSES, name)) throw new Error(`loss: unknown loss "${name}" (known: ${LOSS_NAMES.join(", ")})`);
+  return LOSSES[name as LossName];
+}
+
+/** Per-example losses [n] of a named loss (for measures: which examples are memorized, loss histograms). */
+export function perExampleLoss(name: string, logits: Float32Array, labels: Int32Array, nClasses: number): Float64Array {
+  const perExample = new Float64Array(labels.length);
+  getLoss(name)(logits, labels, nClasses, { perExample });
+  return perExample;
+}

@@ -1,0 +1,207 @@
+/**
+ * Optimizers as pure init/update pairs over a parameter record, with PyTorch's semantics (torch.optim.SGD, Adam,
+ * AdamW) so a run here and a run of the PyTorch reference take the same steps. The state is plain data: named
+ * Float32Array moments (PyTorch's slot names, `exp_avg/U`) plus the step count, saved to safetensors as they are.
+ * Scalars are computed in float64, moments stored in float32 (as PyTorch stores them).
+ *
+ * Config keys are snake_case and default to PyTorch's values. `l1` is our addition: l1·sign(p) is added to the
+ * gradient (an L1 penalty's subgradient), the "L1 weight decay" of PAIR's sparse-parity animation.
+ */
+import { z } from "zod";
+import type { Params } from "../tensor/tensor.js";
+
+// ---- configs ----
+const nonNegative = z.number().min(0, "must be ≥ 0");
+const learningRate = z.number().gt(0, "must be > 0");
+const beta = z.number().min(0, "must be in [0, 1)").lt(1, "must be in [0, 1)");
+
+export const SgdConfigSchema = z.strictObject({
+  name: z.literal("sgd"),
+  lr: learningRate.default(1e-3),
+  /** Heavy-ball momentum (dampening 0, no Nesterov), torch.optim.SGD's `momentum`. */
+  momentum: beta.default(0),
+  /** L2 penalty added to the gradient: g ← g + wd·p. */
+  weight_decay: nonNegative.default(0),
+  l1: nonNegative.default(0),
+});
+
+const adamShape = {
+  lr: learningRate.default(1e-3),
+  betas: z.tuple([beta, beta]).default([0.9, 0.999]),
+  /** Added to sqrt(v̂), not inside it. Prieto et al. (2025) use 1e-25 on purpose. */
+  eps: nonNegative.default(1e-8),
+  l1: nonNegative.default(0),
+};
+
+/** Adam (Kingma & Ba 2015); `weight_decay` is an L2 penalty added to the gradient before the moments. */
+export const AdamConfigSchema = z.strictObject({ name: z.literal("adam"), ...adamShape, weight_decay: nonNegative.default(0) });
+
+/** AdamW (Loshchilov & Hutter 2019): decoupled decay p ← p − lr·wd·p before the Adam step. */
+export const AdamWConfigSchema = z.strictObject({ name: z.literal("adamw"), ...adamShape, weight_decay: nonNegative.default(1e-2) });
+
+export const OptimizerConfigSchema = z.discriminatedUnion("name", [SgdConfigSchema, AdamConfigSchema, AdamWConfigSchema]);
+
+export type SgdConfig = z.output<typeof SgdConfigSchema>;
+export type AdamConfig = z.output<typeof AdamConfigSchema>;
+export type AdamWConfig = z.output<typeof AdamWConfigSchema>;
+export type OptimizerConfig = z.output<typeof OptimizerConfigSchema>;
+/** What a spec may write: any key but `name` may be omitted. */
+export type OptimizerConfigInput = z.input<typeof OptimizerConfigSchema>;
+export type OptimizerName = OptimizerConfig["name"];
+
+/** Validates and fills defaults; the error names the offending key as `<where>.<key>`. */
+export function parseOptimizerConfig(input: unknown, where = "optimizer"): OptimizerConfig {
+  const r = OptimizerConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = [where, ...issue.path.map(String)].join(".");
+  throw new Error(`${path}: ${issue.message}`);
+}
+
+// ---- state ----
+export interface OptimizerState {
+  /** Updates taken so far (PyTorch's `step`). */
+  step: number;
+  /** `<slot>/<param name>` → moment with the parameter's shape, e.g. `exp_avg/U`, `momentum_buffer/W`. */
+  readonly tensors: Record<string, Float32Array>;
+}
+
+export interface Optimizer {
+  readonly config: OptimizerConfig;
+  init(params: Params): OptimizerState;
+  /** One step in place: params and state change, `lr` is this step's learning rate (from the schedule). */
+  update(params: Params, grads: Params, state: OptimizerState, lr: number): void;
+}
+
+const MAX_STEP = 2 ** 24; // the step is saved as a float32, exact up to here
+
+function slots(names: readonly string[], params: Params): OptimizerState {
+  const tensors: Record<string, Float32Array> = {};
+  for (const slot of names) for (const [p, t] of Object.entries(params)) tensors[`${slot}/${p}`] = new Float32Array(t.data.length);
+  return { step: 0, tensors };
+}
+
+function gradOf(grads: Params, name: string, n: number): Float32Array {
+  const g = grads[name];
+  if (!g) throw new Error(`optimizer: no gradient for parameter "${name}"`);
+  if (g.data.length !== n) throw new Error(`optimizer: gradient of "${name}" has ${g.data.length} entries, parameter has ${n}`);
+  return g.data;
+}
+
+function slotOf(state: OptimizerState, key: string, n: number): Float32Array {
+  const t = state.tensors[key];
+  if (!t || t.length !== n) throw new Error(`optimizer: state "${key}" is missing or has the wrong size (was it made by init for these params?)`);
+  return t;
+}
+
+/** torch.optim.SGD with dampening 0: g ← ∇ + wd·p (+ l1·sign p); b ← μb + g; p ← p − lr·b (b = g when μ = 0). */
+export function sgd(config: SgdConfig): Optimizer {
+  const { momentum: mu, weight_decay: wd, l1 } = config;
+  return {
+    config,
+    init: (params) => slots(mu > 0 ? ["momentum_buffer"] : [], params),
+    update(params, grads, state, lr) {
+      for (const [name, t] of Object.entries(params)) {
+        const p = t.data, n = p.length, g = gradOf(grads, name, n);
+        const buf = mu > 0 ? slotOf(state, `momentum_buffer/${name}`, n) : null;
+        for (let i = 0; i < n; i++) {
+          const pi = p[i];
+          let gi = g[i] + wd * pi + l1 * Math.sign(pi);
+          if (buf) {
+            // PyTorch sets the buffer to the first gradient; with dampening 0 that equals μ·0 + g.
+            buf[i] = mu * buf[i] + gi;
+            gi = buf[i];
+          }
+          p[i] = pi - lr * gi;
+        }
+      }
+      state.step++;
+    },
+  };
+}
+
+/**
+ * torch.optim.Adam / AdamW (their single-tensor path): t ← t + 1;
+ *   AdamW: p ← p·(1 − lr·wd);  Adam: g ← g + wd·p
+ *   m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²
+ *   p ← p − (lr / (1 − β1ᵗ)) · m / (sqrt(v) / sqrt(1 − β2ᵗ) + eps)
+ */
+function adamFamily(config: AdamConfig | AdamWConfig, decoupled: boolean): Optimizer {
+  const { betas: [b1, b2], eps, weight_decay: wd, l1 } = config;
+  return {
+    config,
+    init: (params) => slots(["exp_avg", "exp_avg_sq"], params),
+    update(params, grads, state, lr) {
+      const t = state.step + 1;
+      const stepSize = lr / (1 - Math.pow(b1, t));
+      const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
+      const decay = decoupled ? 1 - lr * wd : 1;
+      const l2 = decoupled ? 0 : wd;
+      for (const [name, tp] of Object.entries(params)) {
+        const p = tp.data, n = p.length, g = gradOf(grads, name, n);
+        const m = slotOf(state, `exp_avg/${name}`, n), v = slotOf(state, `exp_avg_sq/${name}`, n);
+        for (let i = 0; i < n; i++) {
+          const pi = p[i];
+          const gi = g[i] + l2 * pi + l1 * Math.sign(pi);
+          m[i] = b1 * m[i] + (1 - b1) * gi;
+          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+          p[i] = pi * decay - (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
+        }
+      }
+      state.step = t;
+    },
+  };
+}
+
+export const adam = (config: AdamConfig): Optimizer => adamFamily(config, false);
+export const adamw = (config: AdamWConfig): Optimizer => adamFamily(config, true);
+
+export const OPTIMIZERS: { readonly [N in OptimizerName]: (config: Extract<OptimizerConfig, { name: N }>) => Optimizer } = {
+  sgd,
+  adam,
+  adamw,
+};
+
+/** The optimizer a (validated) config names. */
+export function createOptimizer(config: OptimizerConfig): Optimizer {
+  switch (config.name) {
+    case "sgd": return OPTIMIZERS.sgd(config);
+    case "adam": return OPTIMIZERS.adam(config);
+    case "adamw": return OPTIMIZERS.adamw(config);
+  }
+}
+
+// ---- checkpointing ----
+/** The state as named float32 tensors for safetensors: the moments plus `step` as a [1] tensor. */
+export function stateTensors(state: OptimizerState): Record<string, Float32Array> {
+  if (state.step > MAX_STEP) throw new Error(`optimizer: step ${state.step} exceeds ${MAX_STEP}, which a float32 "step" tensor cannot hold exactly`);
+  return { ...state.tensors, step: Float32Array.of(state.step) };
+}
+
+/** Restores `stateTensors` output into a state made by `init` for the same params; names and sizes must match. */
+export function loadStateTensors(state: OptimizerState, tensors: Record<string, Float32Array>): void {
+  const step = tensors.step;
+  if (!step || step.length !== 1 || !Number.isInteger(step[0]) || step[0] < 0) throw new Error(`optimizer state: tensor "step" is missing or not a single non-negative integer`);
+  for (const key of Object.keys(tensors)) {
+    if (key !== "step" && !Object.hasOwn(state.tensors, key)) throw new Error(`optimizer state: unexpected tensor "${key}"`);
+  }
+  for (const [key, dst] of Object.entries(state.tensors)) {
+    const src = tensors[key];
+    if (!src) throw new Error(`optimizer state: tensor "${key}" is missing`);
+    if (src.length !== dst.length) throw new Error(`optimizer state: tensor "${key}" has ${src.length} entries, expected ${dst.length}`);
+    dst.set(src);
+  }
+  state.step = step[0];
+}
+
+/** Shapes of the `stateTensors` entries (each moment has its parameter's shape). */
+export function stateTensorShapes(state: OptimizerState, params: Params): Record<string, readonly number[]> {
+  const shapes: Record<string, readonly number[]> = { step: [1] };
+  for (const key of Object.keys(state.tensors)) {
+    const name = key.slice(key.indexOf("/") + 1);
+    const p = params[name];
+    if (!p) throw new Error(`optimizer state: tensor "${key}" names no parameter`);
+    shapes[key] = p.shape;
+  }
+  return shapes;
+}

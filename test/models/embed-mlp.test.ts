@@ -1,0 +1,90 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createEmbedMlp, type EmbedMlpConfig } from "../../src/models/embed-mlp.js";
+import type { TokenDataset } from "../../src/tasks/dataset.js";
+import { keyFromSeed, randint } from "../../src/tensor/rng.js";
+import type { Params } from "../../src/tensor/tensor.js";
+import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { gradcheck } from "../helpers/gradcheck.js";
+
+function tinyPairs(p: number, n: number, seed: number, nClasses = p): TokenDataset {
+  const key = keyFromSeed(seed);
+  const x = new Int32Array(2 * n), y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[2 * i] = randint(key, 2 * i, p);
+    x[2 * i + 1] = randint(key, 2 * i + 1, p);
+    y[i] = (x[2 * i] + x[2 * i + 1]) % nClasses;
+  }
+  const split = { n, x, y };
+  return { kind: "tokens", name: "tiny", vocab: p, seqLen: 2, nClasses, train: split, test: split, meta: { p } };
+}
+
+const cfg = (over: Partial<EmbedMlpConfig> = {}): EmbedMlpConfig =>
+  ({ dEmbed: 4, width: 3, activation: "relu", tiedUnembed: true, initScale: 1, embedInit: "variance_scaling", ...over });
+
+for (const tiedUnembed of [true, false]) {
+  for (const activation of ["relu", "gelu"] as const) {
+    test(`embed_mlp (${tiedUnembed ? "tied" : "untied"}, ${activation}): backward matches float64 finite differences`, () => {
+      const data = tinyPairs(7, 12, 1);
+      const model = createEmbedMlp(cfg({ tiedUnembed, activation, embedInit: "normal" }), data, createFloat64Backend());
+      const params = model.init(keyFromSeed(2));
+      assert.deepEqual(Object.keys(params), tiedUnembed ? ["W_E", "W_in", "W_out"] : ["W_E", "W_in", "W_out", "W_U"]);
+      gradcheck(model, params, data.train, keyFromSeed(3), { maxCoords: 100 });
+    });
+  }
+}
+
+/** logits[q] = Σ_j f(Σ_e (W_E[a,e] + W_E[b,e]) W_in[e,j]) … written out with loops. */
+function direct(params: Params, a: number, b: number, c: EmbedMlpConfig, vocab: number, nOut: number): Float64Array {
+  const D = c.dEmbed, H = c.width;
+  const WE = params.W_E.data, Win = params.W_in.data, Wout = params.W_out.data;
+  const post = new Float64Array(H);
+  for (let j = 0; j < H; j++) {
+    let s = 0;
+    for (let e = 0; e < D; e++) s += WE[a * D + e] * Win[e * H + j] + WE[b * D + e] * Win[e * H + j];
+    post[j] = c.activation === "square" ? s * s : Math.max(s, 0);
+  }
+  const out = new Float64Array(D);
+  for (let e = 0; e < D; e++) for (let j = 0; j < H; j++) out[e] += post[j] * Wout[j * D + e];
+  const z = new Float64Array(nOut);
+  for (let q = 0; q < nOut; q++) {
+    for (let e = 0; e < D; e++) z[q] += out[e] * (c.tiedUnembed ? WE[q * D + e] : params.W_U.data[e * nOut + q]);
+  }
+  assert.equal(vocab, params.W_E.shape[0]);
+  return z;
+}
+
+for (const tiedUnembed of [true, false]) {
+  test(`embed_mlp (${tiedUnembed ? "tied" : "untied"}): logits equal the layers computed directly`, () => {
+    const c = cfg({ tiedUnembed, activation: "square" });
+    const nOut = tiedUnembed ? 5 : 3;
+    const data = tinyPairs(5, 6, 4, nOut);
+    const model = createEmbedMlp(c, data, createFloat64Backend());
+    const params = model.init(keyFromSeed(5));
+    const fwd = model.forward(params, data.train);
+    assert.deepEqual(Object.keys(fwd.cache).sort(), ["hook_out", "hook_post", "hook_pre"]);
+    for (let i = 0; i < 6; i++) {
+      const want = direct(params, data.train.x[2 * i], data.train.x[2 * i + 1], c, 5, nOut);
+      for (let q = 0; q < nOut; q++) assert.ok(Math.abs(fwd.logits[i * nOut + q] - want[q]) < 1e-12, `logit [${i},${q}]`);
+    }
+  });
+}
+
+test("embed_mlp: init variances follow the notebook (W_E ~ N(0, 2/vocab), Linear layers 0.88²/fan_in) times α²", () => {
+  const vocab = 67, D = 500, H = 24, alpha = 0.5;
+  const data = tinyPairs(vocab, 1, 1);
+  const variance = (x: Float32Array) => x.reduce((s, v) => s + v * v, 0) / x.length;
+  const vs = createEmbedMlp(cfg({ dEmbed: D, width: H, initScale: alpha }), data, createFloat64Backend()).init(keyFromSeed(6));
+  const t = 0.87962566103423978 ** 2;
+  // relative sd of a sample variance from n normals is √(2/n): ≤ 0.009 for n ≥ 12,000; allow ~4.5 sd
+  assert.ok(Math.abs(variance(vs.W_E.data) / ((alpha ** 2 * 2) / vocab) - 1) < 0.04);
+  assert.ok(Math.abs(variance(vs.W_in.data) / ((alpha ** 2 * t) / D) - 1) < 0.04);
+  assert.ok(Math.abs(variance(vs.W_out.data) / ((alpha ** 2 * t) / H) - 1) < 0.04);
+  const nm = createEmbedMlp(cfg({ dEmbed: D, width: H, embedInit: "normal", tiedUnembed: false }), data, createFloat64Backend()).init(keyFromSeed(6));
+  assert.ok(Math.abs(variance(nm.W_E.data) - 1) < 0.04);
+  assert.ok(Math.abs(variance(nm.W_U.data) / (1 / D) - 1) < 0.04);
+});
+
+test("embed_mlp: a tied unembedding needs as many classes as tokens", () => {
+  assert.throws(() => createEmbedMlp(cfg(), tinyPairs(5, 2, 1, 3), createFloat64Backend()), /tied_unembed/);
+});

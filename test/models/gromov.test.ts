@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createGromov } from "../../src/models/gromov.js";
+import type { TokenDataset } from "../../src/tasks/dataset.js";
+import { keyFromSeed, randint } from "../../src/tensor/rng.js";
+import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { gradcheck } from "../helpers/gradcheck.js";
+
+function tinyPairs(p: number, n: number, seed: number): TokenDataset {
+  const key = keyFromSeed(seed);
+  const x = new Int32Array(2 * n), y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[2 * i] = randint(key, 2 * i, p);
+    x[2 * i + 1] = randint(key, 2 * i + 1, p);
+    y[i] = (x[2 * i] + x[2 * i + 1]) % p;
+  }
+  const split = { n, x, y };
+  return { kind: "tokens", name: "tiny", vocab: p, seqLen: 2, nClasses: p, train: split, test: split, meta: { p } };
+}
+
+test("gromov: backward matches float64 finite differences", () => {
+  const data = tinyPairs(7, 13, 1);
+  const model = createGromov({ width: 5, initScale: 1 }, data, createFloat64Backend());
+  const params = model.init(keyFromSeed(3));
+  gradcheck(model, params, data.train, keyFromSeed(4));
+});
+
+test("gromov: logits equal W·(U e_a + V e_b)² computed directly", () => {
+  const data = tinyPairs(5, 4, 2);
+  const model = createGromov({ width: 3, initScale: 1 }, data, createFloat64Backend());
+  const params = model.init(keyFromSeed(5));
+  const z = model.forward(params, data.train).logits;
+  const [N, p] = [3, 5];
+  for (let i = 0; i < 4; i++) {
+    const a = data.train.x[2 * i], b = data.train.x[2 * i + 1];
+    for (let q = 0; q < p; q++) {
+      let want = 0;
+      for (let k = 0; k < N; k++) {
+        const h = params.U.data[k * p + a] + params.V.data[k * p + b];
+        want += params.W.data[q * N + k] * h * h;
+      }
+      assert.ok(Math.abs(z[i * p + q] - want) < 1e-12, `logit [${i},${q}]`);
+    }
+  }
+});
+
+test("gromov: init has the fan-in variances of the reference (1/p, 1/N) times the init scale", () => {
+  const p = 97, N = 500;
+  const data = tinyPairs(p, 1, 1);
+  const model = createGromov({ width: N, initScale: 2 }, data, createFloat64Backend());
+  const params = model.init(keyFromSeed(9));
+  const variance = (x: Float32Array) => x.reduce((s, v) => s + v * v, 0) / x.length;
+  // sample variance of n normals has relative sd sqrt(2/n) ≈ 0.006 here; allow 5 sd
+  assert.ok(Math.abs(variance(params.U.data) / (4 / p) - 1) < 0.03);
+  assert.ok(Math.abs(variance(params.W.data) / (4 / N) - 1) < 0.03);
+});

@@ -1,0 +1,133 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ACTIVATIONS, type Activation } from "../../src/models/activations.js";
+import { createMlp, type MlpConfig } from "../../src/models/mlp.js";
+import type { DenseDataset, TokenDataset } from "../../src/tasks/dataset.js";
+import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
+import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { gradcheck } from "../helpers/gradcheck.js";
+
+function tinyDense(dim: number, nClasses: number, n: number, seed: number): DenseDataset {
+  const key = keyFromSeed(seed);
+  const x = normals(fold(key, "x"), n * dim);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) y[i] = randint(fold(key, "y"), i, nClasses);
+  const split = { n, x, y };
+  return { kind: "dense", name: "tiny-dense", dim, nClasses, train: split, test: split, meta: {} };
+}
+
+function tinyTokens(vocab: number, seqLen: number, n: number, seed: number): TokenDataset {
+  const key = keyFromSeed(seed);
+  const x = new Int32Array(seqLen * n), y = new Int32Array(n);
+  for (let i = 0; i < seqLen * n; i++) x[i] = randint(key, i, vocab);
+  for (let i = 0; i < n; i++) y[i] = x[i * seqLen] % vocab;
+  const split = { n, x, y };
+  return { kind: "tokens", name: "tiny-tokens", vocab, seqLen, nClasses: vocab, train: split, test: split, meta: {} };
+}
+
+const cfg = (over: Partial<MlpConfig> = {}): MlpConfig => ({ depth: 2, width: 5, activation: "relu", bias: true, initScale: 1, ...over });
+
+/** The MLP written out with plain loops: h = f(h W + b) per layer, logits = h W_out + b_out. */
+function directMlp(params: Record<string, { shape: readonly number[]; data: Float32Array }>, x: Float64Array, dIn: number, c: MlpConfig): Float64Array {
+  const f = (v: number): number => ({ relu: Math.max(v, 0), gelu: 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))), tanh: Math.tanh(v), square: v * v })[c.activation];
+  const layer = (h: Float64Array, W: Float32Array, b: Float32Array | undefined, rows: number, cols: number, act: boolean): Float64Array => {
+    const out = new Float64Array(cols);
+    for (let j = 0; j < cols; j++) {
+      let s = b ? b[j] : 0;
+      for (let r = 0; r < rows; r++) s += h[r] * W[r * cols + j];
+      out[j] = act ? f(s) : s;
+    }
+    return out;
+  };
+  let h = x, rows = dIn;
+  for (let l = 0; l < c.depth; l++) {
+    h = layer(h, params[`W_${l}`].data, params[`b_${l}`]?.data, rows, c.width, true);
+    rows = c.width;
+  }
+  return layer(h, params.W_out.data, params.b_out?.data, rows, params.W_out.shape[1], false);
+}
+
+for (const activation of ACTIVATIONS) {
+  test(`mlp (dense, ${activation}): backward matches float64 finite differences`, () => {
+    const data = tinyDense(6, 3, 9, 1);
+    const model = createMlp(cfg({ activation }), data, createFloat64Backend());
+    const params = model.init(keyFromSeed(2));
+    assert.deepEqual(Object.keys(params), ["W_0", "b_0", "W_1", "b_1", "W_out", "b_out"]);
+    gradcheck(model, params, data.train, keyFromSeed(3));
+  });
+}
+
+test("mlp (tokens, gelu, depth 2): backward of the gathered one-hot layer matches finite differences", () => {
+  const data = tinyTokens(5, 3, 11, 4);
+  const model = createMlp(cfg({ activation: "gelu" }), data, createFloat64Backend());
+  const params = model.init(keyFromSeed(5));
+  assert.deepEqual(params.W_0.shape, [15, 5]);
+  gradcheck(model, params, data.train, keyFromSeed(6), { maxCoords: 100 });
+});
+
+test("mlp (tokens, relu, depth 1, no bias): backward matches finite differences", () => {
+  const data = tinyTokens(4, 2, 10, 7);
+  const model = createMlp(cfg({ depth: 1, bias: false }), data, createFloat64Backend());
+  const params = model.init(keyFromSeed(8));
+  assert.deepEqual(Object.keys(params), ["W_0", "W_out"]);
+  gradcheck(model, params, data.train, keyFromSeed(9));
+});
+
+for (const activation of ["tanh", "gelu"] as Activation[]) {
+  test(`mlp (dense, ${activation}): logits and hook points equal the layers computed directly`, () => {
+    const c = cfg({ activation, depth: 2, width: 4 });
+    const data = tinyDense(3, 2, 5, 10);
+    const model = createMlp(c, data, createFloat64Backend());
+    const params = model.init(keyFromSeed(11));
+    const fwd = model.forward(params, data.train);
+    assert.deepEqual(Object.keys(fwd.cache).sort(), ["hook_post_0", "hook_post_1", "hook_pre_0", "hook_pre_1"]);
+    for (let i = 0; i < 5; i++) {
+      const want = directMlp(params, Float64Array.from(data.train.x.subarray(3 * i, 3 * i + 3)), 3, c);
+      for (let q = 0; q < 2; q++) assert.ok(Math.abs(fwd.logits[2 * i + q] - want[q]) < 1e-12, `logit [${i},${q}]`);
+    }
+    const f = (v: number) => (activation === "tanh" ? Math.tanh(v) : 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))));
+    fwd.cache.hook_pre_1.forEach((v, i) => assert.ok(Math.abs(fwd.cache.hook_post_1[i] - f(v)) < 1e-15));
+  });
+}
+
+test("mlp (tokens): the gathered first layer equals the MLP on concatenated one-hot vectors", () => {
+  const c = cfg({ activation: "square", depth: 2, width: 3 });
+  const vocab = 4, seqLen = 2;
+  const data = tinyTokens(vocab, seqLen, 6, 12);
+  const model = createMlp(c, data, createFloat64Backend());
+  const params = model.init(keyFromSeed(13));
+  const z = model.forward(params, data.train).logits;
+  for (let i = 0; i < 6; i++) {
+    const onehot = new Float64Array(seqLen * vocab);
+    for (let j = 0; j < seqLen; j++) onehot[j * vocab + data.train.x[i * seqLen + j]] = 1;
+    const want = directMlp(params, onehot, seqLen * vocab, c);
+    for (let q = 0; q < vocab; q++) assert.ok(Math.abs(z[i * vocab + q] - want[q]) < 1e-12, `logit [${i},${q}]`);
+  }
+});
+
+test("mlp: init is PyTorch's nn.Linear default, U(±α/√fan_in) for weights and biases", () => {
+  const alpha = 3;
+  const data = tinyDense(400, 2, 1, 14);
+  const model = createMlp(cfg({ depth: 2, width: 300, initScale: alpha }), data, createFloat64Backend());
+  const params = model.init(keyFromSeed(15));
+  for (const [name, fan] of [["W_0", 400], ["b_0", 400], ["W_1", 300], ["b_1", 300], ["W_out", 300]] as const) {
+    const bound = alpha / Math.sqrt(fan), d = params[name].data;
+    let max = 0, sq = 0, sum = 0;
+    for (const v of d) { max = Math.max(max, Math.abs(v)); sq += v * v; sum += v; }
+    assert.ok(max <= bound && max > 0.9 * bound, `${name}: max |w| ${max} vs bound ${bound}`);
+    if (d.length > 1000) {
+      // U(−B, B) has mean 0 and variance B²/3; with n ≥ 1.2e5 draws the sample variance is within 1% (≈ 4 sd)
+      assert.ok(Math.abs(sq / d.length / (bound * bound / 3) - 1) < 0.01, `${name}: variance`);
+      assert.ok(Math.abs(sum / d.length) < 4 * bound / Math.sqrt(3 * d.length), `${name}: mean`);
+    }
+  }
+  // a different key gives different weights; the same key the same ones
+  assert.notDeepEqual(params.W_1.data, model.init(keyFromSeed(16)).W_1.data);
+  assert.deepEqual(params.W_1.data, model.init(keyFromSeed(15)).W_1.data);
+});
+
+test("mlp: bad depth or width is rejected with the key named", () => {
+  const data = tinyDense(3, 2, 2, 1);
+  assert.throws(() => createMlp(cfg({ depth: 0 }), data, createFloat64Backend()), /depth/);
+  assert.throws(() => createMlp(cfg({ width: 2.5 }), data, createFloat64Backend()), /width/);
+});

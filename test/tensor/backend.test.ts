@@ -1,0 +1,278 @@
+// Every kernel of the wasm backend against the js reference (backend-js.ts), on odd shapes and all options;
+// bit-identity across thread counts; arrays outside the wasm memory (the copying slow path).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Backend, GemmOptions } from "../../src/tensor/backend.js";
+import { gatherSumSquareJs, gemmJs, scatterAdd2Js } from "../../src/tensor/backend-js.js";
+import { createBackend } from "../../src/tensor/backend-select.js";
+import { createWasmBackend, type WasmBackend } from "../../src/tensor/wasm/backend-wasm.js";
+import { spawnNodeWorker } from "../../src/tensor/wasm/node-threads.js";
+import { fold, keyFromSeed, normals, randint, type Key } from "../../src/tensor/rng.js";
+
+const root = keyFromSeed(20240611);
+
+function randn(key: Key, n: number, into?: Float32Array): Float32Array {
+  const x = normals(key, n);
+  if (!into) return x;
+  into.set(x);
+  return into;
+}
+
+function randIndex(key: Key, n: number, rows: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = randint(key, i, rows);
+  return out;
+}
+
+function abs(x: Float32Array): Float32Array {
+  return x.map(Math.abs);
+}
+
+/**
+ * |got - want| ≤ rtol·√k·bound elementwise, where bound = |op(A)|·|op(B)| (times |scale·mul|): the scale of the
+ * rounding error of a length-k float32 dot product (it grows like √k for random signs).
+ */
+function assertGemmClose(what: string, got: Float32Array, want: Float32Array, bound: Float32Array, k: number, rtol = 2e-6): void {
+  const f = rtol * Math.sqrt(Math.max(k, 1));
+  for (let i = 0; i < want.length; i++) {
+    const tol = f * bound[i] + 1e-30;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      assert.fail(`${what}: element ${i}: got ${got[i]}, want ${want[i]} (tolerance ${tol})`);
+    }
+  }
+}
+
+function assertBitsEqual(what: string, a: Float32Array, b: Float32Array): void {
+  assert.equal(a.length, b.length, `${what}: lengths differ`);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i]) assert.fail(`${what}: element ${i} differs: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+interface GemmCase {
+  m: number;
+  n: number;
+  k: number;
+  opts: GemmOptions;
+}
+
+const COMBOS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+
+/** Runs one gemm case on `be` (operands allocated in its memory) and checks it against the reference. */
+function checkGemm(be: Backend, key: Key, c: GemmCase): void {
+  const { m, n, k, opts } = c;
+  const A = randn(fold(key, "A"), m * k, be.alloc(m * k));
+  const B = randn(fold(key, "B"), k * n, be.alloc(k * n));
+  const C0 = randn(fold(key, "C"), m * n);
+  const mul = opts.mul ? randn(fold(key, "mul"), m * n, be.alloc(m * n)) : undefined;
+  const o: GemmOptions = { ...opts, mul };
+  const want = C0.slice();
+  gemmJs(m, n, k, A, B, want, o);
+  const bound = new Float32Array(m * n);
+  gemmJs(m, n, k, abs(A), abs(B), bound, { ...o, mul: mul && abs(mul), scale: Math.abs(o.scale ?? 1) });
+  if (opts.accumulate) for (let i = 0; i < bound.length; i++) bound[i] += Math.abs(C0[i]);
+  const C = be.alloc(m * n);
+  C.set(C0);
+  be.gemm(m, n, k, A, B, C, o);
+  assertGemmClose(`gemm m=${m} n=${n} k=${k} ${JSON.stringify({ ...opts, mul: !!mul })}`, C, want, bound, k);
+}
+
+describe("wasm backend", () => {
+  let w1: WasmBackend;
+  let w2: WasmBackend;
+  let w2all: WasmBackend; // two threads even for tiny calls, to test the split on odd shapes
+  before(async () => {
+    w1 = await createWasmBackend({ threads: 1 });
+    w2 = await createWasmBackend({ threads: 2, spawnWorker: spawnNodeWorker });
+    w2all = await createWasmBackend({ threads: 2, spawnWorker: spawnNodeWorker, minParallelWork: 0 });
+  });
+  after(() => {
+    w1?.dispose();
+    w2?.dispose();
+    w2all?.dispose();
+  });
+
+  test("gemm matches the reference for every transpose combination on odd shapes", () => {
+    const sizes = [1, 3, 4, 5, 7, 8, 9, 13, 31, 97];
+    let key = fold(root, "gemm-shapes");
+    for (let t = 0; t < 40; t++) {
+      key = fold(key, t);
+      const m = sizes[randint(key, 0, sizes.length)];
+      const n = sizes[randint(key, 1, sizes.length)];
+      const k = [1, 3, 8, 97, 300, 517][randint(key, 2, 6)];
+      for (const [transA, transB] of COMBOS) {
+        for (const be of [w1, w2all]) checkGemm(be, fold(key, "data"), { m, n, k, opts: { transA, transB } });
+      }
+    }
+  });
+
+  test("gemm accumulate and mul epilogue (with scale), every transpose combination", () => {
+    const shapes: Array<[number, number, number]> = [[37, 29, 300], [6, 11, 5], [9, 17, 600]];
+    for (const [m, n, k] of shapes) {
+      for (const [transA, transB] of COMBOS) {
+        const key = fold(root, `epi-${m}-${n}-${k}-${transA}-${transB}`);
+        for (const be of [w1, w2all]) {
+          checkGemm(be, key, { m, n, k, opts: { transA, transB, accumulate: true } });
+          checkGemm(be, key, { m, n, k, opts: { transA, transB, mul: new Float32Array(0), scale: -2.5 } });
+        }
+      }
+    }
+  });
+
+  test("gemm on the gromov training shapes (n=4704, N=500, p=97)", () => {
+    const key = fold(root, "gromov");
+    checkGemm(w2, fold(key, "Z"), { m: 4704, n: 97, k: 500, opts: { transB: true } });
+    checkGemm(w2, fold(key, "dW"), { m: 97, n: 500, k: 4704, opts: { transA: true } });
+    checkGemm(w2, fold(key, "dH"), { m: 4704, n: 500, k: 97, opts: { mul: new Float32Array(0), scale: 2 } });
+  });
+
+  test("gemm with k = 0 gives zeros (or leaves C when accumulating); empty outputs are fine", () => {
+    for (const [transA, transB] of COMBOS) {
+      const C = w1.alloc(12).fill(7);
+      w1.gemm(3, 4, 0, w1.alloc(0), w1.alloc(0), C, { transA, transB });
+      assert.deepEqual([...C], new Array(12).fill(0));
+      C.fill(7);
+      w1.gemm(3, 4, 0, w1.alloc(0), w1.alloc(0), C, { transA, transB, accumulate: true });
+      assert.deepEqual([...C], new Array(12).fill(7));
+    }
+    w1.gemm(0, 5, 3, w1.alloc(0), w1.alloc(15), w1.alloc(0));
+  });
+
+  test("gatherSumSquare and scatterAdd2 match the reference", () => {
+    for (const [n, d, rows] of [[1, 1, 1], [7, 3, 2], [50, 13, 5], [4704, 500, 97], [333, 2, 10]] as const) {
+      const key = fold(root, `gather-${n}-${d}`);
+      for (const be of [w1, w2all]) {
+        const TA = randn(fold(key, "TA"), rows * d, be.alloc(rows * d));
+        const TB = randn(fold(key, "TB"), rows * d, be.alloc(rows * d));
+        const ia = randIndex(fold(key, "ia"), n, rows);
+        const ib = randIndex(fold(key, "ib"), n, rows);
+        const H = be.alloc(n * d), S = be.alloc(n * d);
+        be.gatherSumSquare(n, d, TA, ia, TB, ib, H, S);
+        const Hr = new Float32Array(n * d), Sr = new Float32Array(n * d);
+        gatherSumSquareJs(n, d, TA, ia, TB, ib, Hr, Sr);
+        assertBitsEqual("H", H, Hr); // a single float32 add
+        assertGemmClose("S", S, Sr, Sr, 1);
+        // scatterAdd2 into tables that already hold values; the sum over up to n/rows terms per element.
+        const dTA = randn(fold(key, "dTA"), rows * d, be.alloc(rows * d));
+        const dTB = randn(fold(key, "dTB"), rows * d, be.alloc(rows * d));
+        const wantA = dTA.slice(), wantB = dTB.slice();
+        scatterAdd2Js(n, d, S, ia, wantA, ib, wantB);
+        be.scatterAdd2(n, d, S, ia, dTA, ib, dTB);
+        const bound = new Float32Array(rows * d).fill(0);
+        scatterAdd2Js(n, d, abs(S), ia, bound, ib, new Float32Array(rows * d));
+        for (let i = 0; i < bound.length; i++) bound[i] += Math.abs(wantA[i]);
+        assertGemmClose("dTA", dTA, wantA, bound, n);
+        // One table for both operands: each row receives both scatters.
+        const T = be.alloc(rows * d), Tr = new Float32Array(rows * d);
+        be.scatterAdd2(n, d, S, ia, T, ib, T);
+        scatterAdd2Js(n, d, S, ia, Tr, ib, Tr);
+        const bt = new Float32Array(rows * d);
+        scatterAdd2Js(n, d, abs(S), ia, bt, ib, bt);
+        assertGemmClose("shared table", T, Tr, bt, 2 * n);
+      }
+    }
+  });
+
+  test("results are bit-identical for 1 and 2 threads", () => {
+    const key = fold(root, "bits");
+    const cases: GemmCase[] = [
+      { m: 4704, n: 97, k: 500, opts: { transB: true } },
+      { m: 97, n: 500, k: 4704, opts: { transA: true } },
+      { m: 4704, n: 500, k: 97, opts: { mul: new Float32Array(0), scale: 2 } },
+      { m: 61, n: 203, k: 777, opts: { transA: true, transB: true, accumulate: true } },
+      { m: 203, n: 61, k: 777, opts: { accumulate: true } },
+      { m: 13, n: 3, k: 9, opts: { transB: true } },
+    ];
+    for (const c of cases) {
+      const outs = [w1, w2, w2all].map((be) => {
+        const k2 = fold(key, `${c.m}-${c.n}-${c.k}`);
+        const A = randn(fold(k2, "A"), c.m * c.k, be.alloc(c.m * c.k));
+        const B = randn(fold(k2, "B"), c.k * c.n, be.alloc(c.k * c.n));
+        const C = randn(fold(k2, "C"), c.m * c.n, be.alloc(c.m * c.n));
+        const mul = c.opts.mul ? randn(fold(k2, "mul"), c.m * c.n, be.alloc(c.m * c.n)) : undefined;
+        be.gemm(c.m, c.n, c.k, A, B, C, { ...c.opts, mul });
+        return C;
+      });
+      assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads`, outs[0], outs[1]);
+      assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads (all calls split)`, outs[0], outs[2]);
+    }
+    const [n, d, rows] = [4704, 501, 97];
+    const ia = randIndex(fold(key, "ia"), n, rows), ib = randIndex(fold(key, "ib"), n, rows);
+    const outs = [w1, w2, w2all].map((be) => {
+      const TA = randn(fold(key, "TA"), rows * d, be.alloc(rows * d));
+      const TB = randn(fold(key, "TB"), rows * d, be.alloc(rows * d));
+      const H = be.alloc(n * d), S = be.alloc(n * d);
+      be.gatherSumSquare(n, d, TA, ia, TB, ib, H, S);
+      const dTA = be.alloc(rows * d), dTB = be.alloc(rows * d);
+      be.scatterAdd2(n, d, S, ia, dTA, ib, dTB);
+      return [S, dTA, dTB];
+    });
+    for (let t = 1; t < outs.length; t++) {
+      outs[0].forEach((x, i) => assertBitsEqual(`gather/scatter output ${i}, backend ${t}`, x, outs[t][i]));
+    }
+  });
+
+  test("arrays outside the wasm memory give the same bits (copy in / copy out)", () => {
+    const key = fold(root, "slow");
+    for (const [transA, transB] of COMBOS) {
+      const [m, n, k] = [21, 35, 130];
+      const A = randn(fold(key, "A"), m * k), B = randn(fold(key, "B"), k * n), C0 = randn(fold(key, "C"), m * n);
+      const mul = randn(fold(key, "M"), m * n);
+      for (const o of [{ transA, transB }, { transA, transB, accumulate: true }, { transA, transB, mul, scale: 0.5 }]) {
+        const Cplain = C0.slice();
+        w2all.gemm(m, n, k, A, B, Cplain, o);
+        const Aw = w2all.alloc(m * k), Bw = w2all.alloc(k * n), Cw = w2all.alloc(m * n), Mw = w2all.alloc(m * n);
+        Aw.set(A); Bw.set(B); Cw.set(C0); Mw.set(mul);
+        w2all.gemm(m, n, k, Aw, Bw, Cw, { ...o, mul: o.mul && Mw });
+        assertBitsEqual(`slow path gemm ${JSON.stringify({ transA, transB, acc: !!o.accumulate, mul: !!o.mul })}`, Cplain, Cw);
+      }
+    }
+    const [n, d, rows] = [100, 37, 9];
+    const TA = randn(fold(key, "TA"), rows * d), TB = randn(fold(key, "TB"), rows * d);
+    const ia = randIndex(fold(key, "ia"), n, rows), ib = randIndex(fold(key, "ib"), n, rows);
+    const H = new Float32Array(n * d), S = new Float32Array(n * d), Hr = new Float32Array(n * d), Sr = new Float32Array(n * d);
+    w1.gatherSumSquare(n, d, TA, ia, TB, ib, H, S);
+    gatherSumSquareJs(n, d, TA, ia, TB, ib, Hr, Sr);
+    assertBitsEqual("slow path gather H", H, Hr);
+    const dTA = randn(fold(key, "dTA"), rows * d), dTB = dTA.slice();
+    const dTAw = w1.alloc(rows * d), dTBw = w1.alloc(rows * d);
+    dTAw.set(dTA); dTBw.set(dTB);
+    w1.scatterAdd2(n, d, S, ia, dTA, ib, dTB);
+    w1.scatterAdd2(n, d, S, ia, dTAw, ib, dTBw);
+    assertBitsEqual("slow path scatter dTA", dTA, dTAw);
+    assertBitsEqual("slow path scatter dTB", dTB, dTBw);
+  });
+
+  test("bad input is rejected with a message naming the argument", () => {
+    const TA = w1.alloc(3 * 4), H = w1.alloc(8), S = w1.alloc(8);
+    assert.throws(() => w1.gatherSumSquare(2, 4, TA, new Int32Array([0, 3]), TA, new Int32Array([0, 1]), H, S), /ia holds indices in \[0, 3\], the table has 3 rows/);
+    assert.throws(() => w1.gemm(4, 4, 4, w1.alloc(15), w1.alloc(16), w1.alloc(16)), /A has 15 elements, needs 16/);
+    assert.throws(() => w1.gemm(2, 2, 2, w1.alloc(4), w1.alloc(4), w1.alloc(4), { mul: w1.alloc(4), accumulate: true }), /mul epilogue/);
+  });
+
+  test("alloc returns zero-filled views that survive memory growth", () => {
+    const be = w1;
+    const first = be.alloc(1000).fill(3);
+    const big = be.alloc(40_000_000); // forces the shared memory to grow
+    assert.equal(big[big.length - 1], 0);
+    assert.equal(first[999], 3);
+    assert.equal(first.length, 1000);
+  });
+});
+
+describe("createBackend", () => {
+  test("js, wasm and auto", async () => {
+    const js = await createBackend("js");
+    assert.equal(js.name, "js");
+    const wasm = await createBackend("wasm");
+    assert.equal(wasm.name, "wasm");
+    wasm.dispose();
+    const auto = await createBackend("auto", { warn: (m) => assert.fail(m) });
+    assert.match(auto.name, /^wasm/);
+    auto.dispose();
+    assert.throws(() => auto.alloc(1), /disposed/);
+    await assert.rejects(createBackend("gpu" as "js"), /unknown backend "gpu"/);
+  });
+});

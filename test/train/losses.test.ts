@@ -1,0 +1,135 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { getLoss, LOSSES, LOSS_NAMES, perExampleLoss, softmaxCrossEntropy, softmaxCrossEntropyFloat32, mse, stableMaxCrossEntropy, stableS, type Loss } from "../../src/train/losses.js";
+import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
+
+const f64 = (x: Float64Array) => x as unknown as Float32Array; // the losses only index, so float64 buffers compute in float64
+
+function randomProblem(seed: number, n: number, C: number, scale: number): { z: Float64Array; y: Int32Array } {
+  const key = keyFromSeed(seed);
+  const z = Float64Array.from(normals(fold(key, "z"), n * C, scale));
+  const y = Int32Array.from({ length: n }, (_, i) => randint(fold(key, "y"), i, C));
+  return { z, y };
+}
+
+const float64Losses: [string, Loss][] = [["cross_entropy", softmaxCrossEntropy], ["mse", mse], ["stablemax_cross_entropy", stableMaxCrossEntropy]];
+
+for (const [name, loss] of float64Losses) {
+  test(`${name}: dLogits match central finite differences of the float64 loss`, () => {
+    const n = 6, C = 5, eps = 1e-6;
+    const { z, y } = randomProblem(11, n, C, 2);
+    const d = new Float64Array(n * C);
+    loss(f64(z), y, C, { dLogits: f64(d) });
+    let worst = 0;
+    for (let k = 0; k < n * C; k++) {
+      const orig = z[k];
+      z[k] = orig + eps;
+      const up = loss(f64(z), y, C).loss;
+      z[k] = orig - eps;
+      const down = loss(f64(z), y, C).loss;
+      z[k] = orig;
+      const fd = (up - down) / (2 * eps);
+      worst = Math.max(worst, Math.abs(fd - d[k]));
+    }
+    // central differences have error O(eps² · L''') ≈ 1e-12 plus roundoff ≈ 1e-16 / eps = 1e-10
+    assert.ok(worst < 1e-8, `${name}: worst |analytic − finite difference| = ${worst}`);
+  });
+
+  test(`${name}: the mean of the per-example losses is the loss`, () => {
+    const n = 9, C = 4;
+    const { z, y } = randomProblem(5, n, C, 3);
+    const per = new Float64Array(n);
+    const { loss: mean } = loss(f64(z), y, C, { perExample: per });
+    assert.ok(Math.abs(per.reduce((a, b) => a + b, 0) / n - mean) < 1e-12);
+    assert.deepEqual([...perExampleLoss(name, f64(z), y, C)], [...per]);
+  });
+}
+
+test("cross_entropy: equal logits give ln C for every label; so does StableMax", () => {
+  for (const C of [2, 7, 97]) {
+    const z = new Float32Array(3 * C).fill(0.37);
+    const y = Int32Array.of(0, C - 1, C >> 1);
+    assert.ok(Math.abs(softmaxCrossEntropy(z, y, C).loss - Math.log(C)) < 1e-12, `C = ${C}`);
+    assert.ok(Math.abs(stableMaxCrossEntropy(z, y, C).loss - Math.log(C)) < 1e-12, `C = ${C}`);
+  }
+});
+
+test("cross_entropy: a two-class row is softplus of the margin", () => {
+  const z = Float32Array.of(1.5, -0.5); // margin 2 for label 0, −2 for label 1
+  assert.ok(Math.abs(softmaxCrossEntropy(z, Int32Array.of(0), 2).loss - Math.log1p(Math.exp(-2))) < 1e-12);
+  assert.ok(Math.abs(softmaxCrossEntropy(z, Int32Array.of(1), 2).loss - Math.log1p(Math.exp(2))) < 1e-12);
+});
+
+test("mse: equals mean over n·C of (z − onehot)² (PyTorch's ((z − Y)**2).mean())", () => {
+  const C = 5, n = 2;
+  // zero logits: each row misses its one-hot by exactly one unit in one entry → Σ = n, mean = 1/C
+  assert.ok(Math.abs(mse(new Float32Array(n * C), Int32Array.of(1, 3), C).loss - 1 / C) < 1e-15);
+  // constant logits c: per row (c − 1)² + (C − 1)c², over C
+  const c = 0.25;
+  const want = ((c - 1) ** 2 + (C - 1) * c * c) / C;
+  assert.ok(Math.abs(mse(new Float32Array(n * C).fill(c), Int32Array.of(0, 4), C).loss - want) < 1e-12);
+  const d = new Float32Array(n * C);
+  mse(new Float32Array(n * C).fill(c), Int32Array.of(0, 4), C, { dLogits: d });
+  assert.ok(Math.abs(d[0] - (2 * (c - 1)) / (n * C)) < 1e-8 && Math.abs(d[1] - (2 * c) / (n * C)) < 1e-8);
+});
+
+test("stablemax: s is x + 1 above zero and 1/(1 − x) below; probabilities sum to 1", () => {
+  assert.equal(stableS(0), 1);
+  assert.equal(stableS(3), 4);
+  assert.equal(stableS(-3), 0.25);
+  const z = Float32Array.of(2, -1, 0.5);
+  const S = stableS(2) + stableS(-1) + stableS(0.5);
+  for (let y = 0; y < 3; y++) {
+    const l = stableMaxCrossEntropy(z, Int32Array.of(y), 3).loss;
+    assert.ok(Math.abs(Math.exp(-l) - stableS(z[y]) / S) < 1e-7);
+  }
+});
+
+test("huge logits (1e4) give finite losses and gradients", () => {
+  const C = 3;
+  const z = Float32Array.of(1e4, 0, -1e4, -1e4, 1e4, 1e4);
+  const y = Int32Array.of(1, 0);
+  for (const [name, loss] of Object.entries(LOSSES)) {
+    const d = new Float32Array(6);
+    const r = loss(z, y, C, { dLogits: d });
+    assert.ok(Number.isFinite(r.loss), `${name}: loss ${r.loss}`);
+    assert.ok(d.every(Number.isFinite), `${name}: gradient ${[...d]}`);
+  }
+  // row 0 misses by 1e4; row 1 misses by 2e4 with two tied maxima: CE = (1e4 + (2e4 + ln 2)) / 2
+  assert.ok(Math.abs(softmaxCrossEntropy(z, y, C).loss - (1e4 + 2e4 + Math.log(2)) / 2) < 1e-9);
+});
+
+test("cross_entropy keeps a confidently correct row's loss and gradient non-zero; float32 collapses it", () => {
+  const z = Float32Array.of(40, 0); // p(wrong) = e^-40 / (1 + e^-40)
+  const y = Int32Array.of(0);
+  const want = Math.log1p(Math.exp(-40)); // 4.25e-18
+  const d = new Float32Array(2);
+  const r = softmaxCrossEntropy(z, y, 2, { dLogits: d });
+  assert.ok(Math.abs(r.loss / want - 1) < 1e-12, `loss ${r.loss} vs ${want}`);
+  assert.ok(Math.abs(d[0] / -Math.exp(-40) - 1) < 1e-6, `label gradient ${d[0]}`);
+  // Prieto et al.'s Softmax Collapse: in float32 the loss and the label's gradient round to exactly 0
+  const d32 = new Float32Array(2);
+  assert.equal(softmaxCrossEntropyFloat32(z, y, 2, { dLogits: d32 }).loss, 0);
+  assert.equal(d32[0], 0);
+  // away from collapse the float32 loss agrees with the float64 one to float32 precision
+  const { z: zr, y: yr } = randomProblem(3, 8, 6, 2);
+  const z32 = Float32Array.from(zr);
+  const a = softmaxCrossEntropy(z32, yr, 6).loss, b = softmaxCrossEntropyFloat32(z32, yr, 6).loss;
+  assert.ok(Math.abs(a - b) < 1e-6 * Math.max(1, a), `${a} vs ${b}`);
+});
+
+test("correct counts argmax == label, ties going to the lowest index", () => {
+  const C = 3;
+  const z = Float32Array.of(1, 1, 0, 0, 2, 2, 5, 0, 5, 0, 0, 1);
+  // argmaxes: 0 (tie 0/1), 1 (tie 1/2), 0 (tie 0/2), 2
+  assert.equal(softmaxCrossEntropy(z, Int32Array.of(0, 1, 0, 2), C).correct, 4);
+  assert.equal(mse(z, Int32Array.of(1, 2, 2, 2), C).correct, 1);
+  assert.equal(stableMaxCrossEntropy(z, Int32Array.of(0, 2, 0, 1), C).correct, 2);
+});
+
+test("bad inputs name the problem; the registry knows every loss", () => {
+  assert.throws(() => softmaxCrossEntropy(new Float32Array(5), Int32Array.of(0, 1), 3), /logits length 5 is not n·C/);
+  assert.throws(() => mse(new Float32Array(6), Int32Array.of(0, 3), 3), /label 3 of example 1/);
+  assert.throws(() => getLoss("hinge"), /unknown loss "hinge".*cross_entropy/);
+  assert.deepEqual(LOSS_NAMES, ["cross_entropy", "cross_entropy_float32", "mse", "stablemax_cross_entropy"]);
+});
