@@ -5,12 +5,15 @@
 import { fourierIpr } from "./fourier.js";
 import type { Measure, MeasureContext } from "./measure.js";
 import { weightNormMeasure } from "./weights.js";
+import { fiveNeuronGeometryMeasure } from "./five-neuron.js";
 
 export const MEASURES: Readonly<Record<string, Measure>> = {
   // Total and per-tensor L2 norm of the parameters.
   "weights/norm": weightNormMeasure,
   // Mean neuron inverse participation ratio (r = 2) of the one-sided spectrum of each row of U over the p inputs.
   "fourier/ipr": fourierIpr(),
+  // Neuron angles, gaps, norms and output/input rotation ratio of the PAIR five-neuron model.
+  "five_neuron/geometry": fiveNeuronGeometryMeasure,
 };
 
 export const MEASURE_NAMES: readonly string[] = Object.keys(MEASURES);

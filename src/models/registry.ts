@@ -11,6 +11,7 @@ import { createFiveNeuron } from "./five-neuron.js";
 import { createGromov } from "./gromov.js";
 import { createMlp } from "./mlp.js";
 import type { Model } from "./model.js";
+import { describeIssue } from "../util/zod-issue.js";
 
 const size = z.number().int("must be an integer").min(1, "must be ≥ 1");
 const initScale = z.number().positive("must be > 0").finite();
@@ -95,10 +96,7 @@ export function parseModelConfig(input: unknown, prefix = "model"): ModelConfig 
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
-    const where = [prefix, ...path.map(String)].join(".");
-    const hint = issue.code === "unrecognized_keys" ? `unknown key for model "${name}"; known keys: ${Object.keys(schema.shape).join(", ")}` : issue.message;
-    throw new Error(`${where}: ${hint}`);
+    throw new Error(describeIssue(issue, prefix, Object.keys(schema.shape), `model "${name}"`));
   }
   return Object.freeze(result.data) as ModelConfig;
 }

@@ -12,6 +12,7 @@ import { isPrime } from "./number-theory.js";
 import { S5_OPS, S5_OP_NAMES, s5Dataset, type S5OpName } from "./s5.js";
 import { MAX_BITS, MAX_EXAMPLES, SPARSE_PARITY_DEFAULTS, sparseParityDataset } from "./sparse-parity.js";
 import { checkKnownKeys, taskError } from "./validate.js";
+import { describeIssue } from "../util/zod-issue.js";
 
 export interface ModularTaskConfig {
   readonly name: "modular";
@@ -186,14 +187,7 @@ export function parseTaskConfig(input: unknown, prefix = "task"): TaskConfig {
   const name = checkName(input);
   const result = TASKS[name].schema.safeParse(input);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
-    const where = [prefix, ...path.map(String)].join(".");
-    const hint =
-      issue.code === "unrecognized_keys"
-        ? `unknown key for task "${name}"; known keys: ${TASKS[name].keys.join(", ")}`
-        : issue.message;
-    throw new Error(`${where}: ${hint}`);
+    throw new Error(describeIssue(result.error.issues[0], prefix, TASKS[name].keys, `task "${name}"`));
   }
   return result.data as TaskConfig;
 }

@@ -5,6 +5,7 @@
  * final step are always evaluated.
  */
 import { z } from "zod";
+import { describeIssue } from "../util/zod-issue.js";
 
 export const CadenceSchema = z.strictObject({
   every: z.number().int("must be an integer").min(1, "must be ≥ 1").optional(),
@@ -17,8 +18,7 @@ export type Cadence = z.output<typeof CadenceSchema>;
 export function parseCadence(input: unknown, where = "eval"): Cadence {
   const r = CadenceSchema.safeParse(input);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new Error(`${[where, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+  throw new Error(describeIssue(r.error.issues[0], where, Object.keys(CadenceSchema.shape)));
 }
 
 /**

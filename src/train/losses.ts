@@ -66,19 +66,24 @@ export const softmaxCrossEntropy: Loss = (logits, labels, C, out) => {
     const arg = argmaxRow(logits, i, C);
     if (arg === y) correct++;
     const m = logits[o + arg];
-    let notArg = 0, notY = 0, ey = 0;
-    for (let j = 0; j < C; j++) {
-      const e = Math.exp(logits[o + j] - m);
-      if (j !== arg) notArg += e;
-      if (j !== y) notY += e;
-      else ey = e;
+    // notArg = Σ_{j ≠ argmax} e_j (e_argmax = 1); d holds e_j until it is scaled
+    let notArg = 0;
+    if (d) {
+      for (let j = 0; j < arg; j++) notArg += d[o + j] = Math.exp(logits[o + j] - m);
+      d[o + arg] = 1;
+      for (let j = arg + 1; j < C; j++) notArg += d[o + j] = Math.exp(logits[o + j] - m);
+    } else {
+      for (let j = 0; j < arg; j++) notArg += Math.exp(logits[o + j] - m);
+      for (let j = arg + 1; j < C; j++) notArg += Math.exp(logits[o + j] - m);
     }
     const li = m - logits[o + y] + Math.log1p(notArg);
     total += li;
     if (per) per[i] = li;
     if (d) {
-      const inv = 1 / ((notY + ey) * n);
-      for (let j = 0; j < C; j++) d[o + j] = Math.exp(logits[o + j] - m) * inv;
+      // Σ_{j ≠ y} e_j: when y is the argmax it is notArg itself (kept exact for confident rows)
+      const notY = y === arg ? notArg : 1 + notArg - d[o + y];
+      const inv = 1 / ((1 + notArg) * n);
+      for (let j = 0; j < C; j++) d[o + j] *= inv;
       d[o + y] = -notY * inv;
     }
   }
@@ -126,13 +131,26 @@ export const mse: Loss = (logits, labels, C, out) => {
   let total = 0, correct = 0;
   for (let i = 0; i < n; i++) {
     const o = i * C, y = labels[i];
-    if (argmaxRow(logits, i, C) === y) correct++;
-    let row = 0;
-    for (let j = 0; j < C; j++) {
-      const r = logits[o + j] - (j === y ? 1 : 0);
-      row += r * r;
-      if (d) d[o + j] = scale * r;
+    // one pass over the row with the target taken as 0, then the label's entry corrected to target 1
+    let row = 0, best = 0, bestV = logits[o];
+    if (d) {
+      for (let j = 0; j < C; j++) {
+        const v = logits[o + j];
+        row += v * v;
+        d[o + j] = scale * v;
+        if (v > bestV || (bestV !== bestV && v === v)) { best = j; bestV = v; }
+      }
+    } else {
+      for (let j = 0; j < C; j++) {
+        const v = logits[o + j];
+        row += v * v;
+        if (v > bestV || (bestV !== bestV && v === v)) { best = j; bestV = v; }
+      }
     }
+    const zy = logits[o + y];
+    row += 1 - 2 * zy; // (z_y − 1)² − z_y²
+    if (d) d[o + y] = scale * (zy - 1);
+    if (best === y) correct++;
     total += row;
     if (per) per[i] = row / C;
   }

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import type { Params } from "../tensor/tensor.js";
+import { describeIssue } from "../util/zod-issue.js";
 
 // ---- configs ----
 const nonNegative = z.number().min(0, "must be ≥ 0");
@@ -53,9 +54,9 @@ export type OptimizerName = OptimizerConfig["name"];
 export function parseOptimizerConfig(input: unknown, where = "optimizer"): OptimizerConfig {
   const r = OptimizerConfigSchema.safeParse(input);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const path = [where, ...issue.path.map(String)].join(".");
-  throw new Error(`${path}: ${issue.message}`);
+  const name = (input as { name?: unknown } | null)?.name;
+  const schema = OptimizerConfigSchema.options.find((o) => o.shape.name.value === name);
+  throw new Error(describeIssue(r.error.issues[0], where, schema ? Object.keys(schema.shape) : undefined));
 }
 
 // ---- state ----

@@ -6,6 +6,7 @@
  * has lr 0 and the full lr is reached at step `warmup_steps`.
  */
 import { z } from "zod";
+import { describeIssue } from "../util/zod-issue.js";
 
 const steps = z.number().int("must be an integer").min(0, "must be ≥ 0");
 
@@ -36,8 +37,7 @@ export interface Schedule {
 export function parseScheduleConfig(input: unknown, where = "schedule"): ScheduleConfig {
   const r = ScheduleConfigSchema.safeParse(input);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new Error(`${[where, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+  throw new Error(describeIssue(r.error.issues[0], where));
 }
 
 export function makeSchedule(config: ScheduleConfig, lr: number, totalSteps: number): Schedule {

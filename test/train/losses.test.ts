@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { getLoss, LOSSES, LOSS_NAMES, perExampleLoss, softmaxCrossEntropy, softmaxCrossEntropyFloat32, mse, stableMaxCrossEntropy, stableS, type Loss } from "../../src/train/losses.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
 
@@ -132,4 +133,48 @@ test("bad inputs name the problem; the registry knows every loss", () => {
   assert.throws(() => mse(new Float32Array(6), Int32Array.of(0, 3), 3), /label 3 of example 1/);
   assert.throws(() => getLoss("hinge"), /unknown loss "hinge".*cross_entropy/);
   assert.deepEqual(LOSS_NAMES, ["cross_entropy", "cross_entropy_float32", "mse", "stablemax_cross_entropy"]);
+});
+
+// ---- cross-check against PyTorch (float64) ----
+/** The Python that has torch (Debian's python3-torch installs into the system Python); override with GROKSCOPE_PYTHON. */
+const PYTHON = process.env.GROKSCOPE_PYTHON ?? "/usr/bin/python3";
+const TORCH_SCRIPT = `
+import json, sys, torch
+d = json.load(sys.stdin)
+z = torch.tensor(d["z"], dtype=torch.float64).reshape(d["n"], d["C"])
+y = torch.tensor(d["y"])
+def stablemax_ce(z, y):
+    s = torch.where(z >= 0, z + 1, 1 / (1 - z))
+    return -torch.log(s[torch.arange(len(y)), y] / s.sum(1)).mean()
+losses = {
+    "cross_entropy": lambda z, y: torch.nn.functional.cross_entropy(z, y),
+    "mse": lambda z, y: ((z - torch.nn.functional.one_hot(y, z.shape[1]).double()) ** 2).mean(),
+    "stablemax_cross_entropy": stablemax_ce,
+}
+out = {}
+for name, f in losses.items():
+    zz = z.clone().requires_grad_()
+    l = f(zz, y)
+    l.backward()
+    out[name] = {"loss": l.item(), "grad": zz.grad.flatten().tolist()}
+print(json.dumps(out))
+`;
+
+test("losses and gradients match PyTorch's (float64 cross_entropy, ((z − Y)**2).mean(), StableMax)", (t) => {
+  if (spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) {
+    assert.notEqual(process.env.CI, "true", `PyTorch is required in CI for the loss cross-check (${PYTHON} -c 'import torch' failed)`);
+    t.skip(`PyTorch not importable by ${PYTHON}: loss cross-check skipped`);
+    return;
+  }
+  const n = 7, C = 6;
+  const { z, y } = randomProblem(99, n, C, 3);
+  const r = spawnSync(PYTHON, ["-c", TORCH_SCRIPT], { input: JSON.stringify({ n, C, z: [...z], y: [...y] }), encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const ref = JSON.parse(r.stdout) as Record<string, { loss: number; grad: number[] }>;
+  for (const [name, loss] of float64Losses) {
+    const d = new Float64Array(n * C);
+    const got = loss(f64(z), y, C, { dLogits: f64(d) }).loss;
+    assert.ok(Math.abs(got - ref[name].loss) < 1e-13, `${name}: loss ${got} vs torch ${ref[name].loss}`);
+    d.forEach((v, k) => assert.ok(Math.abs(v - ref[name].grad[k]) < 1e-14, `${name}: dLogits[${k}] ${v} vs torch ${ref[name].grad[k]}`));
+  }
 });

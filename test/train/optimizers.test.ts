@@ -8,7 +8,8 @@ import {
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
 
-const PYTHON = "/usr/bin/python3";
+/** The Python that has torch (Debian's python3-torch installs into the system Python); override with GROKSCOPE_PYTHON. */
+const PYTHON = process.env.GROKSCOPE_PYTHON ?? "/usr/bin/python3";
 
 function params(values: Record<string, number[]>): Params {
   const out: Params = {};

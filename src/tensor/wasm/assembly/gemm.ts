@@ -10,21 +10,23 @@ import { partStart, imin } from "./util";
 
 /** Reduction block: A bands and B panels cover at most KC steps; C holds the partial sum between blocks. */
 const KC: i32 = 256;
+/** Bands of A (4 rows each) packed together per reduction block: MC·KC·16 bytes, sized for L2. */
+const MC: i32 = 32;
 const TRANS_A: i32 = 1;
 const TRANS_B: i32 = 2;
 const ACCUMULATE: i32 = 4;
 const MUL: i32 = 8;
 
-// Per-thread scratch (bytes from the thread's base): C edge tile, mul edge tile, packed A band [KC][4], packed B.
+// Per-thread scratch (bytes from the thread's base): C edge tile, mul edge tile, packed A bands [MC][KC][4],
+// packed B panel [KC][8].
 const SCR_CTILE: usize = 0;
 const SCR_MTILE: usize = 128;
 const SCR_A: usize = 256;
-const SCR_B: usize = 256 + <usize>KC * 16;
+const SCR_B: usize = SCR_A + <usize>MC * <usize>KC * 16;
 
 /** Bytes of scratch each thread needs for a gemm with these flags and n. */
 export function gemmScratchBytes(n: i32, flags: i32): i32 {
-  const packB = (flags & TRANS_A) != 0 && (flags & TRANS_B) != 0;
-  return <i32>SCR_B + (packB ? KC * (((n + 7) >> 3) << 5) : 0);
+  return <i32>SCR_B + KC * 32;
 }
 
 export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
@@ -48,7 +50,8 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, ldb: usize, pc: usize, ldc: us
     c20 = v128.load(pc + 2 * ldc); c21 = v128.load(pc + 2 * ldc, 16);
     c30 = v128.load(pc + 3 * ldc); c31 = v128.load(pc + 3 * ldc, 16);
   }
-  for (let p = 0; p < kc; p++) {
+  const paEnd = pa + (<usize>kc << 4);
+  for (; pa < paEnd; pa += 16) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
@@ -63,7 +66,6 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, ldb: usize, pc: usize, ldc: us
     a = v128.load32_splat(pa, 12);
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    pa += 16;
     pb += ldb;
   }
   if (mul) {
@@ -111,20 +113,16 @@ function packBandA(A: usize, m: i32, k: i32, transA: bool, i0: i32, rows: i32, k
   }
 }
 
-/** Packs column panels q0..q1 of op(B) = B^T (B is [n, k]), steps kb..kb+kc, as [panel][kc][8] (missing columns zero). */
-function packPanelsBT(B: usize, n: i32, k: i32, q0: i32, q1: i32, kb: i32, kc: i32, dst: usize): void {
-  const panelBytes = <usize>kc << 5;
-  for (let q = q0; q < q1; q++) {
-    const base = dst + <usize>(q - q0) * panelBytes;
-    for (let c = 0; c < 8; c++) {
-      const j = (q << 3) + c;
-      const d = base + (<usize>c << 2);
-      if (j < n) {
-        const src = B + ((<usize>j * <usize>k + <usize>kb) << 2);
-        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), load<f32>(src + (<usize>p << 2)));
-      } else {
-        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), 0);
-      }
+/** Packs column panel q of op(B) = Bᵀ (B is [n, k]), steps kb..kb+kc, as [kc][8] at dst (missing columns zero). */
+function packPanelBT(B: usize, n: i32, k: i32, q: i32, kb: i32, kc: i32, dst: usize): void {
+  for (let c = 0; c < 8; c++) {
+    const j = (q << 3) + c;
+    const d = dst + (<usize>c << 2);
+    if (j < n) {
+      const src = B + ((<usize>j * <usize>k + <usize>kb) << 2);
+      for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), load<f32>(src + (<usize>p << 2)));
+    } else {
+      for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), 0);
     }
   }
 }
@@ -154,32 +152,45 @@ function gemmOuter(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: 
   const ldc = <usize>n << 2;
   const tileC = scratch + SCR_CTILE;
   const tileM = scratch + SCR_MTILE;
-  const bandA = scratch + SCR_A;
-  const packedB = scratch + SCR_B;
+  const blockA = scratch + SCR_A;
+  const panelB = scratch + SCR_B;
+  // Loop order (Goto): for a reduction block, pack up to MC bands of A (kept in L2), then sweep the B panels,
+  // each reused from L1 across those bands.
   let kb = 0;
   do {
     const kc = imin(KC, k - kb);
     const loadC = acc || kb > 0;
     const mulNow = mul && kb + kc >= k;
-    let ldb: usize = 32;
-    if (transB) packPanelsBT(B, n, k, q0, q1, kb, kc, packedB);
-    else ldb = <usize>n << 2;
-    for (let ib = b0; ib < b1; ib++) {
-      const i0 = ib << 2;
-      const rows = imin(4, m - i0);
-      packBandA(A, m, k, transA, i0, rows, kb, kc, bandA);
+    const bandBytes = <usize>kc << 4;
+    for (let c0 = b0; c0 < b1; c0 += MC) {
+      const c1 = imin(c0 + MC, b1);
+      for (let ib = c0; ib < c1; ib++) {
+        const i0 = ib << 2;
+        packBandA(A, m, k, transA, i0, imin(4, m - i0), kb, kc, blockA + <usize>(ib - c0) * bandBytes);
+      }
       for (let q = q0; q < q1; q++) {
         const j0 = q << 3;
         const cols = imin(8, n - j0);
-        const pb = transB ? packedB + <usize>(q - q0) * (<usize>kc << 5) : B + ((<usize>kb * <usize>n + <usize>j0) << 2);
-        const off = (<usize>i0 * <usize>n + <usize>j0) << 2;
-        if (rows == 4 && cols == 8) {
-          kernel4x8(kc, bandA, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
-        } else {
-          if (loadC) copyTile(C + off, ldc, tileC, 32, rows, cols);
-          if (mulNow) copyTile(M + off, ldc, tileM, 32, rows, cols);
-          kernel4x8(kc, bandA, pb, ldb, tileC, 32, loadC, tileM, 32, scale, mulNow);
-          copyTile(tileC, 32, C + off, ldc, rows, cols);
+        let pb = B + ((<usize>kb * <usize>n + <usize>j0) << 2);
+        let ldb = <usize>n << 2;
+        if (transB) {
+          packPanelBT(B, n, k, q, kb, kc, panelB);
+          pb = panelB;
+          ldb = 32;
+        }
+        for (let ib = c0; ib < c1; ib++) {
+          const i0 = ib << 2;
+          const rows = imin(4, m - i0);
+          const pa = blockA + <usize>(ib - c0) * bandBytes;
+          const off = (<usize>i0 * <usize>n + <usize>j0) << 2;
+          if (rows == 4 && cols == 8) {
+            kernel4x8(kc, pa, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
+          } else {
+            if (loadC) copyTile(C + off, ldc, tileC, 32, rows, cols);
+            if (mulNow) copyTile(M + off, ldc, tileM, 32, rows, cols);
+            kernel4x8(kc, pa, pb, ldb, tileC, 32, loadC, tileM, 32, scale, mulNow);
+            copyTile(tileC, 32, C + off, ldc, rows, cols);
+          }
         }
       }
     }

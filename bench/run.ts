@@ -1,0 +1,136 @@
+/**
+ * `npm run bench`: ms per training step of the gromov net (R1) and the sparse-parity MLP (R3) on the js backend,
+ * the wasm backend with 1 and 2 threads, and PyTorch CPU with 1 and 2 threads, side by side in one run; plus the
+ * wasm kernels' GFLOP/s on the gromov shapes. Prints tables; writes bench/results/latest.json and a dated copy.
+ * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Backend } from "../src/tensor/backend.js";
+import { createBackend } from "../src/tensor/backend-select.js";
+import { benchKernels, type KernelResult } from "./kernels.js";
+import { machineInfo } from "./machine.js";
+import { gromovStandinStep } from "./standin-gromov.js";
+import { gromovStep, sparseParityStep, type StepFactory } from "./steps.js";
+import { timeCalls, type Timing } from "./timing.js";
+import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
+
+/** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
+const STEPS: Record<string, { factory: StepFactory; torch?: string; warmup: number; reps: number; jsReps: number }> = {
+  gromov: { factory: gromovStep, torch: "torch_gromov.py", warmup: 8, reps: 60, jsReps: 3 },
+  gromov_kernels_only: { factory: gromovStandinStep, warmup: 8, reps: 60, jsReps: 2 },
+  sparse_parity: { factory: sparseParityStep, torch: "torch_sparse_parity.py", warmup: 50, reps: 400, jsReps: 100 },
+};
+
+const BACKENDS: Array<{ name: string; make: () => Promise<Backend> }> = [
+  { name: "js", make: () => createBackend("js") },
+  { name: "wasm×1", make: () => createBackend("wasm", { threads: 1 }) },
+  { name: "wasm×2", make: () => createBackend("wasm", { threads: 2 }) },
+];
+
+const args = new Set(process.argv.slice(2));
+const skipJs = args.has("--skip-js");
+const skipTorch = args.has("--skip-torch");
+
+function fmt(x: number | undefined, digits = 2): string {
+  return x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine = machineInfo();
+  const loadBefore = loadavg()[0];
+  console.log(`grokscope bench — ${machine.cpu}, ${machine.cores} cores @ ${fmt(machine.mhz ?? NaN, 0)} MHz, node ${machine.node}`);
+  if (loadBefore > 0.5) console.log(`note: 1-minute load average is ${loadBefore.toFixed(2)} — other processes share the CPU, timings will be pessimistic`);
+
+  const steps: Record<string, Record<string, Timing>> = {};
+  const kernels: Record<string, KernelResult[]> = {};
+  for (const b of BACKENDS) {
+    if (skipJs && b.name === "js") continue;
+    const backend = await b.make();
+    const isJs = b.name === "js";
+    process.stderr.write(`timing ${b.name} …\n`);
+    kernels[b.name] = benchKernels(backend, isJs ? 1 : 30, isJs ? 3000 : 4000);
+    for (const [name, s] of Object.entries(STEPS)) {
+      const step = s.factory(backend);
+      (steps[name] ??= {})[b.name] = isJs ? timeCalls(step.step, 1, s.jsReps, 6000) : timeCalls(step.step, s.warmup, s.reps, 8000);
+    }
+    backend.dispose();
+  }
+
+  const torch: Record<string, Record<string, TorchTiming>> = {};
+  const torchMissing = skipTorch ? "skipped (--skip-torch)" : torchAvailable();
+  if (torchMissing) console.log(`\n*** PyTorch column skipped: ${torchMissing} ***`);
+  else {
+    for (const [name, s] of Object.entries(STEPS)) {
+      if (!s.torch) continue;
+      for (const threads of [1, 2]) {
+        process.stderr.write(`timing torch×${threads} ${name} …\n`);
+        (torch[name] ??= {})[`torch×${threads}`] = runTorch(s.torch, threads, name === "gromov" ? 40 : 400, name === "gromov" ? 5 : 50);
+      }
+    }
+  }
+
+  // ---- step table ----
+  const cols = [...BACKENDS.map((b) => b.name), "torch×1", "torch×2"];
+  const ratios: Record<string, Record<string, number>> = {};
+  const rows = Object.keys(STEPS).map((name) => {
+    const ms = (c: string): number | undefined => steps[name]?.[c]?.median_ms ?? torch[name]?.[c]?.median_ms;
+    const r: Record<string, number> = {};
+    const t1 = ms("torch×1"), t2 = ms("torch×2");
+    const w1 = ms("wasm×1"), w2 = ms("wasm×2");
+    if (t1 && w1) r["wasm×1 / torch×1"] = w1 / t1;
+    if (t2 && w2) r["wasm×2 / torch×2"] = w2 / t2;
+    if (t1 && t2 && w1 && w2) r["best ours / best torch"] = Math.min(w1, w2) / Math.min(t1, t2);
+    ratios[name] = r;
+    return [name, ...cols.map((c) => fmt(ms(c))), fmt(r["wasm×2 / torch×2"]), fmt(r["best ours / best torch"])];
+  });
+  console.log("\nms per training step (median)\n");
+  console.log(table(["step", ...cols, "wasm×2/torch×2", "best/best"], rows));
+
+  // ---- kernel table ----
+  const kRows: string[][] = [];
+  const names = kernels["wasm×1"]?.map((k) => k.kernel) ?? [];
+  const nat = machine.peak_gflops_per_core_native;
+  for (const [i, kernel] of names.entries()) {
+    const cell = (b: string): string => {
+      const k = kernels[b]?.[i];
+      if (!k) return "—";
+      return k.gflops !== undefined ? `${fmt(k.ms, 3)} ms ${fmt(k.gflops, 1)} GF/s` : `${fmt(k.ms, 3)} ms ${fmt(k.gbytes_per_s, 1)} GB/s`;
+    };
+    const g2 = kernels["wasm×2"]?.[i]?.gflops;
+    kRows.push([kernel, kernels["wasm×1"][i].shape, cell("js"), cell("wasm×1"), cell("wasm×2"), g2 && nat ? `${fmt((100 * g2) / (2 * nat), 0)}%` : "—"]);
+  }
+  console.log(`\nkernels on the gromov shapes (median); peak = 2 cores × 2 FMA × 8 lanes × 2 flops × ${fmt(machine.mhz ?? NaN, 0)} MHz = ${fmt(nat ? 2 * nat : NaN, 0)} GFLOP/s\n`);
+  console.log(table(["kernel", "shape", "js", "wasm×1", "wasm×2", "wasm×2 % peak"], kRows));
+
+  const report = {
+    date: new Date().toISOString(),
+    machine,
+    load_average_1min: { before: loadBefore, after: loadavg()[0] },
+    note: "ms per step are medians over repeated full-batch steps after warm-up; gromov_kernels_only is a stand-in composed from backend kernels with inline MSE and AdamW (no trainer bookkeeping)",
+    steps_ms: Object.fromEntries(Object.keys(STEPS).map((name) => [name, { ...steps[name], ...torch[name] }])),
+    ratios,
+    kernels,
+    torch_skipped: torchMissing,
+    seconds: (Date.now() - started) / 1000,
+  };
+  const dir = fileURLToPath(new URL("../../bench/results/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify(report, null, 2) + "\n";
+  writeFileSync(`${dir}latest.json`, json);
+  writeFileSync(`${dir}${report.date.slice(0, 10)}.json`, json);
+  console.log(`\nwrote bench/results/latest.json and bench/results/${report.date.slice(0, 10)}.json (${report.seconds.toFixed(0)} s)`);
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+});
