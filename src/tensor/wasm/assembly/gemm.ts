@@ -4,7 +4,8 @@
 // run a small register micro-kernel over it). Two code paths:
 //  - "outer": C tile [4, 8] += a[4] ⊗ b[8] per reduction step, A packed into 4-row bands, B read as 8-column
 //    panels (in place when B is [k, n], packed when transposed). Used for NN, TN and TT.
-//  - "dot": A [m, k] and B [n, k] both have k contiguous (NT): C tile [4, 2] of 4-lane dot products, no packing.
+//  - "dot": A [m, k] and B [n, k] both have k contiguous (NT, k ≥ 64): C tile [4, 2] of 4-lane dot products,
+//    no packing.
 // Threads split output rows (or columns when n > m); the reduction order of every element is fixed by k alone.
 import { partStart, imin } from "./util";
 
@@ -12,6 +13,8 @@ import { partStart, imin } from "./util";
 const KC: i32 = 256;
 /** Bands of A (4 rows each) packed together per reduction block: MC·KC·16 bytes, sized for L2. */
 const MC: i32 = 32;
+/** NT products with at least this many reduction steps take the dot path (below it, per-tile overhead dominates). */
+const DOT_MIN_K: i32 = 64;
 const TRANS_A: i32 = 1;
 const TRANS_B: i32 = 2;
 const ACCUMULATE: i32 = 4;
@@ -31,7 +34,7 @@ export function gemmScratchBytes(n: i32, flags: i32): i32 {
 
 export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
   if (m <= 0 || n <= 0) return;
-  if ((flags & TRANS_A) == 0 && (flags & TRANS_B) != 0 && k > 0) gemmDot(m, n, k, A, B, C, flags, M, scale, scratch, tid, nth);
+  if ((flags & TRANS_A) == 0 && (flags & TRANS_B) != 0 && k >= DOT_MIN_K) gemmDot(m, n, k, A, B, C, flags, M, scale, scratch, tid, nth);
   else gemmOuter(m, n, k, A, B, C, flags, M, scale, scratch, tid, nth);
 }
 
