@@ -1,15 +1,18 @@
 import { SpecError } from "../runs/spec.js";
 import { StoreError } from "../runs/store.js";
+import { RunInterrupted } from "../runs/run.js";
 
 /** An error whose message is meant for the user as is (bad input, missing run): exit code 2, no stack. */
 export class UsageError extends Error {}
 
 export function exitCodeFor(e: unknown): number {
+  if (e instanceof RunInterrupted) return 130;
   return e instanceof UsageError || e instanceof SpecError || e instanceof StoreError ? 2 : 1;
 }
 
 export function report(e: unknown): number {
   const msg = e instanceof Error ? e.message : String(e);
+  if (process.stderr.isTTY) process.stderr.write("\n");
   process.stderr.write(`grokscope: ${msg}\n`);
   if (process.env.GROKSCOPE_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + "\n");
   return exitCodeFor(e);

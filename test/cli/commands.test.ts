@@ -79,3 +79,14 @@ test("--help lists the commands and every command has --help", () => {
     assert.match(sub.stdout, /Usage: grokscope/);
   }
 });
+
+test("a diverging run stops with the step and the tensor named, and is marked failed", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "grokscope-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const data = join(dir, "store");
+  const r = runCli(["train", "gromov", "--set", "optimizer={name: sgd, lr: 1e4}", "--set", "model.width=64", "--data-dir", data, "--quiet"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr.trim(), /^grokscope: training diverged at step \d+: .*"(U|V|W)"/);
+  const list = runCli(["runs", "--data-dir", data, "--json"]);
+  assert.equal(JSON.parse(list.stdout.trim()).status, "failed");
+});

@@ -25,10 +25,15 @@ export function trainCommand(): Command {
       const dataDir = dataDirFrom(o.dataDir);
       const steps = o.steps === undefined ? undefined : parseCount("--steps", o.steps);
       const progress = o.quiet ? undefined : progressReporter(preset ?? "resume");
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const signal = abort.signal;
       let summary;
       if (o.resume !== undefined) {
         if (o.set.length > 0 || o.seed !== undefined || o.out !== undefined) throw new SpecError("--resume continues a run as it was specified: only --steps may change");
-        summary = await resumeRun(o.resume, { dataDir, steps, onProgress: progress?.update });
+        summary = await resumeRun(o.resume, { dataDir, steps, signal, onProgress: progress?.update });
       } else {
         if (preset === undefined) throw new SpecError("train: name a preset (e.g. grokscope train gromov) or a spec file");
         let spec = /\.(json|ya?ml)$/i.test(preset) ? await readSpecFile(preset) : presetSpec(preset);
@@ -36,7 +41,7 @@ export function trainCommand(): Command {
         if (steps !== undefined) spec.steps = steps;
         if (o.seed !== undefined) spec.seed = parseSeed(o.seed);
         const config = normalizeSpec(spec);
-        summary = await startRun(config, { dataDir, outDir: o.out, onProgress: progress?.update });
+        summary = await startRun(config, { dataDir, outDir: o.out, signal, onProgress: progress?.update });
       }
       progress?.done();
       process.stdout.write(JSON.stringify(summary) + "\n");

@@ -241,7 +241,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       const pA = place(dTA, rowsA * d, true);
       // The same staged copy when both tables are one array, so both scatters land in it.
       const pB = dTB === dTA ? pA : place(dTB, rowsB * d, true);
-      run(OP_SCATTER_ADD2, [n, d, pdH, pia, pA, pib, pB], 1, n * d);
+      run(OP_SCATTER_ADD2, [n, d, pdH, pia, pA, rowsA, pib, pB, dTB === dTA ? rowsA : rowsB], 1, n * d);
       copyOut(dTA, pA, rowsA * d);
       if (dTB !== dTA) copyOut(dTB, pB, rowsB * d);
     },

@@ -34,7 +34,7 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       ex.gatherSumSquare(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], tid, nth);
       return;
     case OP_SCATTER_ADD2:
-      ex.scatterAdd2(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], tid, nth);
+      ex.scatterAdd2(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], tid, nth);
       return;
     default:
       throw new Error(`wasm backend: unknown op ${ctl[OP]} in the control block`);

@@ -5,7 +5,7 @@ export interface KernelExports {
   gemm(m: number, n: number, k: number, A: number, B: number, C: number, flags: number, M: number, scale: number, scratch: number, tid: number, nth: number): void;
   gemmScratchBytes(n: number, flags: number): number;
   gatherSumSquare(n: number, d: number, TA: number, ia: number, TB: number, ib: number, H: number, S: number, tid: number, nth: number): void;
-  scatterAdd2(n: number, d: number, dH: number, ia: number, dTA: number, ib: number, dTB: number, tid: number, nth: number): void;
+  scatterAdd2(n: number, d: number, dH: number, ia: number, dTA: number, rowsA: number, ib: number, dTB: number, rowsB: number, tid: number, nth: number): void;
 }
 
 /** gemm flag bits (must match src/tensor/wasm/assembly/gemm.ts). */

@@ -29,34 +29,28 @@ export function gatherSumSquare(n: i32, d: i32, TA: usize, ia: usize, TB: usize,
   }
 }
 
+@inline function addRow(dst: usize, src: usize, rowBytes: usize, vecBytes: usize): void {
+  let o: usize = 0;
+  for (; o < vecBytes; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  for (; o < rowBytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+}
+
 /**
- * dTA[ia[i],:] += dH[i,:] and dTB[ib[i],:] += dH[i,:] for all i in order (the backward of a gather).
- * Threads split the columns (in groups of 4), never the rows, so every element sums in the same order for any nth.
+ * dTA[ia[i],:] += dH[i,:] and dTB[ib[i],:] += dH[i,:] for i = 0, 1, … in order (the backward of a gather).
+ * dTA is [rowsA, d], dTB [rowsB, d]. Threads split the table rows: each scans all i and adds only into the rows it
+ * owns, so every row receives its terms in the same order for any nth (and no two threads write one cache line,
+ * except at the single boundary row).
  */
-export function scatterAdd2(n: i32, d: i32, dH: usize, ia: usize, dTA: usize, ib: usize, dTB: usize, tid: i32, nth: i32): void {
-  const groups = (d + 3) >> 2;
-  const j0 = partStart(groups, tid, nth) << 2;
-  let j1 = partStart(groups, tid + 1, nth) << 2;
-  if (j1 > d) j1 = d;
-  if (j0 >= j1) return;
+export function scatterAdd2(n: i32, d: i32, dH: usize, ia: usize, dTA: usize, rowsA: i32, ib: usize, dTB: usize, rowsB: i32, tid: i32, nth: i32): void {
+  const a0 = partStart(rowsA, tid, nth), a1 = partStart(rowsA, tid + 1, nth);
+  const r0 = partStart(rowsB, tid, nth), r1 = partStart(rowsB, tid + 1, nth);
   const rowBytes = <usize>d << 2;
-  const oStart = <usize>j0 << 2;
-  const oVec = <usize>(j0 + ((j1 - j0) & ~3)) << 2;
-  const oEnd = <usize>j1 << 2;
+  const vecBytes = <usize>(d & ~3) << 2;
   for (let i = 0; i < n; i++) {
-    const pa = dTA + <usize>load<i32>(ia + (<usize>i << 2)) * rowBytes;
-    const pb = dTB + <usize>load<i32>(ib + (<usize>i << 2)) * rowBytes;
-    const ph = dH + <usize>i * rowBytes;
-    let o = oStart;
-    for (; o < oVec; o += 16) {
-      const h = v128.load(ph + o);
-      v128.store(pa + o, f32x4.add(v128.load(pa + o), h));
-      v128.store(pb + o, f32x4.add(v128.load(pb + o), h));
-    }
-    for (; o < oEnd; o += 4) {
-      const h = load<f32>(ph + o);
-      store<f32>(pa + o, load<f32>(pa + o) + h);
-      store<f32>(pb + o, load<f32>(pb + o) + h);
-    }
+    const src = dH + <usize>i * rowBytes;
+    const ra = load<i32>(ia + (<usize>i << 2));
+    if (ra >= a0 && ra < a1) addRow(dTA + <usize>ra * rowBytes, src, rowBytes, vecBytes);
+    const rb = load<i32>(ib + (<usize>i << 2));
+    if (rb >= r0 && rb < r1) addRow(dTB + <usize>rb * rowBytes, src, rowBytes, vecBytes);
   }
 }
