@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const machine = machineInfo();
   const loadBefore = loadavg()[0];
-  console.log(`grokscope bench — ${machine.cpu}, ${machine.cores} cores @ ${fmt(machine.mhz ?? NaN, 0)} MHz, node ${machine.node}`);
+  console.log(`grokscope bench — ${machine.cpu}, ${machine.cores} cores @ ${fmt(machine.mhz ?? NaN, 0)} MHz nominal (${machine.measured_mhz} MHz measured), node ${machine.node}`);
   if (loadBefore > 0.5) console.log(`note: 1-minute load average is ${loadBefore.toFixed(2)} — other processes share the CPU, timings will be pessimistic`);
 
   const steps: Record<string, Record<string, Timing>> = {};
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       if (!s.torch) continue;
       for (const threads of [1, 2]) {
         process.stderr.write(`timing torch×${threads} ${name} …\n`);
-        (torch[name] ??= {})[`torch×${threads}`] = runTorch(s.torch, threads, name === "gromov" ? 40 : 400, name === "gromov" ? 5 : 50);
+        (torch[name] ??= {})[`torch×${threads}`] = runTorch(s.torch, threads, name === "gromov" ? 60 : 400, name === "gromov" ? 5 : 50);
       }
     }
   }
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const cols = [...BACKENDS.map((b) => b.name), "torch×1", "torch×2"];
   const ratios: Record<string, Record<string, number>> = {};
   const rows = Object.keys(STEPS).map((name) => {
-    const ms = (c: string): number | undefined => steps[name]?.[c]?.median_ms ?? torch[name]?.[c]?.median_ms;
+    const ms = (c: string): number | undefined => steps[name]?.[c]?.best_block_median_ms ?? torch[name]?.[c]?.best_block_median_ms;
     const r: Record<string, number> = {};
     const t1 = ms("torch×1"), t2 = ms("torch×2");
     const w1 = ms("wasm×1"), w2 = ms("wasm×2");
@@ -92,13 +92,18 @@ async function main(): Promise<void> {
     ratios[name] = r;
     return [name, ...cols.map((c) => fmt(ms(c))), fmt(r["wasm×2 / torch×2"]), fmt(r["best ours / best torch"])];
   });
-  console.log("\nms per training step (median)\n");
+  console.log("\nms per training step (lowest median of 3 consecutive blocks of timed steps, after warm-up)\n");
   console.log(table(["step", ...cols, "wasm×2/torch×2", "best/best"], rows));
+  console.log(
+    "gromov, sparse_parity: the project's trainer (trainStep with the registered model, loss and AdamW);\n" +
+      "gromov_kernels_only: stand-in composed from backend kernels with inline MSE and AdamW (bench/standin-gromov.ts).",
+  );
 
   // ---- kernel table ----
   const kRows: string[][] = [];
   const names = kernels["wasm×1"]?.map((k) => k.kernel) ?? [];
   const nat = machine.peak_gflops_per_core_native;
+  const wasmPeak = machine.peak_gflops_per_core_wasm128;
   for (const [i, kernel] of names.entries()) {
     const cell = (b: string): string => {
       const k = kernels[b]?.[i];
@@ -106,16 +111,26 @@ async function main(): Promise<void> {
       return k.gflops !== undefined ? `${fmt(k.ms, 3)} ms ${fmt(k.gflops, 1)} GF/s` : `${fmt(k.ms, 3)} ms ${fmt(k.gbytes_per_s, 1)} GB/s`;
     };
     const g2 = kernels["wasm×2"]?.[i]?.gflops;
-    kRows.push([kernel, kernels["wasm×1"][i].shape, cell("js"), cell("wasm×1"), cell("wasm×2"), g2 && nat ? `${fmt((100 * g2) / (2 * nat), 0)}%` : "—"]);
+    const g1 = kernels["wasm×1"]?.[i]?.gflops;
+    kRows.push([
+      kernel,
+      kernels["wasm×1"][i].shape,
+      cell("js"),
+      cell("wasm×1"),
+      cell("wasm×2"),
+      g2 && nat ? `${fmt((100 * g2) / (2 * nat), 0)}%` : "—",
+      g1 ? `${fmt((100 * g1) / wasmPeak, 0)}%` : "—",
+    ]);
   }
-  console.log(`\nkernels on the gromov shapes (median); peak = 2 cores × 2 FMA × 8 lanes × 2 flops × ${fmt(machine.mhz ?? NaN, 0)} MHz = ${fmt(nat ? 2 * nat : NaN, 0)} GFLOP/s\n`);
-  console.log(table(["kernel", "shape", "js", "wasm×1", "wasm×2", "wasm×2 % peak"], kRows));
+  console.log(`\nkernels on the gromov shapes (best block median); peak = 2 cores × 2 FMA × 8 lanes × 2 flops × ${fmt(machine.mhz ?? NaN, 0)} MHz = ${fmt(nat ? 2 * nat : NaN, 0)} GFLOP/s\n`);
+  console.log(table(["kernel", "shape", "js", "wasm×1", "wasm×2", "wasm×2 % peak", "wasm×1 % simd128"], kRows));
+  console.log(`(simd128 = one core's WebAssembly SIMD bound without FMA: 4 lanes × (2 mul + 2 add) per cycle × ${machine.measured_mhz} MHz measured = ${fmt(wasmPeak, 0)} GFLOP/s)`);
 
   const report = {
     date: new Date().toISOString(),
     machine,
     load_average_1min: { before: loadBefore, after: loadavg()[0] },
-    note: "ms per step are medians over repeated full-batch steps after warm-up; gromov_kernels_only is a stand-in composed from backend kernels with inline MSE and AdamW (no trainer bookkeeping)",
+    note: "ms per step: medians over repeated full-batch steps after warm-up (best_block_median_ms: lowest median of 3 consecutive blocks, used for the ratios); gromov_kernels_only is a stand-in composed from backend kernels with inline MSE and AdamW (no trainer bookkeeping)",
     steps_ms: Object.fromEntries(Object.keys(STEPS).map((name) => [name, { ...steps[name], ...torch[name] }])),
     ratios,
     kernels,

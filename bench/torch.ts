@@ -7,6 +7,7 @@ export const PYTHON = "/usr/bin/python3";
 
 export interface TorchTiming {
   readonly median_ms: number;
+  readonly best_block_median_ms: number;
   readonly mean_ms: number;
   readonly steps: number;
   readonly threads: number;
@@ -23,7 +24,9 @@ export function torchAvailable(): string | null {
 
 export function runTorch(script: string, threads: number, steps: number, warmup: number): TorchTiming {
   const path = fileURLToPath(new URL(`../../bench/${script}`, import.meta.url));
-  const r = spawnSync(PYTHON, [path, String(threads), String(steps), String(warmup)], { encoding: "utf8", timeout: 300_000 });
+  // The BLAS and OpenMP pools get the same thread count as torch, so the threads do not oversubscribe the cores.
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const r = spawnSync(PYTHON, [path, String(threads), String(steps), String(warmup)], { encoding: "utf8", timeout: 300_000, env });
   if (r.status !== 0) throw new Error(`bench/${script} failed (exit ${r.status}): ${(r.stderr || r.error?.message || "").trim()}`);
   const last = r.stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(last) as TorchTiming;

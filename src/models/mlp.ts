@@ -37,15 +37,15 @@ export function createMlp(config: MlpConfig, data: Dataset, backend: Backend): M
   const nOut = data.nClasses;
   const fanIn = (l: number): number => (l === 0 ? dIn : H);
   const ws = new Workspace(backend);
-  const denseInputs = new WeakMap<Float32Array, Float32Array>(); // dataset inputs copied once into backend memory
+  const copiedFrom = new WeakMap<Float32Array, Float32Array>(); // workspace buffer → the inputs it holds
 
+  /** Dense inputs copied into backend memory (a workspace buffer per batch size, refilled when the split changes). */
   function denseInput(split: DenseSplit): Float32Array {
-    let x = denseInputs.get(split.x);
-    if (!x) {
-      if (split.x.length !== split.n * dIn) throw new Error(`model "mlp": dense inputs have ${split.x.length} values, expected n·dim = ${split.n * dIn}`);
-      x = backend.alloc(split.x.length);
+    if (split.x.length !== split.n * dIn) throw new Error(`model "mlp": dense inputs have ${split.x.length} values, expected n·dim = ${split.n * dIn}`);
+    const x = ws.get(split, "input", split.x.length);
+    if (copiedFrom.get(x) !== split.x) {
       x.set(split.x);
-      denseInputs.set(split.x, x);
+      copiedFrom.set(x, split.x);
     }
     return x;
   }

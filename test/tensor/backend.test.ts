@@ -198,6 +198,8 @@ describe("wasm backend", () => {
       assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads`, outs[0], outs[1]);
       assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads (all calls split)`, outs[0], outs[2]);
     }
+    // The comparison means something only if the helper thread really took part.
+    assert.ok(w2.threadStats().helperRuns > 0, `the helper thread never joined: ${JSON.stringify(w2.threadStats())}`);
     const [n, d, rows] = [4704, 501, 97];
     const ia = randIndex(fold(key, "ia"), n, rows), ib = randIndex(fold(key, "ib"), n, rows);
     const outs = [w1, w2, w2all].map((be) => {
@@ -252,6 +254,32 @@ describe("wasm backend", () => {
     assert.throws(() => w1.gemm(2, 2, 2, w1.alloc(4), w1.alloc(4), w1.alloc(4), { mul: w1.alloc(4), accumulate: true }), /mul epilogue/);
   });
 
+  test("index arrays: copied once, and fresh arrays every step (minibatches) do not grow memory", () => {
+    const be = w1;
+    const [n, d, rows] = [3000, 8, 50];
+    const key = fold(root, "index-ring");
+    const TA = randn(fold(key, "TA"), rows * d, be.alloc(rows * d)), TB = randn(fold(key, "TB"), rows * d, be.alloc(rows * d));
+    const H = be.alloc(n * d), S = be.alloc(n * d), Hr = new Float32Array(n * d), Sr = new Float32Array(n * d);
+    const first = randIndex(fold(key, "first"), n, rows), firstB = randIndex(fold(key, "firstB"), n, rows);
+    be.gatherSumSquare(n, d, TA, first, TB, firstB, H, S);
+    const before = be.bytesUsed();
+    be.gatherSumSquare(n, d, TA, first, TB, firstB, H, S);
+    assert.equal(be.bytesUsed(), before, "a cached index array is not copied again");
+    for (let step = 0; step < 300; step++) {
+      const ia = randIndex(fold(key, step), n, rows), ib = ia.map((v) => rows - 1 - v);
+      be.gatherSumSquare(n, d, TA, ia, TB, ib, H, S);
+      if (step % 97 === 0) {
+        gatherSumSquareJs(n, d, TA, ia, TB, ib, Hr, Sr);
+        assertBitsEqual(`H at step ${step}`, H, Hr);
+      }
+    }
+    assert.ok(be.bytesUsed() - before < 2 << 20, `memory grew by ${be.bytesUsed() - before} bytes over 300 fresh index arrays`);
+    // The first arrays were evicted long ago; they are copied again and still give the right answer.
+    be.gatherSumSquare(n, d, TA, first, TB, firstB, H, S);
+    gatherSumSquareJs(n, d, TA, first, TB, firstB, Hr, Sr);
+    assertBitsEqual("H after eviction", H, Hr);
+  });
+
   test("alloc returns zero-filled views that survive memory growth", () => {
     const be = w1;
     const first = be.alloc(1000).fill(3);
@@ -274,5 +302,23 @@ describe("createBackend", () => {
     auto.dispose();
     assert.throws(() => auto.alloc(1), /disposed/);
     await assert.rejects(createBackend("gpu" as "js"), /unknown backend "gpu"/);
+  });
+
+  test("auto falls back to js with a warning when a helper thread cannot start", async () => {
+    const broken = () => ({
+      postMessage() {},
+      onMessage() {},
+      onError(cb: (e: unknown) => void) {
+        queueMicrotask(() => cb(new Error("no threads here")));
+      },
+      detach() {},
+      terminate() {},
+    });
+    const warnings: string[] = [];
+    const be = await createBackend("auto", { threads: 2, spawnWorker: broken, warn: (m) => warnings.push(m) });
+    assert.equal(be.name, "js");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /helper thread 1 failed to start: no threads here\); using the js backend/);
+    await assert.rejects(createBackend("wasm", { threads: 2, spawnWorker: broken }), /no threads here/);
   });
 });

@@ -1,13 +1,15 @@
 import type { Backend, GemmOptions } from "../backend.js";
-import { ARGS, CTL_OFFSET, CTL_SLOTS, DONE, GEN, NTH, OP, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SPIN, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
+import { IndexCache } from "./index-cache.js";
 import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, type KernelExports } from "./kernels.js";
-import { ERROR_SLOT, type SpawnWorker, type WorkerHandle, type WorkerReply } from "./worker.js";
+import type { SpawnWorker, WorkerHandle, WorkerReply } from "./worker.js";
 
 /**
  * The WebAssembly SIMD backend: kernels compiled from src/tensor/wasm/assembly/, one shared memory, one module
- * instance per thread. The calling thread always computes a share itself; `threads - 1` helper threads take the
- * rest. Work is split over output rows/columns only, so results are bit-identical for every thread count.
+ * instance per thread. The calling thread always works on a call itself; `threads - 1` helper threads join it and
+ * take chunks of the output until none are left (control.ts). Work is split over output rows/columns only, never
+ * over a reduction, so results are bit-identical for every thread count and every split.
  */
 export interface WasmBackendOptions {
   /** Threads including the caller (default 1). More than 1 needs `spawnWorker`. */
@@ -15,7 +17,7 @@ export interface WasmBackendOptions {
   spawnWorker?: SpawnWorker;
   /** Upper bound of the shared memory in MiB (default 2048; it grows on demand up to this). */
   maxMemoryMB?: number;
-  /** Calls with less work than this (multiply-adds or elements) run on the caller alone (default 2^16). */
+  /** Calls with less work than this (multiply-adds or elements) run on the caller alone (default 2^18). */
   minParallelWork?: number;
 }
 
@@ -23,17 +25,12 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Bytes of shared memory handed out so far. */
   bytesUsed(): number;
+  /** Calls offered to the helper threads, and how many helper runs joined them (the rest ran on the caller alone). */
+  threadStats(): { parallelCalls: number; helperRuns: number };
 }
 
 const HEAP_START = 65536;
 const DEFAULT_MAX_MB = 2048;
-
-interface IndexEntry {
-  readonly ptr: number;
-  readonly n: number;
-  readonly min: number;
-  readonly max: number;
-}
 
 function checkDims(op: string, dims: Record<string, number>): void {
   for (const [name, v] of Object.entries(dims)) {
@@ -61,8 +58,14 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a positive integer, got ${threads}`);
   if (threads > 1 && !opts.spawnWorker) throw new Error(`wasm backend: threads = ${threads} needs a spawnWorker function`);
   const maxPages = Math.min(MODULE_MAX_PAGES, Math.ceil(((opts.maxMemoryMB ?? DEFAULT_MAX_MB) * 1048576) / PAGE_BYTES));
-  const minParallel = opts.minParallelWork ?? 65536;
+  const minParallel = opts.minParallelWork ?? 1 << 18;
 
+  if (typeof SharedArrayBuffer === "undefined") {
+    throw new Error(
+      "wasm backend: shared memory is unavailable (SharedArrayBuffer is not defined); in a browser the page must be " +
+        "cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)",
+    );
+  }
   const module = await kernelModule();
   const memory = new WebAssembly.Memory({ initial: 2, maximum: maxPages, shared: true });
   const ex: KernelExports = instantiateKernels(module, memory);
@@ -86,10 +89,12 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   }
 
   let disposed = false;
+  let gen = 0;
+  let parallelCalls = 0, helperRuns = 0;
   let scratchPtr = 0;
   let scratchStride = 0;
   let stagePtr = 0, stageCap = 0, stageUsed = 0;
-  const indexCache = new WeakMap<Int32Array, IndexEntry>();
+  const indexCache = new IndexCache(heap);
 
   function live(op: string): void {
     if (disposed) throw new Error(`wasm backend ${op}: the backend was disposed`);
@@ -121,21 +126,16 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     if (heap.ptrOf(a) < 0) a.set(heap.f32(ptr, len));
   }
 
-  function indexPtr(op: string, name: string, idx: Int32Array, n: number, rows: number): number {
+  /** Pointer to idx[0..n), checked to hold row numbers of a table with `rows` rows. */
+  function indexPtr(op: string, name: string, idx: Int32Array, n: number, rows: number, callBytes: number): number {
     checkLength(op, name, idx, n);
     let ptr = heap.ptrOf(idx);
     let range: { min: number; max: number };
     if (ptr >= 0) range = indexRange(idx, n);
     else {
-      let e = indexCache.get(idx);
-      if (!e || e.n !== n) {
-        const p = heap.reserve(n * 4);
-        heap.i32(p, n).set(idx.subarray(0, n));
-        e = { ptr: p, n, ...indexRange(idx, n) };
-        indexCache.set(idx, e);
-      }
-      ptr = e.ptr;
-      range = e;
+      const copy = indexCache.get(idx, n, callBytes);
+      ptr = copy.ptr;
+      range = copy;
     }
     if (n > 0 && (range.min < 0 || range.max >= rows)) {
       throw new Error(`wasm backend ${op}: ${name} holds indices in [${range.min}, ${range.max}], the table has ${rows} rows`);
@@ -143,37 +143,32 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     return ptr;
   }
 
+  /** Runs the call on this thread and, when it is large enough, on the helpers too (see control.ts). */
   function run(op: number, args: readonly number[], scale: number, work: number): void {
     for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
     ctl[OP] = op;
     ctlF[SCALE] = scale;
     ctl[SCRATCH] = scratchPtr;
     ctl[SCRATCH_STRIDE] = scratchStride;
-    const nth = workers.length > 0 && work >= minParallel ? threads : 1;
-    ctl[NTH] = nth;
-    if (nth === 1) {
+    if (workers.length === 0 || work < minParallel) {
+      ctl[SHARES] = 1;
+      Atomics.store(ctl, COUNTER, 0);
       runShare(ex, ctl, ctlF, 0);
       return;
     }
-    Atomics.store(ctl, DONE, 0);
-    Atomics.store(ctl, ERROR_SLOT, 0);
-    Atomics.add(ctl, GEN, 1);
-    Atomics.notify(ctl, GEN);
+    ctl[SHARES] = threads;
+    gen = (gen + 1) & GEN_MASK;
+    publish(ctl, gen);
     let failure: unknown;
     try {
       runShare(ex, ctl, ctlF, 0);
     } catch (e) {
       failure = e;
     }
-    const helpers = nth - 1;
-    let done = Atomics.load(ctl, DONE);
-    for (let s = 0; done < helpers && s < SPIN; s++) done = Atomics.load(ctl, DONE);
-    while (done < helpers) {
-      if (canBlock) Atomics.wait(ctl, DONE, done, 1000);
-      done = Atomics.load(ctl, DONE);
-    }
+    parallelCalls++;
+    helperRuns += closeAndWait(ctl, canBlock);
     if (failure !== undefined) throw failure;
-    const bad = Atomics.load(ctl, ERROR_SLOT);
+    const bad = Atomics.load(ctl, ERROR);
     if (bad !== 0) throw new Error(`wasm backend: helper thread ${bad} failed during op ${op}`);
   }
 
@@ -181,6 +176,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     name: threads > 1 ? `wasm×${threads}` : "wasm",
     threads,
     bytesUsed: () => heap.bytesUsed,
+    threadStats: () => ({ parallelCalls, helperRuns }),
 
     alloc(length: number): Float32Array {
       live("alloc");
@@ -216,8 +212,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       checkLength("gatherSumSquare", "S", S, n * d);
       if (n === 0 || d === 0) return;
       const rowsA = Math.floor(TA.length / d), rowsB = Math.floor(TB.length / d);
-      const pia = indexPtr("gatherSumSquare", "ia", ia, n, rowsA);
-      const pib = indexPtr("gatherSumSquare", "ib", ib, n, rowsB);
+      const pia = indexPtr("gatherSumSquare", "ia", ia, n, rowsA, 8 * n);
+      const pib = indexPtr("gatherSumSquare", "ib", ib, n, rowsB, 8 * n);
       stageUsed = 0;
       const pTA = place(TA, rowsA * d, true);
       const pTB = place(TB, rowsB * d, true);
@@ -234,8 +230,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       checkLength("scatterAdd2", "dH", dH, n * d);
       if (n === 0 || d === 0) return;
       const rowsA = Math.floor(dTA.length / d), rowsB = Math.floor(dTB.length / d);
-      const pia = indexPtr("scatterAdd2", "ia", ia, n, rowsA);
-      const pib = indexPtr("scatterAdd2", "ib", ib, n, rowsB);
+      const pia = indexPtr("scatterAdd2", "ia", ia, n, rowsA, 8 * n);
+      const pib = indexPtr("scatterAdd2", "ib", ib, n, rowsB, 8 * n);
       stageUsed = 0;
       const pdH = place(dH, n * d, true);
       const pA = place(dTA, rowsA * d, true);
@@ -251,7 +247,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       disposed = true;
       if (workers.length > 0) {
         ctl[OP] = OP_QUIT;
-        Atomics.add(ctl, GEN, 1);
+        Atomics.store(ctl, GEN, (gen = (gen + 1) & GEN_MASK));
         Atomics.notify(ctl, GEN);
         for (const w of workers) w.terminate();
       }

@@ -31,7 +31,10 @@ export class WasmHeap {
     }
     const have = this.memory.buffer.byteLength;
     if (end > have) {
-      this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+      // Grow by at least a quarter (and 1 MiB), so many small allocations do not each grow the memory.
+      const need = Math.ceil((end - have) / PAGE_BYTES);
+      const room = Math.floor((this.maxBytes - have) / PAGE_BYTES);
+      this.memory.grow(Math.min(room, Math.max(need, 16, Math.ceil(have / PAGE_BYTES / 4))));
       this.buffers.add(this.memory.buffer);
     }
     this.top = end;

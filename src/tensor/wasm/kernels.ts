@@ -2,10 +2,10 @@ import { KERNELS_WASM_BASE64 } from "./generated/kernels-wasm.js";
 
 /** The functions the compiled kernel module exports (pointers are byte offsets into the shared memory). */
 export interface KernelExports {
-  gemm(m: number, n: number, k: number, A: number, B: number, C: number, flags: number, M: number, scale: number, scratch: number, tid: number, nth: number): void;
+  gemm(m: number, n: number, k: number, A: number, B: number, C: number, flags: number, M: number, scale: number, scratch: number, counter: number, shares: number): void;
   gemmScratchBytes(n: number, flags: number): number;
-  gatherSumSquare(n: number, d: number, TA: number, ia: number, TB: number, ib: number, H: number, S: number, tid: number, nth: number): void;
-  scatterAdd2(n: number, d: number, dH: number, ia: number, dTA: number, rowsA: number, ib: number, dTB: number, rowsB: number, tid: number, nth: number): void;
+  gatherSumSquare(n: number, d: number, TA: number, ia: number, TB: number, ib: number, H: number, S: number, counter: number): void;
+  scatterAdd2(n: number, d: number, dH: number, ia: number, dTA: number, rowsA: number, ib: number, dTB: number, rowsB: number, counter: number, shares: number): void;
 }
 
 /** gemm flag bits (must match src/tensor/wasm/assembly/gemm.ts). */

@@ -1,4 +1,4 @@
-import { CTL_OFFSET, CTL_SLOTS, DONE, GEN, OP, OP_QUIT, SPIN, runShare } from "./control.js";
+import { CTL_OFFSET, CTL_SLOTS, ERROR, GEN, OP, OP_QUIT, SPIN, finish, join, runShare } from "./control.js";
 import { instantiateKernels } from "./kernels.js";
 
 /**
@@ -23,12 +23,10 @@ export interface WorkerInit {
 }
 export type WorkerReply = { readonly ready: true } | { readonly error: string };
 
-/** Slot a helper sets when its share threw; the caller reports it. */
-export const ERROR_SLOT = 23;
-
 /**
  * The body of helper thread `tid`: instantiates the kernels on the shared memory, replies `{ready}`, then serves
- * calls from the control block until it reads OP_QUIT. Blocks its thread (it spins briefly, then Atomics.wait).
+ * calls from the control block (see control.ts) until it reads OP_QUIT. Blocks its thread (it spins briefly after
+ * each call, then sleeps in Atomics.wait).
  */
 export function serveKernelCalls(init: WorkerInit, reply: (msg: WorkerReply) => void): void {
   let ex;
@@ -51,12 +49,12 @@ export function serveKernelCalls(init: WorkerInit, reply: (msg: WorkerReply) => 
     }
     seen = g;
     if (ctl[OP] === OP_QUIT) return;
+    if (!join(ctl, g)) continue;
     try {
       runShare(ex, ctl, ctlF, init.tid);
     } catch {
-      Atomics.store(ctl, ERROR_SLOT, init.tid);
+      Atomics.store(ctl, ERROR, init.tid);
     }
-    Atomics.add(ctl, DONE, 1);
-    Atomics.notify(ctl, DONE);
+    finish(ctl);
   }
 }

@@ -1,13 +1,21 @@
 // @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
-import { partStart } from "./util";
+import { claim, imin, partStart } from "./util";
+
+const GATHER_CHUNK: i32 = 64;
 
 /**
- * H[i,:] = TA[ia[i],:] + TB[ib[i],:] and S = H ∘ H, for this thread's share of the rows i (rows are independent).
+ * H[i,:] = TA[ia[i],:] + TB[ib[i],:] and S = H ∘ H (rows are independent).
  * TA, TB: [rows, d]; ia, ib: int32 [n]; H, S: [n, d]. The one-hot input layer of the quadratic net, as a gather.
+ * Threads take chunks of GATHER_CHUNK rows from the shared `counter`.
  */
-export function gatherSumSquare(n: i32, d: i32, TA: usize, ia: usize, TB: usize, ib: usize, H: usize, S: usize, tid: i32, nth: i32): void {
-  const i0 = partStart(n, tid, nth);
-  const i1 = partStart(n, tid + 1, nth);
+export function gatherSumSquare(n: i32, d: i32, TA: usize, ia: usize, TB: usize, ib: usize, H: usize, S: usize, counter: usize): void {
+  const chunks = (n + GATHER_CHUNK - 1) / GATHER_CHUNK;
+  for (let c = claim(counter); c < chunks; c = claim(counter)) {
+    gatherRows(d, TA, ia, TB, ib, H, S, c * GATHER_CHUNK, imin(c * GATHER_CHUNK + GATHER_CHUNK, n));
+  }
+}
+
+function gatherRows(d: i32, TA: usize, ia: usize, TB: usize, ib: usize, H: usize, S: usize, i0: i32, i1: i32): void {
   const rowBytes = <usize>d << 2;
   const vecBytes = <usize>(d & ~3) << 2;
   for (let i = i0; i < i1; i++) {
@@ -37,13 +45,17 @@ export function gatherSumSquare(n: i32, d: i32, TA: usize, ia: usize, TB: usize,
 
 /**
  * dTA[ia[i],:] += dH[i,:] and dTB[ib[i],:] += dH[i,:] for i = 0, 1, … in order (the backward of a gather).
- * dTA is [rowsA, d], dTB [rowsB, d]. Threads split the table rows: each scans all i and adds only into the rows it
- * owns, so every row receives its terms in the same order for any nth (and no two threads write one cache line,
- * except at the single boundary row).
+ * dTA is [rowsA, d], dTB [rowsB, d]. The work is cut into `shares` ranges of table rows: a share scans all i and
+ * adds only into its rows, so every row receives its terms in the same order for any split (and no two threads
+ * write one cache line, except at a boundary row).
  */
-export function scatterAdd2(n: i32, d: i32, dH: usize, ia: usize, dTA: usize, rowsA: i32, ib: usize, dTB: usize, rowsB: i32, tid: i32, nth: i32): void {
-  const a0 = partStart(rowsA, tid, nth), a1 = partStart(rowsA, tid + 1, nth);
-  const r0 = partStart(rowsB, tid, nth), r1 = partStart(rowsB, tid + 1, nth);
+export function scatterAdd2(n: i32, d: i32, dH: usize, ia: usize, dTA: usize, rowsA: i32, ib: usize, dTB: usize, rowsB: i32, counter: usize, shares: i32): void {
+  for (let s = claim(counter); s < shares; s = claim(counter)) {
+    scatterShare(n, d, dH, ia, dTA, partStart(rowsA, s, shares), partStart(rowsA, s + 1, shares), ib, dTB, partStart(rowsB, s, shares), partStart(rowsB, s + 1, shares));
+  }
+}
+
+function scatterShare(n: i32, d: i32, dH: usize, ia: usize, dTA: usize, a0: i32, a1: i32, ib: usize, dTB: usize, r0: i32, r1: i32): void {
   const rowBytes = <usize>d << 2;
   const vecBytes = <usize>(d & ~3) << 2;
   for (let i = 0; i < n; i++) {

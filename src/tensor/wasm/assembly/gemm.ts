@@ -6,15 +6,20 @@
 //    panels (in place when B is [k, n], packed when transposed). Used for NN, TN and TT.
 //  - "dot": A [m, k] and B [n, k] both have k contiguous (NT, k ≥ 64): C tile [4, 2] of 4-lane dot products,
 //    no packing.
-// Threads split output rows (or columns when n > m); the reduction order of every element is fixed by k alone.
-import { partStart, imin } from "./util";
+// Threads take chunks of output rows (or, when n > m, fixed ranges of columns) from a shared counter; the
+// reduction order of every element is fixed by k alone, so the result never depends on who computed what.
+import { claim, imin, partStart } from "./util";
 
 /** Reduction block: A bands and B panels cover at most KC steps; C holds the partial sum between blocks. */
 const KC: i32 = 256;
 /** Bands of A (4 rows each) packed together per reduction block: MC·KC·16 bytes, sized for L2. */
 const MC: i32 = 32;
+/** A B panel is copied to contiguous memory when at least this many bands will read it. */
+const PACK_B_MIN_BANDS: i32 = 4;
 /** NT products with at least this many reduction steps take the dot path (below it, per-tile overhead dominates). */
 const DOT_MIN_K: i32 = 64;
+/** Bands per chunk of the dot path's row split. */
+const DOT_CHUNK: i32 = 16;
 const TRANS_A: i32 = 1;
 const TRANS_B: i32 = 2;
 const ACCUMULATE: i32 = 4;
@@ -32,10 +37,15 @@ export function gemmScratchBytes(n: i32, flags: i32): i32 {
   return <i32>SCR_B + KC * 32;
 }
 
-export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
+/**
+ * C = op(A) op(B) with the options in `flags`. Every thread calls it; each takes chunks from the shared `counter`
+ * (so a thread that starts late or is descheduled takes fewer). When C is split by columns it is cut into `shares`
+ * fixed ranges, taken from the counter the same way. `scratch` is this thread's own scratch memory.
+ */
+export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, counter: usize, shares: i32): void {
   if (m <= 0 || n <= 0) return;
-  if ((flags & TRANS_A) == 0 && (flags & TRANS_B) != 0 && k >= DOT_MIN_K) gemmDot(m, n, k, A, B, C, flags, M, scale, scratch, tid, nth);
-  else gemmOuter(m, n, k, A, B, C, flags, M, scale, scratch, tid, nth);
+  if ((flags & TRANS_A) == 0 && (flags & TRANS_B) != 0 && k >= DOT_MIN_K) gemmDot(m, n, k, A, B, C, flags, M, scale, scratch, counter, shares);
+  else gemmOuter(m, n, k, A, B, C, flags, M, scale, scratch, counter, shares);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -116,6 +126,19 @@ function packBandA(A: usize, m: i32, k: i32, transA: bool, i0: i32, rows: i32, k
   }
 }
 
+/**
+ * Copies kc rows of 8 floats (row stride ldb bytes) to a contiguous [kc][8] panel. Columns past n are copied too:
+ * they hold whatever follows in memory and only feed C columns that are never stored.
+ */
+function packPanelB(src: usize, ldb: usize, kc: i32, dst: usize): void {
+  const end = dst + (<usize>kc << 5);
+  for (; dst < end; dst += 32) {
+    v128.store(dst, v128.load(src));
+    v128.store(dst, v128.load(src, 16), 16);
+    src += ldb;
+  }
+}
+
 /** Packs column panel q of op(B) = Bᵀ (B is [n, k]), steps kb..kb+kc, as [kc][8] at dst (missing columns zero). */
 function packPanelBT(B: usize, n: i32, k: i32, q: i32, kb: i32, kc: i32, dst: usize): void {
   for (let c = 0; c < 8; c++) {
@@ -136,22 +159,31 @@ function copyTile(src: usize, lds: usize, dst: usize, ldd: usize, rows: i32, col
   }
 }
 
-function gemmOuter(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
+function gemmOuter(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, counter: usize, shares: i32): void {
+  const bands = (m + 3) >> 2;
+  const panels = (n + 7) >> 3;
+  if (bands >= panels) {
+    // Rows: chunks of MC bands taken from the shared counter; a chunk runs every panel and the whole reduction.
+    const chunks = (bands + MC - 1) / MC;
+    for (let c = claim(counter); c < chunks; c = claim(counter)) {
+      outerBlock(m, n, k, A, B, C, flags, M, scale, scratch, c * MC, imin(c * MC + MC, bands), 0, panels);
+    }
+  } else {
+    // Columns: `shares` fixed ranges of panels, each run over the whole reduction by one thread (C carries
+    // partial sums between reduction blocks, so a panel cannot change hands between blocks).
+    for (let s = claim(counter); s < shares; s = claim(counter)) {
+      const q0 = partStart(panels, s, shares), q1 = partStart(panels, s + 1, shares);
+      if (q0 < q1) outerBlock(m, n, k, A, B, C, flags, M, scale, scratch, 0, bands, q0, q1);
+    }
+  }
+}
+
+/** Bands b0..b1 (4 rows each) × panels q0..q1 (8 columns each) of C, over the whole reduction. */
+function outerBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, b0: i32, b1: i32, q0: i32, q1: i32): void {
   const transA = (flags & TRANS_A) != 0;
   const transB = (flags & TRANS_B) != 0;
   const acc = (flags & ACCUMULATE) != 0;
   const mul = (flags & MUL) != 0;
-  const bands = (m + 3) >> 2;
-  const panels = (n + 7) >> 3;
-  let b0 = 0, b1 = bands, q0 = 0, q1 = panels;
-  if (bands >= panels) {
-    b0 = partStart(bands, tid, nth);
-    b1 = partStart(bands, tid + 1, nth);
-  } else {
-    q0 = partStart(panels, tid, nth);
-    q1 = partStart(panels, tid + 1, nth);
-  }
-  if (b0 >= b1 || q0 >= q1) return;
   const ldc = <usize>n << 2;
   const tileC = scratch + SCR_CTILE;
   const tileM = scratch + SCR_MTILE;
@@ -178,6 +210,10 @@ function gemmOuter(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: 
         let ldb = <usize>n << 2;
         if (transB) {
           packPanelBT(B, n, k, q, kb, kc, panelB);
+          pb = panelB;
+          ldb = 32;
+        } else if (c1 - c0 >= PACK_B_MIN_BANDS) {
+          packPanelB(pb, ldb, kc, panelB);
           pb = panelB;
           ldb = 32;
         }
@@ -212,7 +248,8 @@ function gemmOuter(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: 
 function dot4x2(k: i32, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, out: usize): void {
   let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
   const vecBytes = <usize>(k & ~3) << 2;
-  for (let o: usize = 0; o < vecBytes; o += 16) {
+  let o: usize = 0;
+  for (; o < vecBytes; o += 16) {
     const y0 = v128.load(b0 + o);
     const y1 = v128.load(b1 + o);
     let x = v128.load(a0 + o);
@@ -248,19 +285,26 @@ function dot4x2(k: i32, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b
   store<f32>(out, t30, 24); store<f32>(out, t31, 28);
 }
 
-function gemmDot(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, tid: i32, nth: i32): void {
-  const acc = (flags & ACCUMULATE) != 0;
-  const mul = (flags & MUL) != 0;
+function gemmDot(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, counter: usize, shares: i32): void {
   const bands = (m + 3) >> 2;
   const pairs = (n + 1) >> 1;
-  let b0 = 0, b1 = bands, q0 = 0, q1 = pairs;
   if (bands >= pairs) {
-    b0 = partStart(bands, tid, nth);
-    b1 = partStart(bands, tid + 1, nth);
+    const chunks = (bands + DOT_CHUNK - 1) / DOT_CHUNK;
+    for (let c = claim(counter); c < chunks; c = claim(counter)) {
+      dotBlock(m, n, k, A, B, C, flags, M, scale, scratch, c * DOT_CHUNK, imin(c * DOT_CHUNK + DOT_CHUNK, bands), 0, pairs);
+    }
   } else {
-    q0 = partStart(pairs, tid, nth);
-    q1 = partStart(pairs, tid + 1, nth);
+    for (let s = claim(counter); s < shares; s = claim(counter)) {
+      const q0 = partStart(pairs, s, shares), q1 = partStart(pairs, s + 1, shares);
+      if (q0 < q1) dotBlock(m, n, k, A, B, C, flags, M, scale, scratch, 0, bands, q0, q1);
+    }
   }
+}
+
+/** Bands b0..b1 (4 rows) × column pairs q0..q1 of C. */
+function dotBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, b0: i32, b1: i32, q0: i32, q1: i32): void {
+  const acc = (flags & ACCUMULATE) != 0;
+  const mul = (flags & MUL) != 0;
   const rowBytes = <usize>k << 2;
   const out = scratch + SCR_CTILE;
   for (let ib = b0; ib < b1; ib++) {
