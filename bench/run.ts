@@ -11,7 +11,6 @@ import type { Backend } from "../src/tensor/backend.js";
 import { createBackend } from "../src/tensor/backend-select.js";
 import { benchKernels, type KernelResult } from "./kernels.js";
 import { machineInfo } from "./machine.js";
-import { gromovStandinStep } from "./standin-gromov.js";
 import { gromovStep, sparseParityStep, type StepFactory } from "./steps.js";
 import { timeCalls, type Timing } from "./timing.js";
 import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
@@ -19,7 +18,6 @@ import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
 /** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
 const STEPS: Record<string, { factory: StepFactory; torch?: string; warmup: number; reps: number; jsReps: number }> = {
   gromov: { factory: gromovStep, torch: "torch_gromov.py", warmup: 8, reps: 60, jsReps: 3 },
-  gromov_kernels_only: { factory: gromovStandinStep, warmup: 8, reps: 60, jsReps: 2 },
   sparse_parity: { factory: sparseParityStep, torch: "torch_sparse_parity.py", warmup: 50, reps: 400, jsReps: 100 },
 };
 
@@ -59,7 +57,7 @@ async function main(): Promise<void> {
     process.stderr.write(`timing ${b.name} …\n`);
     kernels[b.name] = benchKernels(backend, isJs ? 1 : 30, isJs ? 3000 : 4000);
     for (const [name, s] of Object.entries(STEPS)) {
-      const step = s.factory(backend);
+      const step = await s.factory(backend);
       (steps[name] ??= {})[b.name] = isJs ? timeCalls(step.step, 1, s.jsReps, 6000) : timeCalls(step.step, s.warmup, s.reps, 8000);
     }
     backend.dispose();
@@ -94,10 +92,7 @@ async function main(): Promise<void> {
   });
   console.log("\nms per training step (lowest median of 3 consecutive blocks of timed steps, after warm-up)\n");
   console.log(table(["step", ...cols, "wasm×2/torch×2", "best/best"], rows));
-  console.log(
-    "gromov, sparse_parity: the project's trainer (trainStep with the registered model, loss and AdamW);\n" +
-      "gromov_kernels_only: stand-in composed from backend kernels with inline MSE and AdamW (bench/standin-gromov.ts).",
-  );
+  console.log("each step is one full-batch training step of the preset exactly as `grokscope train <preset>` takes it (forward, loss, backward, AdamW)");
 
   // ---- kernel table ----
   const kRows: string[][] = [];
@@ -130,7 +125,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine,
     load_average_1min: { before: loadBefore, after: loadavg()[0] },
-    note: "ms per step: medians over repeated full-batch steps after warm-up (best_block_median_ms: lowest median of 3 consecutive blocks, used for the ratios); gromov_kernels_only is a stand-in composed from backend kernels with inline MSE and AdamW (no trainer bookkeeping)",
+    note: "ms per step: medians over repeated full-batch steps after warm-up (best_block_median_ms: lowest median of 3 consecutive blocks, used for the ratios); each step is the preset's full-batch training step as `grokscope train` takes it",
     steps_ms: Object.fromEntries(Object.keys(STEPS).map((name) => [name, { ...steps[name], ...torch[name] }])),
     ratios,
     kernels,

@@ -2,7 +2,7 @@ import type { Backend } from "../tensor/backend.js";
 import { fold, uniform, type Key } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import type { Dataset, DenseSplit, Split, TokenSplit } from "../tasks/dataset.js";
-import { activate, activationDerivative, type Activation } from "./activations.js";
+import { activationBackward, biasActivate, type Activation } from "./activations.js";
 import type { ForwardResult, Model } from "./model.js";
 import { Workspace } from "./workspace.js";
 
@@ -74,16 +74,17 @@ export function createMlp(config: MlpConfig, data: Dataset, backend: Backend): M
         const pre = ws.get(split, `hook_pre_${l}`, n * H); // [n, H]
         if (l === 0 && tokens) gatherRowsSum(n, seqLen, H, params.W_0.data, (split as TokenSplit).x, vocab, pre);
         else backend.gemm(n, H, fanIn(l), h ?? denseInput(split as DenseSplit), params[`W_${l}`].data, pre);
-        if (bias) addRowVector(pre, n, H, params[`b_${l}`].data);
         const post = ws.get(split, `hook_post_${l}`, n * H); // [n, H]
-        activate(activation, pre, post, n * H);
+        const b = bias ? params[`b_${l}`].data : null;
+        if (activation === "relu") backend.biasRelu(n, H, pre, b, post);
+        else biasActivate(activation, pre, post, n, H, b);
         cache[`hook_pre_${l}`] = pre;
         cache[`hook_post_${l}`] = post;
         h = post;
       }
       const Z = ws.get(split, "logits", n * nOut); // [n, nOut]
       backend.gemm(n, nOut, H, h!, params.W_out.data, Z);
-      if (bias) addRowVector(Z, n, nOut, params.b_out.data);
+      if (bias) backend.addRowVector(n, nOut, Z, params.b_out.data);
       return { logits: Z, cache };
     },
 
@@ -91,13 +92,14 @@ export function createMlp(config: MlpConfig, data: Dataset, backend: Backend): M
       const n = split.n;
       const c = fwd.cache;
       backend.gemm(H, nOut, n, c[`hook_post_${depth - 1}`], dZ, grads.W_out.data, { transA: true }); // dW_out = h_{L−1}ᵀ dZ
-      if (bias) columnSums(dZ, n, nOut, grads.b_out.data);
+      if (bias) backend.columnSums(n, nOut, dZ, grads.b_out.data);
       let dUp = dZ, Wup = params.W_out.data, up = nOut; // gradient w.r.t. the next layer's pre-activation, its weight, its width
       for (let l = depth - 1; l >= 0; l--) {
-        const fprime = ws.get(split, `d_act_${l}`, n * H);
-        activationDerivative(activation, c[`hook_pre_${l}`], c[`hook_post_${l}`], fprime, n * H);
         const dPre = ws.get(split, `d_pre_${l}`, n * H); // [n, H] = f′(pre_l) ∘ (dUp Wupᵀ)
-        backend.gemm(n, H, up, dUp, Wup, dPre, { transB: true, mul: fprime });
+        backend.gemm(n, H, up, dUp, Wup, dPre, { transB: true });
+        const dB = bias ? grads[`b_${l}`].data : null;
+        if (activation === "relu") backend.reluBackward(n, H, c[`hook_pre_${l}`], dPre, dB);
+        else activationBackward(activation, c[`hook_pre_${l}`], c[`hook_post_${l}`], dPre, n, H, dB);
         if (l === 0 && tokens) {
           grads.W_0.data.fill(0);
           scatterRowsAdd(n, seqLen, H, dPre, (split as TokenSplit).x, vocab, grads.W_0.data);
@@ -105,7 +107,6 @@ export function createMlp(config: MlpConfig, data: Dataset, backend: Backend): M
           const hIn = l === 0 ? denseInput(split as DenseSplit) : c[`hook_post_${l - 1}`];
           backend.gemm(fanIn(l), H, n, hIn, dPre, grads[`W_${l}`].data, { transA: true }); // dW_l = h_{l−1}ᵀ dPre
         }
-        if (bias) columnSums(dPre, n, H, grads[`b_${l}`].data);
         dUp = dPre;
         Wup = params[`W_${l}`].data;
         up = H;
@@ -148,20 +149,3 @@ export function scatterRowsAdd(n: number, seqLen: number, d: number, dOut: Float
   }
 }
 
-/** X[i, :] += b for X [n, d]. */
-function addRowVector(X: Float32Array, n: number, d: number, b: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let k = 0; k < d; k++) X[o + k] += b[k];
-  }
-}
-
-/** out[k] = Σ_i X[i, k] for X [n, d] (the gradient of a bias), accumulated in float64. */
-function columnSums(X: Float32Array, n: number, d: number, out: Float32Array): void {
-  const acc = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let k = 0; k < d; k++) acc[k] += X[o + k];
-  }
-  out.set(acc);
-}

@@ -43,6 +43,36 @@ export function scatterAdd2Js(n: number, d: number, dH: Float32Array, ia: Int32A
   }
 }
 
+export function addRowVectorJs(n: number, d: number, X: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < n; i++) for (let k = 0, o = i * d; k < d; k++) X[o + k] += b[k];
+}
+
+export function biasReluJs(n: number, d: number, pre: Float32Array, b: Float32Array | null, post: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let k = 0; k < d; k++) {
+      const v = b ? pre[o + k] + b[k] : pre[o + k];
+      pre[o + k] = v;
+      post[o + k] = v > 0 ? v : 0;
+    }
+  }
+}
+
+/** Column sums accumulated in float64. */
+export function columnSumsJs(n: number, d: number, X: Float32Array, out: Float32Array): void {
+  const acc = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let k = 0, o = i * d; k < d; k++) acc[k] += X[o + k];
+  out.set(acc);
+}
+
+export function reluBackwardJs(n: number, d: number, pre: Float32Array, g: Float32Array, colSums: Float32Array | null): void {
+  for (let i = 0; i < n * d; i++) if (!(pre[i] > 0)) g[i] = 0;
+  if (colSums) columnSumsJs(n, d, g, colSums);
+}
+
+/** The elementwise kernels every backend shares until it has faster ones of its own. */
+export const elementwiseJs = { addRowVector: addRowVectorJs, biasRelu: biasReluJs, reluBackward: reluBackwardJs, columnSums: columnSumsJs };
+
 export function createJsBackend(): Backend {
   return {
     name: "js",
@@ -50,6 +80,7 @@ export function createJsBackend(): Backend {
     gemm: gemmJs,
     gatherSumSquare: gatherSumSquareJs,
     scatterAdd2: scatterAdd2Js,
+    ...elementwiseJs,
     dispose() {},
   };
 }

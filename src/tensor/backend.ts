@@ -29,6 +29,14 @@ export interface Backend {
   gatherSumSquare(n: number, d: number, TA: Float32Array, ia: Int32Array, TB: Float32Array, ib: Int32Array, H: Float32Array, S: Float32Array): void;
   /** dTA[ia[i],:] += dH[i,:] and dTB[ib[i],:] += dH[i,:] (the backward of a gather). dTA, dTB are not zeroed. */
   scatterAdd2(n: number, d: number, dH: Float32Array, ia: Int32Array, dTA: Float32Array, ib: Int32Array, dTB: Float32Array): void;
+  /** X[i, :] += b for X [n, d] (a bias on the logits). */
+  addRowVector(n: number, d: number, X: Float32Array, b: Float32Array): void;
+  /** pre[i, :] += b (when b is given), then post = max(pre, 0): a linear layer's bias and ReLU in one pass. */
+  biasRelu(n: number, d: number, pre: Float32Array, b: Float32Array | null, post: Float32Array): void;
+  /** g ← g ∘ 1[pre > 0] in place (ReLU′(0) = 0, as PyTorch), and colSums[k] = Σ_i g[i, k] when colSums is given. */
+  reluBackward(n: number, d: number, pre: Float32Array, g: Float32Array, colSums: Float32Array | null): void;
+  /** out[k] = Σ_i X[i, k] for X [n, d] (a bias gradient). */
+  columnSums(n: number, d: number, X: Float32Array, out: Float32Array): void;
   /** Release threads and memory. */
   dispose(): void;
 }

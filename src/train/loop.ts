@@ -69,7 +69,7 @@ export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
   const s = stats(setup, fwd, batch, dLogits);
   if (!Number.isFinite(s.loss)) {
     const where = firstNonFinite(state.params);
-    throw new NonFiniteError(`training diverged at step ${state.step}: loss is ${s.loss}` + (where ? `; tensor "${where}" holds NaN or Inf` : "; the logits overflowed"));
+    throw new NonFiniteError(`training diverged at step ${state.step}: loss is ${s.loss}` + (where ? `; tensor "${where}" holds NaN or Inf` : `; the logits overflowed (no parameter holds NaN or Inf yet)`));
   }
   model.backward(state.params, batch, fwd, dLogits, state.grads);
   const bad = firstNonFinite(state.grads);

@@ -86,7 +86,7 @@ test("a diverging run stops with the step and the tensor named, and is marked fa
   const data = join(dir, "store");
   const r = runCli(["train", "gromov", "--set", "optimizer={name: sgd, lr: 1e4}", "--set", "model.width=64", "--data-dir", data, "--quiet"]);
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr.trim(), /^grokscope: training diverged at step \d+: .*"(U|V|W)"/);
+  assert.match(r.stderr.trim(), /^grokscope: training diverged at step \d+: .*("(U|V|W)"|logits overflowed)/);
   const list = runCli(["runs", "--data-dir", data, "--json"]);
   assert.equal(JSON.parse(list.stdout.trim()).status, "failed");
 });

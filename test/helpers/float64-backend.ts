@@ -1,5 +1,5 @@
 import type { Backend } from "../../src/tensor/backend.js";
-import { gatherSumSquareJs, gemmJs, scatterAdd2Js } from "../../src/tensor/backend-js.js";
+import { elementwiseJs, gatherSumSquareJs, gemmJs, scatterAdd2Js } from "../../src/tensor/backend-js.js";
 
 /**
  * The reference kernels over Float64Arrays. The kernels are written for Float32Array but only index and assign,
@@ -13,6 +13,7 @@ export function createFloat64Backend(): Backend {
     gemm: gemmJs,
     gatherSumSquare: gatherSumSquareJs,
     scatterAdd2: scatterAdd2Js,
+    ...elementwiseJs,
     dispose() {},
   };
 }

@@ -4,6 +4,7 @@ import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache } from "./index-cache.js";
 import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, type KernelExports } from "./kernels.js";
 import type { SpawnWorker, WorkerHandle, WorkerReply } from "./worker.js";
+import { elementwiseJs } from "../backend-js.js";
 
 /**
  * The WebAssembly SIMD backend: kernels compiled from src/tensor/wasm/assembly/, one shared memory, one module
@@ -241,6 +242,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       copyOut(dTA, pA, rowsA * d);
       if (dTB !== dTA) copyOut(dTB, pB, rowsB * d);
     },
+
+    // Elementwise passes: the TypeScript reference for now (slower on shared memory than a wasm kernel would be).
+    ...elementwiseJs,
 
     dispose(): void {
       if (disposed) return;
