@@ -1,23 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createEmbedMlp, type EmbedMlpConfig } from "../../src/models/embed-mlp.js";
-import type { TokenDataset } from "../../src/tasks/dataset.js";
-import { keyFromSeed, randint } from "../../src/tensor/rng.js";
+import { keyFromSeed } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
 import { createFloat64Backend } from "../helpers/float64-backend.js";
 import { gradcheck } from "../helpers/gradcheck.js";
+import { tinyPairs } from "../helpers/tiny-data.js";
 
-function tinyPairs(p: number, n: number, seed: number, nClasses = p): TokenDataset {
-  const key = keyFromSeed(seed);
-  const x = new Int32Array(2 * n), y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    x[2 * i] = randint(key, 2 * i, p);
-    x[2 * i + 1] = randint(key, 2 * i + 1, p);
-    y[i] = (x[2 * i] + x[2 * i + 1]) % nClasses;
-  }
-  const split = { n, x, y };
-  return { kind: "tokens", name: "tiny", vocab: p, seqLen: 2, nClasses, train: split, test: split, meta: { p } };
-}
 
 const cfg = (over: Partial<EmbedMlpConfig> = {}): EmbedMlpConfig =>
   ({ dEmbed: 4, width: 3, activation: "relu", tiedUnembed: true, initScale: 1, embedInit: "variance_scaling", ...over });

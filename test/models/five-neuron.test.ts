@@ -1,23 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { circleEmbedding, createFiveNeuron, fiveNeuronGeometry } from "../../src/models/five-neuron.js";
-import type { TokenDataset } from "../../src/tasks/dataset.js";
-import { fold, keyFromSeed, randint, uniform } from "../../src/tensor/rng.js";
+import { fold, keyFromSeed, uniform } from "../../src/tensor/rng.js";
 import { paramCount, type Params } from "../../src/tensor/tensor.js";
 import { createFloat64Backend } from "../helpers/float64-backend.js";
 import { gradcheck } from "../helpers/gradcheck.js";
+import { tinyPairs } from "../helpers/tiny-data.js";
 
-function tinyPairs(M: number, n: number, seed: number): TokenDataset {
-  const key = keyFromSeed(seed);
-  const x = new Int32Array(2 * n), y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    x[2 * i] = randint(key, 2 * i, M);
-    x[2 * i + 1] = randint(key, 2 * i + 1, M);
-    y[i] = (x[2 * i] + x[2 * i + 1]) % M;
-  }
-  const split = { n, x, y };
-  return { kind: "tokens", name: "tiny", vocab: M, seqLen: 2, nClasses: M, train: split, test: split, meta: { p: M } };
-}
 
 test("five_neuron: 20 trainable numbers, backward matches float64 finite differences", () => {
   const data = tinyPairs(11, 30, 1);
