@@ -1,11 +1,9 @@
 """PyTorch CPU timing of the gromov training step (REPRODUCTIONS R1), gather-based like the reference.
 Usage: python3 torch_gromov.py THREADS STEPS WARMUP. Prints one JSON line with per-step times in ms."""
-import json, sys, time, statistics
 import torch
+from torch_timing import args, report
 
-threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-torch.set_num_threads(threads)
-torch.manual_seed(0)
+steps, warmup = args()
 p, N = 97, 500
 a, b = torch.meshgrid(torch.arange(p), torch.arange(p), indexing="ij")
 a, b = a.flatten(), b.flatten()
@@ -28,14 +26,4 @@ def step():
     opt.step()
 
 
-for _ in range(warmup):
-    step()
-times = []
-for _ in range(steps):
-    t0 = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t0) * 1e3)
-size = max(1, len(times) // 3)  # lowest median of three blocks: the quietest stretch on a shared machine
-best = min(statistics.median(times[b:b + size]) for b in range(0, len(times) - size + 1, size))
-print(json.dumps({"median_ms": statistics.median(times), "best_block_median_ms": best, "mean_ms": statistics.fmean(times),
-                  "steps": steps, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+report(step, steps, warmup)

@@ -1,12 +1,10 @@
 """PyTorch CPU timing of the sparse-parity training step (REPRODUCTIONS R3): 1,000 x 31 inputs (30 bits + bias
 input), MLP 31 -> 64 ReLU -> 2 (nn.Linear defaults), cross-entropy, AdamW lr 3e-3 betas (0.99, 0.98) wd 0.1, full batch.
 Usage: python3 torch_sparse_parity.py THREADS STEPS WARMUP. Prints one JSON line with per-step times in ms."""
-import json, sys, time, statistics
 import torch
+from torch_timing import args, report
 
-threads, steps, warmup = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-torch.set_num_threads(threads)
-torch.manual_seed(0)
+steps, warmup = args()
 n, bits, k = 1000, 30, 3
 x = torch.randint(0, 2, (n, bits)).float()
 x = torch.cat([x, torch.ones(n, 1)], dim=1)
@@ -23,14 +21,4 @@ def step():
     opt.step()
 
 
-for _ in range(warmup):
-    step()
-times = []
-for _ in range(steps):
-    t0 = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t0) * 1e3)
-size = max(1, len(times) // 3)  # lowest median of three blocks: the quietest stretch on a shared machine
-best = min(statistics.median(times[b:b + size]) for b in range(0, len(times) - size + 1, size))
-print(json.dumps({"median_ms": statistics.median(times), "best_block_median_ms": best, "mean_ms": statistics.fmean(times),
-                  "steps": steps, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+report(step, steps, warmup)
