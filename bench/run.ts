@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       g1 ? `${fmt((100 * g1) / wasmPeak, 0)}%` : "—",
     ]);
   }
-  console.log(`\nkernels on the gromov shapes (best block median); peak = 2 cores × 2 FMA × 8 lanes × 2 flops × ${fmt(machine.mhz ?? NaN, 0)} MHz = ${fmt(nat ? 2 * nat : NaN, 0)} GFLOP/s\n`);
+  console.log(`\nkernels on the gromov and sparse-parity shapes (best block median); peak = 2 cores × 2 FMA × 8 lanes × 2 flops × ${fmt(machine.mhz ?? NaN, 0)} MHz = ${fmt(nat ? 2 * nat : NaN, 0)} GFLOP/s\n`);
   console.log(table(["kernel", "shape", "js", "wasm×1", "wasm×2", "wasm×2 % peak", "wasm×1 % simd128"], kRows));
   console.log(`(simd128 = one core's WebAssembly SIMD bound without FMA: 4 lanes × (2 mul + 2 add) per cycle × ${machine.measured_mhz} MHz measured = ${fmt(wasmPeak, 0)} GFLOP/s)`);
 

@@ -3,13 +3,14 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, GemmOptions } from "../../src/tensor/backend.js";
-import { gatherSumSquareJs, gemmJs, scatterAdd2Js } from "../../src/tensor/backend-js.js";
+import { biasReluJs, createJsBackend, gatherSumSquareJs, gemmJs, scatterAdd2Js } from "../../src/tensor/backend-js.js";
 import { createBackend } from "../../src/tensor/backend-select.js";
 import { createWasmBackend, type WasmBackend } from "../../src/tensor/wasm/backend-wasm.js";
 import { spawnNodeWorker } from "../../src/tensor/wasm/node-threads.js";
 import { fold, keyFromSeed, normals, randint, type Key } from "../../src/tensor/rng.js";
 
 const root = keyFromSeed(20240611);
+const reference = createJsBackend();
 
 function randn(key: Key, n: number, into?: Float32Array): Float32Array {
   const x = normals(key, n);
@@ -50,6 +51,34 @@ function assertBitsEqual(what: string, a: Float32Array, b: Float32Array): void {
     if (ua[i] !== ub[i]) assert.fail(`${what}: element ${i} differs: ${a[i]} vs ${b[i]}`);
   }
 }
+
+/** Normal draws with exact zeros (+0 and −0) at every 5th and 7th position: ReLU′(0) = 0 must hold at them. */
+function randnWithZeros(key: Key, n: number, into?: Float32Array): Float32Array {
+  const x = randn(key, n, into);
+  for (let i = 0; i < n; i += 5) x[i] = 0;
+  for (let i = 3; i < n; i += 7) x[i] = -0;
+  return x;
+}
+
+/** The four elementwise ops' outputs on `be` for one (n, d), with arrays from `make` (backend memory or plain). */
+function elementwiseOutputs(be: Backend, key: Key, n: number, d: number, make: (len: number) => Float32Array): Float32Array[] {
+  const fill = (label: string, len: number, zeros = false): Float32Array => (zeros ? randnWithZeros : randn)(fold(key, label), len, make(len));
+  const X = fill("X", n * d), b = fill("b", d);
+  be.addRowVector(n, d, X, b);
+  const pre = fill("pre", n * d, true), post = make(n * d);
+  be.biasRelu(n, d, pre, b, post);
+  const pre2 = fill("pre", n * d, true), post2 = make(n * d);
+  be.biasRelu(n, d, pre2, null, post2);
+  const g = fill("g", n * d), sums = fill("sums", d); // sums start non-zero: they must be overwritten
+  be.reluBackward(n, d, pre2, g, sums);
+  const g2 = fill("g", n * d);
+  be.reluBackward(n, d, pre2, g2, null);
+  const cs = fill("cs", d);
+  be.columnSums(n, d, post, cs);
+  return [X, pre, post, post2, g, sums, g2, cs];
+}
+
+const ELEMENTWISE_OUTPUTS = ["addRowVector X", "biasRelu pre", "biasRelu post", "relu (no bias) post", "reluBackward g", "reluBackward colSums", "reluBackward (no sums) g", "columnSums"];
 
 interface GemmCase {
   m: number;
@@ -247,11 +276,142 @@ describe("wasm backend", () => {
     assertBitsEqual("slow path scatter dTB", dTB, dTBw);
   });
 
+  test("gemm thin shapes (small k, narrow n) match the reference with every option", () => {
+    const shapes: Array<[number, number, number]> = [];
+    for (const k of [1, 2, 3, 4]) for (const [m, n] of [[1000, 64], [37, 5], [3, 1], [13, 31]]) shapes.push([m, n, k]);
+    for (const n of [1, 2, 3, 4]) for (const [m, k] of [[1000, 64], [64, 1000], [31, 5], [17, 97]]) shapes.push([m, n, k]);
+    for (const [m, n, k] of shapes) {
+      for (const [transA, transB] of COMBOS) {
+        const key = fold(root, `thin-${m}-${n}-${k}-${transA}-${transB}`);
+        for (const be of [w1, w2all]) {
+          checkGemm(be, key, { m, n, k, opts: { transA, transB } });
+          checkGemm(be, key, { m, n, k, opts: { transA, transB, accumulate: true } });
+          checkGemm(be, key, { m, n, k, opts: { transA, transB, mul: new Float32Array(0), scale: -1.5 } });
+        }
+      }
+    }
+  });
+
+  test("elementwise ops match the reference bit for bit on odd shapes", () => {
+    // Column sums are defined as float64 sums in row order rounded once, so they too must match bit for bit.
+    const sizes = [1, 2, 3, 31, 64, 97, 1000]; // d = 1, 2: the bias add's flat path (b repeated in a vector)
+    for (const n of sizes) {
+      for (const d of sizes) {
+        const key = fold(root, `elementwise-${n}-${d}`);
+        const want = elementwiseOutputs(reference, key, n, d, (len) => new Float32Array(len));
+        for (const be of [w1, w2all]) {
+          const got = elementwiseOutputs(be, key, n, d, (len) => be.alloc(len));
+          got.forEach((x, i) => assertBitsEqual(`${ELEMENTWISE_OUTPUTS[i]} n=${n} d=${d} on ${be.name}`, x, want[i]));
+        }
+      }
+    }
+  });
+
+  test("ReLU and its derivative at 0, −0, NaN and ±Inf (ReLU′(0) = 0, as PyTorch)", () => {
+    const special = [-2, -0, 0, 1e-30, 3, NaN, Infinity, -Infinity];
+    const reluWant = [0, 0, 0, Math.fround(1e-30), 3, 0, Infinity, 0];
+    const gradWant = [0, 0, 0, 1, 1, 0, 1, 0];
+    for (const be of [w1, w2all]) {
+      for (const d of [1, 8, 21]) {
+        // pre[r, j] = special[(r + j) mod n]: every column holds each special value once, and both the vector
+        // body and the scalar tail of a row see each of them.
+        const n = special.length;
+        const at = (i: number): number => (Math.floor(i / d) + (i % d)) % n;
+        const pre = be.alloc(n * d), post = be.alloc(n * d), g = be.alloc(n * d), sums = be.alloc(d);
+        for (let i = 0; i < n * d; i++) pre[i] = special[at(i)];
+        be.biasRelu(n, d, pre, null, post);
+        g.fill(1);
+        be.reluBackward(n, d, pre, g, sums);
+        for (let i = 0; i < n * d; i++) {
+          const s = at(i);
+          assert.ok(Object.is(post[i], reluWant[s]), `relu(${special[s]}) = ${post[i]} on ${be.name}, d=${d}`);
+          assert.ok(Object.is(g[i], gradWant[s]), `relu′(${special[s]}) = ${g[i]} on ${be.name}, d=${d}`);
+        }
+        // Every column holds each special value once: 3 of them (1e-30, 3, ∞) pass a gradient of 1.
+        assert.deepEqual([...sums], new Array(d).fill(3), `column sums of the masked gradient on ${be.name}, d=${d}`);
+      }
+    }
+  });
+
+  test("elementwise ops on empty shapes: nothing to do, column sums of zero rows are zero", () => {
+    for (const be of [w1, w2all]) {
+      const out = be.alloc(3).fill(5);
+      be.columnSums(0, 3, be.alloc(0), out);
+      assert.deepEqual([...out], [0, 0, 0]);
+      out.fill(5);
+      be.reluBackward(0, 3, be.alloc(0), be.alloc(0), out);
+      assert.deepEqual([...out], [0, 0, 0]);
+      be.addRowVector(0, 3, be.alloc(0), out);
+      be.biasRelu(4, 0, be.alloc(0), null, be.alloc(0));
+      assert.deepEqual([...out], [0, 0, 0]);
+    }
+  });
+
+  test("elementwise ops and thin gemms give the same bits for 1 and 2 threads", () => {
+    const key = fold(root, "elementwise-bits");
+    const before = w2.threadStats().helperRuns + w2all.threadStats().helperRuns;
+    // Large enough that the default backend splits them too (n·d ≥ 2^18), and odd shapes split on every call.
+    for (const [n, d] of [[4704, 97], [1000, 333], [97, 1000], [1000, 64], [31, 3]] as const) {
+      const outs = [w1, w2, w2all].map((be) => elementwiseOutputs(be, fold(key, `${n}-${d}`), n, d, (len) => be.alloc(len)));
+      for (let t = 1; t < outs.length; t++) {
+        outs[0].forEach((x, i) => assertBitsEqual(`${ELEMENTWISE_OUTPUTS[i]} n=${n} d=${d}, backend ${t}`, x, outs[t][i]));
+      }
+    }
+    const cases: GemmCase[] = [
+      { m: 1000, n: 64, k: 31, opts: {} },
+      { m: 1000, n: 2, k: 64, opts: {} },
+      { m: 64, n: 2, k: 1000, opts: { transA: true } },
+      { m: 1000, n: 64, k: 2, opts: { transB: true } },
+      { m: 31, n: 64, k: 1000, opts: { transA: true } },
+      { m: 4704, n: 3, k: 97, opts: { transA: true, transB: true, accumulate: true } },
+      { m: 4704, n: 500, k: 3, opts: { mul: new Float32Array(0), scale: 2 } },
+    ];
+    for (const c of cases) {
+      const outs = [w1, w2, w2all].map((be) => {
+        const k2 = fold(key, `gemm-${c.m}-${c.n}-${c.k}`);
+        const A = randn(fold(k2, "A"), c.m * c.k, be.alloc(c.m * c.k));
+        const B = randn(fold(k2, "B"), c.k * c.n, be.alloc(c.k * c.n));
+        const C = randn(fold(k2, "C"), c.m * c.n, be.alloc(c.m * c.n));
+        const mul = c.opts.mul ? randn(fold(k2, "mul"), c.m * c.n, be.alloc(c.m * c.n)) : undefined;
+        be.gemm(c.m, c.n, c.k, A, B, C, { ...c.opts, mul });
+        return C;
+      });
+      assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads`, outs[0], outs[1]);
+      assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads (all calls split)`, outs[0], outs[2]);
+    }
+    const after = w2.threadStats().helperRuns + w2all.threadStats().helperRuns;
+    assert.ok(after > before, "the helper thread never joined these calls");
+  });
+
+  test("elementwise ops on arrays outside the wasm memory give the reference bits (copy in / copy out)", () => {
+    const key = fold(root, "elementwise-plain");
+    for (const [n, d] of [[97, 31], [1000, 64], [3, 2]] as const) {
+      const want = elementwiseOutputs(reference, key, n, d, (len) => new Float32Array(len));
+      for (const be of [w1, w2all]) {
+        const plain = elementwiseOutputs(be, key, n, d, (len) => new Float32Array(len));
+        plain.forEach((x, i) => assertBitsEqual(`plain ${ELEMENTWISE_OUTPUTS[i]} n=${n} d=${d} on ${be.name}`, x, want[i]));
+        // Mixed: every other array in the wasm memory.
+        let j = 0;
+        const mixed = elementwiseOutputs(be, key, n, d, (len) => (j++ % 2 === 0 ? new Float32Array(len) : be.alloc(len)));
+        mixed.forEach((x, i) => assertBitsEqual(`mixed ${ELEMENTWISE_OUTPUTS[i]} n=${n} d=${d} on ${be.name}`, x, want[i]));
+      }
+    }
+    // pre and post one array: post ends up holding the ReLU, as in the reference.
+    const x = randnWithZeros(fold(key, "same"), 50), y = x.slice(), b = randn(fold(key, "b"), 5);
+    w1.biasRelu(10, 5, x, b, x);
+    biasReluJs(10, 5, y, b, y);
+    assertBitsEqual("biasRelu in place", x, y);
+  });
+
   test("bad input is rejected with a message naming the argument", () => {
     const TA = w1.alloc(3 * 4), H = w1.alloc(8), S = w1.alloc(8);
     assert.throws(() => w1.gatherSumSquare(2, 4, TA, new Int32Array([0, 3]), TA, new Int32Array([0, 1]), H, S), /ia holds indices in \[0, 3\], the table has 3 rows/);
     assert.throws(() => w1.gemm(4, 4, 4, w1.alloc(15), w1.alloc(16), w1.alloc(16)), /A has 15 elements, needs 16/);
     assert.throws(() => w1.gemm(2, 2, 2, w1.alloc(4), w1.alloc(4), w1.alloc(4), { mul: w1.alloc(4), accumulate: true }), /mul epilogue/);
+    assert.throws(() => w1.biasRelu(2, 4, w1.alloc(8), w1.alloc(3), w1.alloc(8)), /biasRelu: b has 3 elements, needs 4/);
+    assert.throws(() => w1.reluBackward(2, 4, w1.alloc(8), w1.alloc(7), null), /reluBackward: g has 7 elements, needs 8/);
+    assert.throws(() => w1.columnSums(2, 4, w1.alloc(8), w1.alloc(2)), /columnSums: out has 2 elements, needs 4/);
+    assert.throws(() => w1.addRowVector(2.5, 4, w1.alloc(8), w1.alloc(4)), /addRowVector: n must be a non-negative integer/);
   });
 
   test("index arrays: copied once, and fresh arrays every step (minibatches) do not grow memory", () => {

@@ -1,10 +1,9 @@
 import type { Backend, GemmOptions } from "../backend.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_BIAS_RELU, OP_COLUMN_SUMS, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache } from "./index-cache.js";
 import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, type KernelExports } from "./kernels.js";
 import type { SpawnWorker, WorkerHandle, WorkerReply } from "./worker.js";
-import { elementwiseJs } from "../backend-js.js";
 
 /**
  * The WebAssembly SIMD backend: kernels compiled from src/tensor/wasm/assembly/, one shared memory, one module
@@ -196,7 +195,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (mul) checkLength("gemm", "mul", mul, m * n);
       if (m === 0 || n === 0) return;
       const flags = (o.transA ? GEMM_TRANS_A : 0) | (o.transB ? GEMM_TRANS_B : 0) | (o.accumulate ? GEMM_ACCUMULATE : 0) | (mul ? GEMM_MUL : 0);
-      ensureScratch(ex.gemmScratchBytes(n, flags));
+      ensureScratch(ex.gemmScratchBytes(m, n, k, flags));
       stageUsed = 0;
       const pA = place(A, m * k, true);
       const pB = place(B, k * n, true);
@@ -243,8 +242,72 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (dTB !== dTA) copyOut(dTB, pB, rowsB * d);
     },
 
-    // Elementwise passes: the TypeScript reference for now (slower on shared memory than a wasm kernel would be).
-    ...elementwiseJs,
+    addRowVector(n, d, X, b): void {
+      live("addRowVector");
+      checkDims("addRowVector", { n, d });
+      checkLength("addRowVector", "X", X, n * d);
+      checkLength("addRowVector", "b", b, d);
+      if (n === 0 || d === 0) return;
+      stageUsed = 0;
+      const pX = place(X, n * d, true);
+      const pb = place(b, d, true);
+      run(OP_ADD_ROW_VECTOR, [n, d, pX, pb], 1, n * d);
+      copyOut(X, pX, n * d);
+    },
+
+    biasRelu(n, d, pre, b, post): void {
+      live("biasRelu");
+      checkDims("biasRelu", { n, d });
+      checkLength("biasRelu", "pre", pre, n * d);
+      checkLength("biasRelu", "post", post, n * d);
+      if (b) checkLength("biasRelu", "b", b, d);
+      if (n === 0 || d === 0) return;
+      stageUsed = 0;
+      const pPre = place(pre, n * d, true);
+      const pb = b ? place(b, d, true) : 0;
+      // One staged copy when pre and post are one array (post then ends up as max(pre + b, 0), as in the reference).
+      const pPost = post === pre ? pPre : place(post, n * d, false);
+      run(OP_BIAS_RELU, [n, d, pPre, pb, pPost], 1, n * d);
+      if (b) copyOut(pre, pPre, n * d);
+      copyOut(post, pPost, n * d);
+    },
+
+    reluBackward(n, d, pre, g, colSums): void {
+      live("reluBackward");
+      checkDims("reluBackward", { n, d });
+      checkLength("reluBackward", "pre", pre, n * d);
+      checkLength("reluBackward", "g", g, n * d);
+      if (colSums) checkLength("reluBackward", "colSums", colSums, d);
+      if (d === 0) return;
+      if (n === 0) {
+        colSums?.fill(0, 0, d);
+        return;
+      }
+      stageUsed = 0;
+      const pPre = place(pre, n * d, true);
+      const pg = place(g, n * d, true);
+      const pSums = colSums ? place(colSums, d, false) : 0;
+      run(OP_RELU_BACKWARD, [n, d, pPre, pg, pSums], 1, n * d);
+      copyOut(g, pg, n * d);
+      if (colSums) copyOut(colSums, pSums, d);
+    },
+
+    columnSums(n, d, X, out): void {
+      live("columnSums");
+      checkDims("columnSums", { n, d });
+      checkLength("columnSums", "X", X, n * d);
+      checkLength("columnSums", "out", out, d);
+      if (d === 0) return;
+      if (n === 0) {
+        out.fill(0, 0, d);
+        return;
+      }
+      stageUsed = 0;
+      const pX = place(X, n * d, true);
+      const pOut = place(out, d, false);
+      run(OP_COLUMN_SUMS, [n, d, pX, pOut], 1, n * d);
+      copyOut(out, pOut, d);
+    },
 
     dispose(): void {
       if (disposed) return;

@@ -33,6 +33,10 @@ export const GEN_MASK = 0x7fffff;
 export const OP_GEMM = 1;
 export const OP_GATHER_SUM_SQUARE = 2;
 export const OP_SCATTER_ADD2 = 3;
+export const OP_ADD_ROW_VECTOR = 4;
+export const OP_BIAS_RELU = 5;
+export const OP_RELU_BACKWARD = 6;
+export const OP_COLUMN_SUMS = 7;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -52,6 +56,18 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_SCATTER_ADD2:
       ex.scatterAdd2(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], COUNTER_PTR, shares);
+      return;
+    case OP_ADD_ROW_VECTOR:
+      ex.addRowVector(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR);
+      return;
+    case OP_BIAS_RELU:
+      ex.biasRelu(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], COUNTER_PTR);
+      return;
+    case OP_RELU_BACKWARD:
+      ex.reluBackward(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], COUNTER_PTR, shares);
+      return;
+    case OP_COLUMN_SUMS:
+      ex.columnSums(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR, shares);
       return;
     default:
       throw new Error(`wasm backend: unknown op ${ctl[OP]} in the control block`);

@@ -3,9 +3,15 @@ import { KERNELS_WASM_BASE64 } from "./generated/kernels-wasm.js";
 /** The functions the compiled kernel module exports (pointers are byte offsets into the shared memory). */
 export interface KernelExports {
   gemm(m: number, n: number, k: number, A: number, B: number, C: number, flags: number, M: number, scale: number, scratch: number, counter: number, shares: number): void;
-  gemmScratchBytes(n: number, flags: number): number;
+  gemmScratchBytes(m: number, n: number, k: number, flags: number): number;
   gatherSumSquare(n: number, d: number, TA: number, ia: number, TB: number, ib: number, H: number, S: number, counter: number): void;
   scatterAdd2(n: number, d: number, dH: number, ia: number, dTA: number, rowsA: number, ib: number, dTB: number, rowsB: number, counter: number, shares: number): void;
+  addRowVector(n: number, d: number, X: number, b: number, counter: number): void;
+  /** b = 0: no bias. */
+  biasRelu(n: number, d: number, pre: number, b: number, post: number, counter: number): void;
+  /** colSums = 0: no column sums. */
+  reluBackward(n: number, d: number, pre: number, g: number, colSums: number, counter: number, shares: number): void;
+  columnSums(n: number, d: number, X: number, out: number, counter: number, shares: number): void;
 }
 
 /** gemm flag bits (must match src/tensor/wasm/assembly/gemm.ts). */

@@ -1,19 +1,25 @@
 // @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
 //
 // C[m,n] = op(A)[m,k] @ op(B)[k,n] in f32 with SIMD128, register-tiled (Goto/van de Geijn style: pack a panel,
-// run a small register micro-kernel over it). Two code paths:
-//  - "outer": C tile [4, 8] += a[4] ⊗ b[8] per reduction step, A packed into 4-row bands, B read as 8-column
-//    panels (in place when B is [k, n], packed when transposed). Used for NN, TN and TT.
-//  - "dot": A [m, k] and B [n, k] both have k contiguous (NT, k ≥ 64): C tile [4, 2] of 4-lane dot products,
-//    no packing.
-// Threads take chunks of output rows (or, when n > m, fixed ranges of columns) from a shared counter; the
-// reduction order of every element is fixed by k alone, so the result never depends on who computed what.
+// run a small register micro-kernel over it). Code paths:
+//  - "outer": C tile [4, 8] += a[4] ⊗ b[8] per reduction step, A packed into 4-row bands (or read in place when
+//    few panels reuse a band), B read as 8-column panels (in place when B is [k, n], packed when transposed).
+//    Used for NN, TN, TT, and NT with k < 64.
+//  - "dot": A [m, k] and B [n, k] both have k contiguous: C tile [4, 2] of 4-lane dot products. Used for NT with
+//    k ≥ 64, and for NN and NT with narrow n (n ≤ 4; NN copies Bᵀ to scratch first).
+//  - thin shapes (gemm-thin.ts): small k (k ≤ 4), and narrow n with A stored [k, m] (TN, TT).
+// The path is chosen from the shape and flags alone. Threads take chunks of output rows (or fixed ranges of
+// columns, when n > m or there are fewer row chunks than threads) from a shared counter; the reduction order of
+// every element is fixed by k alone, so the result never depends on who computed what.
+import { NARROW_N, SMALL_K, gemmNarrowT, gemmSmallK, smallKScratchBytes } from "./gemm-thin";
 import { claim, imin, partStart } from "./util";
 
 /** Reduction block: A bands and B panels cover at most KC steps; C holds the partial sum between blocks. */
 const KC: i32 = 256;
 /** Bands of A (4 rows each) packed together per reduction block: MC·KC·16 bytes, sized for L2. */
 const MC: i32 = 32;
+/** A [m, k] is read in place (not packed) by blocks that sweep at most this many B panels. */
+const IN_PLACE_A_MAX_PANELS: i32 = 16;
 /** A B panel is copied to contiguous memory when at least this many bands will read it. */
 const PACK_B_MIN_BANDS: i32 = 4;
 /** NT products with at least this many reduction steps take the dot path (below it, per-tile overhead dominates). */
@@ -32,9 +38,36 @@ const SCR_MTILE: usize = 128;
 const SCR_A: usize = 256;
 const SCR_B: usize = SCR_A + <usize>MC * <usize>KC * 16;
 
-/** Bytes of scratch each thread needs for a gemm with these flags and n. */
-export function gemmScratchBytes(n: i32, flags: i32): i32 {
-  return <i32>SCR_B + KC * 32;
+const SCR_OUTER: i32 = <i32>SCR_B + KC * 32;
+/** Copies of op(B) for the thin paths (at most this many bytes; larger ones take the general paths). */
+const THIN_PACK_MAX_BYTES: i32 = 1 << 20;
+
+const PATH_OUTER: i32 = 0;
+const PATH_DOT: i32 = 1;
+const PATH_DOT_PACKED: i32 = 2; // NN with narrow n: Bᵀ copied to scratch, then the dot path
+const PATH_SMALL_K: i32 = 3;
+const PATH_NARROW_T: i32 = 4;
+
+/** Which code path computes a gemm of this shape (by shape and flags only, never by thread count). */
+function gemmPath(m: i32, n: i32, k: i32, flags: i32): i32 {
+  const transA = (flags & TRANS_A) != 0, transB = (flags & TRANS_B) != 0;
+  if (k >= 1 && k <= SMALL_K && smallKScratchBytes(n, k, flags) <= THIN_PACK_MAX_BYTES) return PATH_SMALL_K;
+  if (k >= 1 && n <= NARROW_N) {
+    if (transA) return PATH_NARROW_T;
+    if (transB) return PATH_DOT;
+    if (<i64>n * <i64>k * 4 <= <i64>THIN_PACK_MAX_BYTES) return PATH_DOT_PACKED;
+  }
+  if (!transA && transB && k >= DOT_MIN_K) return PATH_DOT;
+  return PATH_OUTER;
+}
+
+/** Bytes of scratch each thread needs for this gemm. */
+export function gemmScratchBytes(m: i32, n: i32, k: i32, flags: i32): i32 {
+  const path = gemmPath(m, n, k, flags);
+  if (path == PATH_SMALL_K) return <i32>SCR_A + smallKScratchBytes(n, k, flags);
+  if (path == PATH_DOT_PACKED) return <i32>SCR_A + ((n * k) << 2);
+  if (path == PATH_OUTER) return SCR_OUTER;
+  return <i32>SCR_A;
 }
 
 /**
@@ -44,8 +77,24 @@ export function gemmScratchBytes(n: i32, flags: i32): i32 {
  */
 export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, counter: usize, shares: i32): void {
   if (m <= 0 || n <= 0) return;
-  if ((flags & TRANS_A) == 0 && (flags & TRANS_B) != 0 && k >= DOT_MIN_K) gemmDot(m, n, k, A, B, C, flags, M, scale, scratch, counter, shares);
-  else gemmOuter(m, n, k, A, B, C, flags, M, scale, scratch, counter, shares);
+  const path = gemmPath(m, n, k, flags);
+  if (path == PATH_SMALL_K) gemmSmallK(m, n, k, A, B, C, flags, M, scale, scratch + SCR_A, counter);
+  else if (path == PATH_NARROW_T) gemmNarrowT(m, n, k, A, B, C, flags, M, scale, scratch + SCR_CTILE, counter);
+  else if (path == PATH_DOT) gemmDot(m, n, k, A, B, C, flags, M, scale, scratch, counter, shares);
+  else if (path == PATH_DOT_PACKED) {
+    // Every thread copies Bᵀ [n, k] to its own scratch (n ≤ NARROW_N rows: cheap next to the product).
+    const Bt = scratch + SCR_A;
+    transposeInto(k, n, B, Bt);
+    gemmDot(m, n, k, A, Bt, C, flags, M, scale, scratch, counter, shares);
+  } else gemmOuter(m, n, k, A, B, C, flags, M, scale, scratch, counter, shares);
+}
+
+/** dst [cols, rows] = srcᵀ for src [rows, cols]. */
+function transposeInto(rows: i32, cols: i32, src: usize, dst: usize): void {
+  for (let j = 0; j < cols; j++) {
+    const d = dst + ((<usize>j * <usize>rows) << 2);
+    for (let p = 0; p < rows; p++) store<f32>(d + (<usize>p << 2), load<f32>(src + ((<usize>p * <usize>cols + <usize>j) << 2)));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -53,9 +102,10 @@ export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags
 
 /**
  * C tile [4, 8] (row stride ldc bytes) = (load ? C : 0) + Σ_p a_p ⊗ b_p over kc steps; then, if mul,
- * C = scale · M ∘ C (M tile with row stride ldm). a: packed [kc][4] at pa; b_p: 8 floats at pb + p·ldb.
+ * C = scale · M ∘ C (M tile with row stride ldm). a_p[r] at pa + r·lda + p·aps (packed [kc][4]: lda = 4, aps = 16;
+ * rows of A [m, k] in place: lda = 4k, aps = 4); b_p: 8 floats at pb + p·ldb.
  */
-function kernel4x8(kc: i32, pa: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, load: bool, pm: usize, ldm: usize, scale: f32, mul: bool): void {
+function kernel4x8(kc: i32, pa: usize, lda: usize, aps: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, load: bool, pm: usize, ldm: usize, scale: f32, mul: bool): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   if (load) {
     c00 = v128.load(pc); c01 = v128.load(pc, 16);
@@ -63,23 +113,24 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, ldb: usize, pc: usize, ldc: us
     c20 = v128.load(pc + 2 * ldc); c21 = v128.load(pc + 2 * ldc, 16);
     c30 = v128.load(pc + 3 * ldc); c31 = v128.load(pc + 3 * ldc, 16);
   }
-  const paEnd = pa + (<usize>kc << 4);
-  for (; pa < paEnd; pa += 16) {
+  const lda2 = lda << 1, lda3 = lda * 3;
+  const pbEnd = pb + <usize>kc * ldb;
+  for (; pb < pbEnd; pb += ldb) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
     c00 = f32x4.add(c00, f32x4.mul(a, b0));
     c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 4);
+    a = v128.load32_splat(pa + lda);
     c10 = f32x4.add(c10, f32x4.mul(a, b0));
     c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 8);
+    a = v128.load32_splat(pa + lda2);
     c20 = f32x4.add(c20, f32x4.mul(a, b0));
     c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 12);
+    a = v128.load32_splat(pa + lda3);
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    pb += ldb;
+    pa += aps;
   }
   if (mul) {
     const s = f32x4.splat(scale);
@@ -162,9 +213,11 @@ function copyTile(src: usize, lds: usize, dst: usize, ldd: usize, rows: i32, col
 function gemmOuter(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, counter: usize, shares: i32): void {
   const bands = (m + 3) >> 2;
   const panels = (n + 7) >> 3;
-  if (bands >= panels) {
+  const rowChunks = (bands + MC - 1) / MC;
+  // Rows unless there are fewer row chunks than threads and more column panels than row chunks.
+  if (bands >= panels && (rowChunks >= shares || panels <= rowChunks)) {
     // Rows: chunks of MC bands taken from the shared counter; a chunk runs every panel and the whole reduction.
-    const chunks = (bands + MC - 1) / MC;
+    const chunks = rowChunks;
     for (let c = claim(counter); c < chunks; c = claim(counter)) {
       outerBlock(m, n, k, A, B, C, flags, M, scale, scratch, c * MC, imin(c * MC + MC, bands), 0, panels);
     }
@@ -189,6 +242,9 @@ function outerBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags:
   const tileM = scratch + SCR_MTILE;
   const blockA = scratch + SCR_A;
   const panelB = scratch + SCR_B;
+  // A [m, k] (not transposed) is read in place when few panels reuse each band: packing it (a 4-row transpose)
+  // would cost a good part of the arithmetic. Edge bands (fewer than 4 rows) are always packed.
+  const inPlaceA = !transA && q1 - q0 <= IN_PLACE_A_MAX_PANELS;
   // Loop order (Goto): for a reduction block, pack up to MC bands of A (kept in L2), then sweep the B panels,
   // each reused from L1 across those bands.
   let kb = 0;
@@ -201,7 +257,8 @@ function outerBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags:
       const c1 = imin(c0 + MC, b1);
       for (let ib = c0; ib < c1; ib++) {
         const i0 = ib << 2;
-        packBandA(A, m, k, transA, i0, imin(4, m - i0), kb, kc, blockA + <usize>(ib - c0) * bandBytes);
+        const rows = imin(4, m - i0);
+        if (!inPlaceA || rows < 4) packBandA(A, m, k, transA, i0, rows, kb, kc, blockA + <usize>(ib - c0) * bandBytes);
       }
       for (let q = q0; q < q1; q++) {
         const j0 = q << 3;
@@ -220,14 +277,17 @@ function outerBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags:
         for (let ib = c0; ib < c1; ib++) {
           const i0 = ib << 2;
           const rows = imin(4, m - i0);
-          const pa = blockA + <usize>(ib - c0) * bandBytes;
+          const direct = inPlaceA && rows == 4;
+          const pa = direct ? A + ((<usize>i0 * <usize>k + <usize>kb) << 2) : blockA + <usize>(ib - c0) * bandBytes;
+          const lda: usize = direct ? <usize>k << 2 : 4;
+          const aps: usize = direct ? 4 : 16;
           const off = (<usize>i0 * <usize>n + <usize>j0) << 2;
           if (rows == 4 && cols == 8) {
-            kernel4x8(kc, pa, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
+            kernel4x8(kc, pa, lda, aps, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
           } else {
             if (loadC) copyTile(C + off, ldc, tileC, 32, rows, cols);
             if (mulNow) copyTile(M + off, ldc, tileM, 32, rows, cols);
-            kernel4x8(kc, pa, pb, ldb, tileC, 32, loadC, tileM, 32, scale, mulNow);
+            kernel4x8(kc, pa, lda, aps, pb, ldb, tileC, 32, loadC, tileM, 32, scale, mulNow);
             copyTile(tileC, 32, C + off, ldc, rows, cols);
           }
         }

@@ -3,3 +3,4 @@
 // from a shared counter (util.ts `claim`) until none are left, so results do not depend on how many threads ran.
 export { gemm, gemmScratchBytes } from "./gemm";
 export { gatherSumSquare, scatterAdd2 } from "./gather";
+export { addRowVector, biasRelu, columnSums, reluBackward } from "./elementwise";
