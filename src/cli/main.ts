@@ -5,6 +5,7 @@ import { runsCommand } from "./commands/runs.js";
 import { showCommand } from "./commands/show.js";
 import { trainCommand } from "./commands/train.js";
 import { presetsCommand } from "./commands/presets.js";
+import { measureCommand } from "./commands/measure.js";
 import { report } from "./errors.js";
 
 export function program(): Command {
@@ -13,7 +14,7 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [trainCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand()]) p.addCommand(c.exitOverride());
+  for (const c of [trainCommand(), measureCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand()]) p.addCommand(c.exitOverride());
   return p;
 }
 

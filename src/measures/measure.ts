@@ -5,7 +5,10 @@
  */
 import type { Model } from "../models/model.js";
 import type { Dataset } from "../tasks/dataset.js";
+import type { Backend } from "../tensor/backend.js";
+import type { Key } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
+import type { Loss } from "../train/losses.js";
 
 export interface MeasureContext {
   readonly params: Params;
@@ -13,7 +16,27 @@ export interface MeasureContext {
   readonly model: Model;
   /** Updates taken so far (0 = initialization). */
   readonly step: number;
+  /** The parameters at step 0 (relative weight change, lazy vs feature-learning regime), when known. */
+  readonly init?: Params;
+  /** The run's training loss (measures that need a loss landscape: restricted loss, LLC). */
+  readonly loss?: Loss;
+  /** The kernels the model computes with (measures that run extra forward passes allocate from it). */
+  readonly backend?: Backend;
+  /** A key for stochastic measures (SGLD): derive from it with fold(key, label), never share draws with training. */
+  readonly key?: Key;
 }
+
+/** A measure as registered: what it computes, and whether it can run on a given model and task. */
+export interface MeasureDef {
+  /** One line for `--help` and listings, with the paper it comes from. */
+  readonly describe: string;
+  /** Why the measure cannot run on this model and task (e.g. "needs a modular task"), or null when it can. */
+  readonly appliesTo?: (model: Model, data: Dataset, params: Params) => string | null;
+  readonly compute: Measure;
+}
+
+/** A measure asked of a run it does not apply to: a bad input, reported before anything is written. */
+export class MeasureNotApplicable extends Error {}
 
 export type MeasureValue = number | Readonly<Record<string, number>>;
 

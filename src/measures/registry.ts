@@ -3,29 +3,69 @@
  * record under the record's own (namespaced) keys. Adding a measure is one file plus one line here.
  */
 import { fourierIpr } from "./fourier.js";
-import type { Measure, MeasureContext } from "./measure.js";
+import { MeasureNotApplicable, type MeasureContext, type MeasureDef } from "./measure.js";
+import type { Model } from "../models/model.js";
+import type { Dataset } from "../tasks/dataset.js";
+import type { Params } from "../tensor/tensor.js";
 import { weightNormMeasure } from "./weights.js";
 import { fiveNeuronGeometryMeasure } from "./five-neuron.js";
 
-export const MEASURES: Readonly<Record<string, Measure>> = {
-  // Total and per-tensor L2 norm of the parameters.
-  "weights/norm": weightNormMeasure,
-  // Mean neuron inverse participation ratio (r = 2) of the one-sided spectrum of each row of U over the p inputs.
-  "fourier/ipr": fourierIpr(),
-  // Neuron angles, gaps, norms and output/input rotation ratio of the PAIR five-neuron model.
-  "five_neuron/geometry": fiveNeuronGeometryMeasure,
+const modularOnly = (_m: Model, data: Dataset): string | null => (typeof data.meta.p === "number" ? null : `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`);
+const hasTensor = (name: string) => (_m: Model, _d: Dataset, params: Params): string | null => (params[name] ? null : `needs a tensor "${name}" (the model has ${Object.keys(params).join(", ")})`);
+
+export const MEASURES: Readonly<Record<string, MeasureDef>> = {
+  "weights/norm": { describe: "total and per-tensor L2 norm of the parameters (the quantity weight decay shrinks)", compute: weightNormMeasure },
+  "fourier/ipr": {
+    describe: "mean neuron inverse participation ratio (r = 2) of U's rows over the p inputs (Doshi et al. 2024)",
+    appliesTo: (m, d, p) => modularOnly(m, d) ?? hasTensor("U")(m, d, p),
+    compute: fourierIpr(),
+  },
+  "five_neuron/geometry": {
+    describe: "neuron angles, gaps, norms and output/input rotation of the PAIR five-neuron model",
+    appliesTo: (m) => (m.name === "five_neuron" ? null : `needs the five_neuron model (the run's model is "${m.name}")`),
+    compute: fiveNeuronGeometryMeasure,
+  },
 };
 
 export const MEASURE_NAMES: readonly string[] = Object.keys(MEASURES);
 
 /** The measure registered under `name`; the error lists the known names. */
-export function getMeasure(name: string): Measure {
+export function getMeasure(name: string): MeasureDef {
   if (!Object.hasOwn(MEASURES, name)) throw new Error(`measure: unknown measure "${name}" (known: ${MEASURE_NAMES.join(", ")})`);
   return MEASURES[name];
 }
 
+/**
+ * The measure names a list stands for: exact names, namespaces ("fourier" → every "fourier/…" measure) and "all".
+ * Throws naming an entry that matches nothing.
+ */
+export function expandMeasureNames(names: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const name of names) {
+    const matches = name === "all" ? MEASURE_NAMES : Object.hasOwn(MEASURES, name) ? [name] : MEASURE_NAMES.filter((m) => m.startsWith(`${name}/`));
+    if (matches.length === 0) throw new Error(`measures: unknown measure "${name}" (known: all, ${MEASURE_NAMES.join(", ")})`);
+    for (const m of matches) out.add(m);
+  }
+  return [...out];
+}
+
+/**
+ * The measures of a list (names, namespaces, "all") that apply to this model and task. What "all" brings in is
+ * kept only where it applies; a measure named or namespaced explicitly that does not apply throws MeasureNotApplicable.
+ */
+export function resolveMeasures(names: readonly string[], model: Model, data: Dataset, params: Params): string[] {
+  const explicit = new Set(expandMeasureNames(names.filter((n) => n !== "all")));
+  const out: string[] = [];
+  for (const name of expandMeasureNames(names)) {
+    const why = getMeasure(name).appliesTo?.(model, data, params) ?? null;
+    if (why === null) out.push(name);
+    else if (explicit.has(name)) throw new MeasureNotApplicable(`measures: "${name}" does not apply to this run: it ${why}`);
+  }
+  return out;
+}
+
 /** Runs a measure and returns its values keyed by metric name (a plain number is keyed by `name`). */
-export function runMeasure(name: string, measure: Measure, ctx: MeasureContext): Record<string, number> {
-  const v = measure(ctx);
+export function runMeasure(name: string, measure: MeasureDef, ctx: MeasureContext): Record<string, number> {
+  const v = measure.compute(ctx);
   return typeof v === "number" ? { [name]: v } : { ...v };
 }

@@ -20,8 +20,9 @@ export function trainCommand(): Command {
     .option("--out <dir>", "run directory (default <data-dir>/<run_id>)")
     .option("--resume <run>", "continue a run from its last checkpoint (run id, id prefix or run directory)")
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
+    .option("--measures <list>", 'measures to compute at each evaluation, comma-separated names or namespaces, or "all" (replaces the preset\'s)')
     .option("--quiet", "no progress output")
-    .action(async (preset: string | undefined, o: { set: string[]; steps?: string; seed?: string; out?: string; resume?: string; dataDir?: string; quiet?: boolean }) => {
+    .action(async (preset: string | undefined, o: { set: string[]; measures?: string; steps?: string; seed?: string; out?: string; resume?: string; dataDir?: string; quiet?: boolean }) => {
       const dataDir = dataDirFrom(o.dataDir);
       const steps = o.steps === undefined ? undefined : parseCount("--steps", o.steps);
       const progress = o.quiet ? undefined : progressReporter(preset ?? "resume");
@@ -32,13 +33,14 @@ export function trainCommand(): Command {
       const signal = abort.signal;
       let summary;
       if (o.resume !== undefined) {
-        if (o.set.length > 0 || o.seed !== undefined || o.out !== undefined) throw new SpecError("--resume continues a run as it was specified: only --steps may change");
+        if (o.set.length > 0 || o.seed !== undefined || o.out !== undefined || o.measures !== undefined) throw new SpecError("--resume continues a run as it was specified: only --steps may change");
         summary = await resumeRun(o.resume, { dataDir, steps, signal, onProgress: progress?.update });
       } else {
         if (preset === undefined) throw new SpecError("train: name a preset (e.g. grokscope train gromov) or a spec file");
         let spec = /\.(json|ya?ml)$/i.test(preset) ? await readSpecFile(preset) : presetSpec(preset);
         spec = applyOverrides(spec, o.set);
         if (steps !== undefined) spec.steps = steps;
+        if (o.measures !== undefined) spec.measures = o.measures.split(",").map((m) => m.trim()).filter((m) => m !== "");
         if (o.seed !== undefined) spec.seed = parseSeed(o.seed);
         const config = normalizeSpec(spec);
         summary = await startRun(config, { dataDir, outDir: o.out, signal, onProgress: progress?.update });
