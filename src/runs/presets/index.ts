@@ -1,0 +1,20 @@
+import { SpecError } from "../spec.js";
+import { gromov } from "./gromov.js";
+import { pairFiveNeuron } from "./pair-five-neuron.js";
+import type { Preset } from "./preset.js";
+import { sparseParity } from "./sparse-parity.js";
+
+export type { Preset } from "./preset.js";
+
+export const PRESETS: Readonly<Record<string, Preset>> = {
+  gromov,
+  "sparse-parity": sparseParity,
+  "pair-five-neuron": pairFiveNeuron,
+};
+
+/** The preset's spec with `preset` set, as a fresh mutable object. */
+export function presetSpec(name: string): Record<string, unknown> {
+  const p = Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : undefined;
+  if (!p) throw new SpecError(`unknown preset "${name}"; known presets: ${Object.keys(PRESETS).join(", ")}`);
+  return { preset: name, description: p.describe, ...structuredClone(p.spec) };
+}

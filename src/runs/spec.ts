@@ -1,0 +1,102 @@
+/**
+ * Run specs in two stages (as Observable Framework does for its config): a loose user `RunSpec` (plain JSON/YAML,
+ * a preset plus `--set` overrides) is normalized into a frozen `RunConfig` with every default filled in. Each
+ * sub-config is validated by its own registry (task, model, optimizer, schedule, cadence), so errors name the full
+ * key path: "optimizer.weight_decay: must be ≥ 0".
+ */
+import { z } from "zod";
+import { parseModelConfig, type ModelConfig } from "../models/registry.js";
+import { parseTaskConfig, resolveTaskConfig, type ResolvedTaskConfig } from "../tasks/registry.js";
+import { parseCadence, type Cadence } from "../train/cadence.js";
+import { LOSS_NAMES, type LossName } from "../train/losses.js";
+import { parseOptimizerConfig, type OptimizerConfig } from "../train/optimizers.js";
+import { parseScheduleConfig, type ScheduleConfig } from "../train/schedules.js";
+import { expandMeasureNames } from "../measures/registry.js";
+import { describeIssue } from "../util/zod-issue.js";
+
+export class SpecError extends Error {}
+
+const TopLevelSchema = z.strictObject({
+  preset: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  seed: z.number().int("must be an integer").min(0, "must be ≥ 0").default(1),
+  steps: z.number().int("must be an integer").min(0, "must be ≥ 0"),
+  task: z.unknown(),
+  model: z.unknown(),
+  loss: z.enum(LOSS_NAMES as [LossName, ...LossName[]]),
+  optimizer: z.unknown(),
+  schedule: z.unknown().default({ name: "constant" }),
+  batch_size: z.number().int("must be an integer").min(1, "must be ≥ 1").nullable().default(null),
+  eval: z.unknown().default({ every: 100 }),
+  /** Checkpoint cadence in steps; the final step is always checkpointed. */
+  checkpoint_every: z.number().int("must be an integer").min(1, "must be ≥ 1").default(1000),
+  /** Measure names, or "all" for every measure that applies to the run's model and task. */
+  measures: z.array(z.string()).default([]),
+  /** Accuracy threshold for memorize_step / grok_step. */
+  acc_threshold: z.number().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]").default(0.99),
+  backend: z.enum(["auto", "wasm", "js"]).default("auto"),
+  threads: z.number().int("must be an integer").min(1, "must be ≥ 1").max(64, "must be ≤ 64").default(2),
+});
+
+export interface RunConfig {
+  readonly preset: string | null;
+  readonly description: string | null;
+  readonly seed: number;
+  readonly steps: number;
+  readonly task: ResolvedTaskConfig;
+  readonly model: ModelConfig;
+  readonly loss: LossName;
+  readonly optimizer: OptimizerConfig;
+  readonly schedule: ScheduleConfig;
+  readonly batch_size: number | null;
+  readonly eval: Cadence;
+  readonly checkpoint_every: number;
+  readonly measures: readonly string[];
+  readonly acc_threshold: number;
+  readonly backend: "auto" | "wasm" | "js";
+  readonly threads: number;
+}
+
+function wrap<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SpecError) throw e;
+    throw new SpecError((e as Error).message);
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Validates a loose spec and fills every default. Throws SpecError naming the key path. */
+export function normalizeSpec(spec: unknown): RunConfig {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new SpecError("spec: must be an object");
+  const top = TopLevelSchema.safeParse(spec);
+  if (!top.success) throw new SpecError(describeIssue(top.error.issues[0]));
+  const s = top.data;
+  const config: RunConfig = {
+    preset: s.preset ?? null,
+    description: s.description ?? null,
+    seed: s.seed,
+    steps: s.steps,
+    task: wrap(() => resolveTaskConfig(parseTaskConfig(s.task, "task"))),
+    model: wrap(() => parseModelConfig(s.model, "model")),
+    loss: s.loss,
+    optimizer: wrap(() => parseOptimizerConfig(s.optimizer, "optimizer")),
+    schedule: wrap(() => parseScheduleConfig(s.schedule, "schedule")),
+    batch_size: s.batch_size,
+    eval: wrap(() => parseCadence(s.eval, "eval")),
+    checkpoint_every: s.checkpoint_every,
+    measures: wrap(() => (expandMeasureNames(s.measures), s.measures)),
+    acc_threshold: s.acc_threshold,
+    backend: s.backend,
+    threads: s.threads,
+  };
+  return deepFreeze(JSON.parse(JSON.stringify(config)) as RunConfig);
+}
