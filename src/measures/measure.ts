@@ -24,6 +24,8 @@ export interface MeasureContext {
   readonly backend?: Backend;
   /** A key for stochastic measures (SGLD): derive from it with fold(key, label), never share draws with training. */
   readonly key?: Key;
+  /** Per-measure settings from the spec's `measure_settings` (e.g. `llc: { epsilon, chains, … }`). */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 /** A measure as registered: what it computes, and whether it can run on a given model and task. */

@@ -3,10 +3,9 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { MeasureNotApplicable } from "../measures/measure.js";
 import { getMeasure, resolveMeasures, runMeasure } from "../measures/registry.js";
-import { fold, keyFromSeed } from "../tensor/rng.js";
 import { checkpointSteps, loadCheckpoint } from "./checkpoint.js";
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
-import { locateRun, METRICS_FILE, readRunDir, SUMMARY_FILE } from "./run.js";
+import { locateRun, measureContext, METRICS_FILE, readRunDir, SUMMARY_FILE } from "./run.js";
 import { buildSetup } from "./setup.js";
 import { SpecError } from "./spec.js";
 import { openStore } from "./store.js";
@@ -18,6 +17,7 @@ export interface MeasureRunOptions {
   /** Only checkpoints whose step is a multiple of this (the last checkpoint always). */
   readonly every?: number;
   readonly onStep?: (step: number, done: number, total: number) => void;
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface MeasureRunResult {
@@ -52,8 +52,17 @@ export async function measureRun(ref: string, opts: MeasureRunOptions): Promise<
     const rows: MetricRow[] = [];
     for (const [i, step] of steps.entries()) {
       await loadCheckpoint(runDir, step, state);
-      const ctx = { params: state.params, data: setup.data, model: setup.model, step, init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(config.seed), `measures/${step}`) };
-      for (const name of names) for (const [key, value] of Object.entries(runMeasure(name, getMeasure(name), ctx))) rows.push({ step, key, value });
+      const ctx = measureContext(config, setup, state.params, step, init);
+      for (const name of names) {
+        let values: Record<string, number>;
+        try {
+          values = runMeasure(name, getMeasure(name), ctx);
+        } catch (e) {
+          opts.onWarning?.(`measure "${name}" failed at step ${step} (other measures are kept): ${(e as Error).message}`);
+          continue;
+        }
+        for (const [key, value] of Object.entries(values)) rows.push({ step, key, value });
+      }
       opts.onStep?.(step, i + 1, steps.length);
     }
     const keys = [...new Set(rows.map((r) => r.key))];

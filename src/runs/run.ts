@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { grokDelay, grokStep, memorizeStep, type EvalRecord } from "../measures/grokking.js";
 import { getMeasure, resolveMeasures, runMeasure } from "../measures/registry.js";
-import { MeasureNotApplicable } from "../measures/measure.js";
+import { MeasureNotApplicable, type MeasureContext } from "../measures/measure.js";
 import { fold, keyFromSeed } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import { evalCadence } from "../train/cadence.js";
@@ -51,6 +51,8 @@ export interface RunOptions {
   /** The run directory (default <dataDir>/<run_id>). */
   readonly outDir?: string;
   readonly onProgress?: (p: Progress) => void;
+  /** A measure failed at a step (e.g. SGLD diverged); the run goes on without that value. */
+  readonly onWarning?: (message: string) => void;
   /** Aborting stops the run at the next step boundary; it is marked "killed" and can be resumed. */
   readonly signal?: AbortSignal;
 }
@@ -77,9 +79,20 @@ function evaluateRows(run: Running, setup: TrainSetup, state: TrainState): Metri
   const train = evaluate(setup, state, setup.data.train);
   const test = evaluate(setup, state, setup.data.test);
   const values: Record<string, number> = { train_loss: train.loss, train_acc: train.acc, test_loss: test.loss, test_acc: test.acc };
-  const ctx = { params: state.params, data: setup.data, model: setup.model, step, init: run.init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(run.config.seed), `measures/${step}`) };
-  for (const name of run.measures) Object.assign(values, runMeasure(name, getMeasure(name), ctx));
+  const ctx = measureContext(run.config, setup, state.params, step, run.init);
+  for (const name of run.measures) {
+    try {
+      Object.assign(values, runMeasure(name, getMeasure(name), ctx));
+    } catch (e) {
+      run.onWarning?.(`measure "${name}" failed at step ${step} (the run's other metrics are kept): ${(e as Error).message}`);
+    }
+  }
   return Object.entries(values).map(([key, value]) => ({ step, key, value }));
+}
+
+/** What a measure sees at a step: the state, the run's loss and kernels, its settings and a key of its own. */
+export function measureContext(config: RunConfig, setup: TrainSetup, params: Params, step: number, init: Params): MeasureContext {
+  return { params, data: setup.data, model: setup.model, step, init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(config.seed), `measures/${step}`), settings: config.measure_settings };
 }
 
 function history(rows: readonly MetricRow[]): EvalRecord[] {
@@ -108,6 +121,7 @@ interface Running {
   /** The measures this run computes: the config's, with "all" expanded to those that apply. */
   readonly measures: readonly string[];
   readonly init: Params;
+  readonly onWarning?: (message: string) => void;
   flushed: number; // rows already in the store
 }
 
@@ -207,7 +221,7 @@ export async function startRun(config: RunConfig, opts: RunOptions): Promise<Run
   await writeFile(join(runDir, SPEC_FILE), JSON.stringify({ run_id: runId, ...config }, null, 2) + "\n");
   const store = await openStore(opts.dataDir);
   await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
-  const run: Running = { runId, runDir, config, store, rows: [], measures, init, flushed: 0 };
+  const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, flushed: 0 };
   try {
     return await guarded(run, setup, () => trainLoop(run, setup, state, opts, false));
   } finally {
@@ -266,7 +280,7 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
   try {
     let record = await store.findRun(runId);
     if (!record) record = await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
-    const run: Running = { runId, runDir, config, store, rows: [], measures, init, flushed: 0 };
+    const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, flushed: 0 };
     return await guarded(run, setup, async () => {
       const from = steps.length > 0 ? steps[steps.length - 1] : null;
       if (from !== null && from <= config.steps) {

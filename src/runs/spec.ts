@@ -12,6 +12,7 @@ import { LOSS_NAMES, type LossName } from "../train/losses.js";
 import { parseOptimizerConfig, type OptimizerConfig } from "../train/optimizers.js";
 import { parseScheduleConfig, type ScheduleConfig } from "../train/schedules.js";
 import { expandMeasureNames } from "../measures/registry.js";
+import { parseLlcSettings, type LlcSettings } from "../measures/llc.js";
 import { describeIssue } from "../util/zod-issue.js";
 
 export class SpecError extends Error {}
@@ -32,6 +33,8 @@ const TopLevelSchema = z.strictObject({
   checkpoint_every: z.number().int("must be an integer").min(1, "must be ≥ 1").default(1000),
   /** Measure names, or "all" for every measure that applies to the run's model and task. */
   measures: z.array(z.string()).default([]),
+  /** Settings of individual measures, e.g. llc: { epsilon: 1e-4, chains: 4 }. */
+  measure_settings: z.strictObject({ llc: z.unknown().optional() }).default({}),
   /** Accuracy threshold for memorize_step / grok_step. */
   acc_threshold: z.number().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]").default(0.99),
   backend: z.enum(["auto", "wasm", "js"]).default("auto"),
@@ -52,6 +55,7 @@ export interface RunConfig {
   readonly eval: Cadence;
   readonly checkpoint_every: number;
   readonly measures: readonly string[];
+  readonly measure_settings: { readonly llc?: LlcSettings };
   readonly acc_threshold: number;
   readonly backend: "auto" | "wasm" | "js";
   readonly threads: number;
@@ -94,6 +98,7 @@ export function normalizeSpec(spec: unknown): RunConfig {
     eval: wrap(() => parseCadence(s.eval, "eval")),
     checkpoint_every: s.checkpoint_every,
     measures: wrap(() => (expandMeasureNames(s.measures), s.measures)),
+    measure_settings: s.measure_settings.llc === undefined ? {} : { llc: wrap(() => parseLlcSettings(s.measure_settings.llc, "measure_settings.llc")) },
     acc_threshold: s.acc_threshold,
     backend: s.backend,
     threads: s.threads,

@@ -56,3 +56,16 @@ test("measures that do not apply are refused before anything is written; \"all\"
   const fm = lastJson(all.stdout).final_measures as Record<string, number>;
   assert.ok("weights/norm" in fm && !("fourier/ipr" in fm));
 });
+
+test("a measure that fails (SGLD diverging) warns with the setting to change, and the run's other metrics are kept", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "grokscope-measure-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = runCli(["train", "gromov", "--steps", "10", "--set", "model.width=32", "--set", "eval.every=10", "--measures", "llc,weights/norm",
+    "--set", "measure_settings.llc={epsilon: 1000, gamma: 0, chains: 1, draws: 5, burn_in: 0}", "--data-dir", join(dir, "store"), "--quiet"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: measure "llc" failed at step 0 .*epsilon/);
+  const fm = lastJson(r.stdout).final_measures as Record<string, number>;
+  assert.ok("weights/norm" in fm && !("llc/mean" in fm));
+  const bad = runCli(["train", "gromov", "--set", "measure_settings.llc={epsilon: -1}", "--data-dir", join(dir, "store"), "--quiet"]);
+  assert.match(bad.stderr.trim(), /^grokscope: measure_settings\.llc\.epsilon/);
+});

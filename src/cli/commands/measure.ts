@@ -19,7 +19,7 @@ export function measureCommand(): Command {
       if (measures.length === 0) throw new SpecError("--measures: name at least one measure");
       const every = o.every === undefined ? undefined : parseCount("--every", o.every);
       if (every === 0) throw new SpecError("--every: must be ≥ 1");
-      const result = await measureRun(ref, { dataDir: dataDirFrom(o.dataDir), measures, every, onStep: (step, done, total) => process.stderr.write(`measured step ${step} (${done}/${total})\n`) });
+      const result = await measureRun(ref, { dataDir: dataDirFrom(o.dataDir), measures, every, onStep: (step, done, total) => process.stderr.write(`measured step ${step} (${done}/${total})\n`), onWarning: (m) => process.stderr.write(`warning: ${m}\n`) });
       process.stdout.write(JSON.stringify(result) + "\n");
     });
 }

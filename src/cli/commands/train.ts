@@ -31,10 +31,11 @@ export function trainCommand(): Command {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       const signal = abort.signal;
+      const warn = (m: string) => process.stderr.write(`${process.stderr.isTTY ? "\n" : ""}warning: ${m}\n`);
       let summary;
       if (o.resume !== undefined) {
         if (o.set.length > 0 || o.seed !== undefined || o.out !== undefined || o.measures !== undefined) throw new SpecError("--resume continues a run as it was specified: only --steps may change");
-        summary = await resumeRun(o.resume, { dataDir, steps, signal, onProgress: progress?.update });
+        summary = await resumeRun(o.resume, { dataDir, steps, signal, onProgress: progress?.update, onWarning: warn });
       } else {
         if (preset === undefined) throw new SpecError("train: name a preset (e.g. grokscope train gromov) or a spec file");
         let spec = /\.(json|ya?ml)$/i.test(preset) ? await readSpecFile(preset) : presetSpec(preset);
@@ -43,7 +44,7 @@ export function trainCommand(): Command {
         if (o.measures !== undefined) spec.measures = o.measures.split(",").map((m) => m.trim()).filter((m) => m !== "");
         if (o.seed !== undefined) spec.seed = parseSeed(o.seed);
         const config = normalizeSpec(spec);
-        summary = await startRun(config, { dataDir, outDir: o.out, signal, onProgress: progress?.update });
+        summary = await startRun(config, { dataDir, outDir: o.out, signal, onProgress: progress?.update, onWarning: warn });
       }
       progress?.done();
       process.stdout.write(JSON.stringify(summary) + "\n");
