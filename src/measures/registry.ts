@@ -10,6 +10,7 @@ import type { Params } from "../tensor/tensor.js";
 import { weightNormMeasure } from "./weights.js";
 import { fiveNeuronGeometryMeasure } from "./five-neuron.js";
 import { LLC_MEASURES, llcMeasure, type LlcSettingsInput } from "./llc.js";
+import { RANK_MEASURES } from "./rank.js";
 
 const modularOnly = (_m: Model, data: Dataset): string | null => (typeof data.meta.p === "number" ? null : `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`);
 const hasTensor = (name: string) => (_m: Model, _d: Dataset, params: Params): string | null => (params[name] ? null : `needs a tensor "${name}" (the model has ${Object.keys(params).join(", ")})`);
@@ -26,6 +27,8 @@ export const MEASURES: Readonly<Record<string, MeasureDef>> = {
     appliesTo: (m) => (m.name === "five_neuron" ? null : `needs the five_neuron model (the run's model is "${m.name}")`),
     compute: fiveNeuronGeometryMeasure,
   },
+  // Effective rank of each weight matrix and of the hidden representation; relative change from init (regime).
+  ...RANK_MEASURES,
   // Local learning coefficient by localized SGLD; settings from the spec's measure_settings.llc.
   llc: { ...LLC_MEASURES.llc, compute: (ctx) => llcMeasure((ctx.settings?.llc ?? {}) as LlcSettingsInput).compute(ctx) },
 };

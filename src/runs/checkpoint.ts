@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { mkdir, readdir } from "node:fs/promises";
 import type { TrainState } from "../train/loop.js";
 import { loadStateTensors, stateTensorShapes, stateTensors } from "../train/optimizers.js";
+import { grokfastStateTensors, loadGrokfastStateTensors } from "../train/grokfast.js";
 import { readSafetensors, writeSafetensors, type SafeTensors } from "./safetensors.js";
 
 /**
@@ -20,6 +21,7 @@ export async function saveCheckpoint(runDir: string, runId: string, state: Train
   for (const [name, t] of Object.entries(state.params)) tensors[name] = { dtype: "F32", shape: [...t.shape], data: t.data };
   const shapes = stateTensorShapes(state.opt, state.params);
   for (const [name, data] of Object.entries(stateTensors(state.opt))) tensors[`optim/${name}`] = { dtype: "F32", shape: [...shapes[name]], data };
+  if (state.grokfast) for (const [name, data] of Object.entries(grokfastStateTensors(state.grokfast))) tensors[`filter/${name}`] = { dtype: "F32", shape: [data.length], data };
   const path = checkpointPath(runDir, state.step);
   await mkdir(join(runDir, CHECKPOINT_DIR), { recursive: true });
   await writeSafetensors(path, tensors, { format: "grokscope-checkpoint/1", run_id: runId, step: String(state.step) });
@@ -46,9 +48,11 @@ export async function loadCheckpoint(runDir: string, step: number, state: TrainS
   const path = checkpointPath(runDir, step);
   const { tensors } = await readSafetensors(path);
   const optim: Record<string, Float32Array> = {};
+  const filter: Record<string, Float32Array> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (!(t.data instanceof Float32Array)) throw new Error(`${path}: tensor "${name}" is ${t.dtype}, expected F32`);
     if (name.startsWith("optim/")) optim[name.slice("optim/".length)] = t.data;
+    if (name.startsWith("filter/")) filter[name.slice("filter/".length)] = t.data;
   }
   for (const [name, p] of Object.entries(state.params)) {
     const t = tensors[name];
@@ -56,5 +60,6 @@ export async function loadCheckpoint(runDir: string, step: number, state: TrainS
     p.data.set(t.data as Float32Array);
   }
   loadStateTensors(state.opt, optim);
+  if (state.grokfast) loadGrokfastStateTensors(state.grokfast, filter);
   state.step = step;
 }

@@ -8,6 +8,7 @@ import { getLoss } from "../train/losses.js";
 import type { TrainSetup, TrainState } from "../train/loop.js";
 import { createOptimizer } from "../train/optimizers.js";
 import { makeSchedule } from "../train/schedules.js";
+import { grokfastInit } from "../train/grokfast.js";
 import type { RunConfig } from "./spec.js";
 
 /**
@@ -31,7 +32,8 @@ export async function buildSetup(config: RunConfig, opts: { backend?: Backend } 
     schedule: makeSchedule(config.schedule, config.optimizer.lr, config.steps),
     batchSize: config.batch_size,
     key: fold(key, "batches"),
+    grokfast: config.grokfast,
   };
-  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), step: 0 };
+  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), grokfast: config.grokfast ? grokfastInit(params, config.grokfast) : null, step: 0 };
   return { setup, state, init: cloneParams(params) };
 }

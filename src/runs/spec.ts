@@ -11,6 +11,7 @@ import { parseCadence, type Cadence } from "../train/cadence.js";
 import { LOSS_NAMES, type LossName } from "../train/losses.js";
 import { parseOptimizerConfig, type OptimizerConfig } from "../train/optimizers.js";
 import { parseScheduleConfig, type ScheduleConfig } from "../train/schedules.js";
+import { parseGrokfastConfig, type GrokfastConfig } from "../train/grokfast.js";
 import { expandMeasureNames } from "../measures/registry.js";
 import { parseLlcSettings, type LlcSettings } from "../measures/llc.js";
 import { describeIssue } from "../util/zod-issue.js";
@@ -27,6 +28,8 @@ const TopLevelSchema = z.strictObject({
   loss: z.enum(LOSS_NAMES as [LossName, ...LossName[]]),
   optimizer: z.unknown(),
   schedule: z.unknown().default({ name: "constant" }),
+  /** Grokfast gradient filter: null, { name: ema, alpha, lamb } or { name: ma, window, lamb, warmup }. */
+  grokfast: z.unknown().default(null),
   batch_size: z.number().int("must be an integer").min(1, "must be ≥ 1").nullable().default(null),
   eval: z.unknown().default({ every: 100 }),
   /** Checkpoint cadence in steps; the final step is always checkpointed. */
@@ -51,6 +54,7 @@ export interface RunConfig {
   readonly loss: LossName;
   readonly optimizer: OptimizerConfig;
   readonly schedule: ScheduleConfig;
+  readonly grokfast: GrokfastConfig | null;
   readonly batch_size: number | null;
   readonly eval: Cadence;
   readonly checkpoint_every: number;
@@ -94,6 +98,7 @@ export function normalizeSpec(spec: unknown): RunConfig {
     loss: s.loss,
     optimizer: wrap(() => parseOptimizerConfig(s.optimizer, "optimizer")),
     schedule: wrap(() => parseScheduleConfig(s.schedule, "schedule")),
+    grokfast: s.grokfast === null ? null : wrap(() => parseGrokfastConfig(s.grokfast, "grokfast")),
     batch_size: s.batch_size,
     eval: wrap(() => parseCadence(s.eval, "eval")),
     checkpoint_every: s.checkpoint_every,

@@ -6,6 +6,7 @@ import type { Loss } from "./losses.js";
 import type { Optimizer, OptimizerState } from "./optimizers.js";
 import { lrAt, type Schedule } from "./schedules.js";
 import { batchSplit } from "./batches.js";
+import { grokfastApply, type GrokfastConfig, type GrokfastState } from "./grokfast.js";
 import type { Key } from "../tensor/rng.js";
 
 /** Everything a training step reads and nothing it writes. */
@@ -20,6 +21,8 @@ export interface TrainSetup {
   readonly batchSize: number | null;
   /** Minibatch draws: batch of step s comes from fold(key, s), so resuming needs no RNG state. */
   readonly key: Key;
+  /** Grokfast gradient filter (Lee et al. 2024) applied between backward and the optimizer, or null. */
+  readonly grokfast: GrokfastConfig | null;
 }
 
 /** What changes: the parameters, the optimizer state, and the number of updates taken (`step`). */
@@ -27,6 +30,8 @@ export interface TrainState {
   readonly params: Params;
   readonly grads: Params;
   readonly opt: OptimizerState;
+  /** The Grokfast filter's state when the setup has one. */
+  readonly grokfast: GrokfastState | null;
   step: number;
 }
 
@@ -74,6 +79,7 @@ export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
   model.backward(state.params, batch, fwd, dLogits, state.grads);
   const bad = firstNonFinite(state.grads);
   if (bad) throw new NonFiniteError(`training diverged at step ${state.step}: the gradient of "${bad}" holds NaN or Inf`);
+  if (setup.grokfast && state.grokfast) grokfastApply(state.grads, state.grokfast, setup.grokfast);
   optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step));
   state.step++;
   return s;
