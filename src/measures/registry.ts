@@ -11,6 +11,8 @@ import { weightNormMeasure } from "./weights.js";
 import { fiveNeuronGeometryMeasure } from "./five-neuron.js";
 import { LLC_MEASURES, llcMeasure, type LlcSettingsInput } from "./llc.js";
 import { RANK_MEASURES } from "./rank.js";
+import { FOURIER_CIRCUIT_MEASURES } from "./fourier-circuit.js";
+import { STABILITY_MEASURES } from "./stability.js";
 
 const modularOnly = (_m: Model, data: Dataset): string | null => (typeof data.meta.p === "number" ? null : `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`);
 const hasTensor = (name: string) => (_m: Model, _d: Dataset, params: Params): string | null => (params[name] ? null : `needs a tensor "${name}" (the model has ${Object.keys(params).join(", ")})`);
@@ -22,11 +24,15 @@ export const MEASURES: Readonly<Record<string, MeasureDef>> = {
     appliesTo: (m, d, p) => modularOnly(m, d) ?? hasTensor("U")(m, d, p),
     compute: fourierIpr(),
   },
+  // Fourier spectrum, key frequencies, Gini, Nanda's restricted and excluded loss.
+  ...FOURIER_CIRCUIT_MEASURES,
   "five_neuron/geometry": {
     describe: "neuron angles, gaps, norms and output/input rotation of the PAIR five-neuron model",
     appliesTo: (m) => (m.name === "five_neuron" ? null : `needs the five_neuron model (the run's model is "${m.name}")`),
     compute: fiveNeuronGeometryMeasure,
   },
+  // Softmax Collapse fraction and the cosine with naive loss minimization (Prieto et al. 2025).
+  ...STABILITY_MEASURES,
   // Effective rank of each weight matrix and of the hidden representation; relative change from init (regime).
   ...RANK_MEASURES,
   // Local learning coefficient by localized SGLD; settings from the spec's measure_settings.llc.

@@ -16,12 +16,17 @@ export function checkpointPath(runDir: string, step: number): string {
   return join(runDir, CHECKPOINT_DIR, `step_${String(step).padStart(8, "0")}.safetensors`);
 }
 
+/** A float64 run (backend js64) keeps float64 buffers behind the Float32Array type: save them as F64. */
+function entry(shape: number[], data: Float32Array): SafeTensors[string] {
+  return (data as unknown) instanceof Float64Array ? { dtype: "F64", shape, data: data as unknown as Float64Array } : { dtype: "F32", shape, data };
+}
+
 export async function saveCheckpoint(runDir: string, runId: string, state: TrainState): Promise<string> {
   const tensors: SafeTensors = {};
-  for (const [name, t] of Object.entries(state.params)) tensors[name] = { dtype: "F32", shape: [...t.shape], data: t.data };
+  for (const [name, t] of Object.entries(state.params)) tensors[name] = entry([...t.shape], t.data);
   const shapes = stateTensorShapes(state.opt, state.params);
-  for (const [name, data] of Object.entries(stateTensors(state.opt))) tensors[`optim/${name}`] = { dtype: "F32", shape: [...shapes[name]], data };
-  if (state.grokfast) for (const [name, data] of Object.entries(grokfastStateTensors(state.grokfast))) tensors[`filter/${name}`] = { dtype: "F32", shape: [data.length], data };
+  for (const [name, data] of Object.entries(stateTensors(state.opt))) tensors[`optim/${name}`] = entry([...shapes[name]], data);
+  if (state.grokfast) for (const [name, data] of Object.entries(grokfastStateTensors(state.grokfast))) tensors[`filter/${name}`] = entry([data.length], data);
   const path = checkpointPath(runDir, state.step);
   await mkdir(join(runDir, CHECKPOINT_DIR), { recursive: true });
   await writeSafetensors(path, tensors, { format: "grokscope-checkpoint/1", run_id: runId, step: String(state.step) });
@@ -50,9 +55,10 @@ export async function loadCheckpoint(runDir: string, step: number, state: TrainS
   const optim: Record<string, Float32Array> = {};
   const filter: Record<string, Float32Array> = {};
   for (const [name, t] of Object.entries(tensors)) {
-    if (!(t.data instanceof Float32Array)) throw new Error(`${path}: tensor "${name}" is ${t.dtype}, expected F32`);
-    if (name.startsWith("optim/")) optim[name.slice("optim/".length)] = t.data;
-    if (name.startsWith("filter/")) filter[name.slice("filter/".length)] = t.data;
+    if (!(t.data instanceof Float32Array) && !(t.data instanceof Float64Array)) throw new Error(`${path}: tensor "${name}" is ${t.dtype}, expected F32 or F64`);
+    const data = t.data as Float32Array; // float64 runs restore into their float64 buffers
+    if (name.startsWith("optim/")) optim[name.slice("optim/".length)] = data;
+    if (name.startsWith("filter/")) filter[name.slice("filter/".length)] = data;
   }
   for (const [name, p] of Object.entries(state.params)) {
     const t = tensors[name];

@@ -40,7 +40,8 @@ const TopLevelSchema = z.strictObject({
   measure_settings: z.strictObject({ llc: z.unknown().optional() }).default({}),
   /** Accuracy threshold for memorize_step / grok_step. */
   acc_threshold: z.number().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]").default(0.99),
-  backend: z.enum(["auto", "wasm", "js"]).default("auto"),
+  /** auto (wasm on two threads), wasm, js (reference) or js64 (float64 training). */
+  backend: z.enum(["auto", "wasm", "js", "js64"]).default("auto"),
   threads: z.number().int("must be an integer").min(1, "must be ≥ 1").max(64, "must be ≤ 64").default(2),
 });
 
@@ -61,7 +62,7 @@ export interface RunConfig {
   readonly measures: readonly string[];
   readonly measure_settings: { readonly llc?: LlcSettings };
   readonly acc_threshold: number;
-  readonly backend: "auto" | "wasm" | "js";
+  readonly backend: "auto" | "wasm" | "js" | "js64";
   readonly threads: number;
 }
 

@@ -1,9 +1,10 @@
 import type { Backend } from "./backend.js";
 import { createJsBackend } from "./backend-js.js";
+import { createFloat64Backend } from "./backend-f64.js";
 import { createWasmBackend } from "./wasm/backend-wasm.js";
 import type { SpawnWorker } from "./wasm/worker.js";
 
-export type BackendName = "js" | "wasm" | "auto";
+export type BackendName = "js" | "js64" | "wasm" | "auto";
 
 export interface BackendOptions {
   /** Threads for the wasm backend including the caller; "auto" uses min(2, cores), "wasm" defaults to 1. */
@@ -38,12 +39,14 @@ async function hostThreads(): Promise<HostThreads> {
 }
 
 /**
- * A kernel backend by name: "js" (reference kernels), "wasm" (WebAssembly SIMD; `threads` default 1), or
+ * A kernel backend by name: "js" (reference kernels), "js64" (the reference kernels over float64 buffers: a
+ * float64 training mode, Prieto et al. 2025), "wasm" (WebAssembly SIMD; `threads` default 1), or
  * "auto" (wasm with min(2, cores) threads, falling back to js with a warning if wasm cannot start).
  */
 export async function createBackend(name: BackendName, opts: BackendOptions = {}): Promise<Backend> {
   if (name === "js") return createJsBackend();
-  if (name !== "wasm" && name !== "auto") throw new Error(`unknown backend "${String(name)}" (expected js, wasm or auto)`);
+  if (name === "js64") return createFloat64Backend();
+  if (name !== "wasm" && name !== "auto") throw new Error(`unknown backend "${String(name)}" (expected js, js64, wasm or auto)`);
   const host = await hostThreads().catch((): HostThreads => ({ cores: 1 }));
   const spawnWorker = opts.spawnWorker ?? host.spawnWorker;
   let threads = opts.threads ?? (name === "auto" ? Math.min(2, host.cores) : 1);

@@ -6,15 +6,23 @@
  *
  * Config keys are snake_case and default to PyTorch's values. `l1` is our addition: l1·sign(p) is added to the
  * gradient (an L1 penalty's subgradient), the "L1 weight decay" of PAIR's sparse-parity animation.
+ * `orthogonal: true` (any optimizer) is ⊥Grad (Prieto et al. 2025; src/train/orthograd.ts): each tensor's gradient is
+ * projected orthogonal to its weights and rescaled to its norm before the step — ⊥AdamW is
+ * `{ name: "adamw", orthogonal: true }`, ⊥SGD `{ name: "sgd", orthogonal: true }`. The key is left out of a parsed
+ * config unless given, so configs written before it stay byte-identical.
+ * Moments are allocated with the parameters' array type: Float32Array, or Float64Array under the float64 backend.
  */
 import { z } from "zod";
 import type { Params } from "../tensor/tensor.js";
 import { describeIssue } from "../util/zod-issue.js";
+import { orthogonalizeAll } from "./orthograd.js";
 
 // ---- configs ----
 const nonNegative = z.number().min(0, "must be ≥ 0");
 const learningRate = z.number().gt(0, "must be > 0");
 const beta = z.number().min(0, "must be in [0, 1)").lt(1, "must be in [0, 1)");
+/** ⊥Grad: project each gradient tensor orthogonal to its weights, keep its norm (Prieto et al. 2025). */
+const orthogonal = z.boolean().optional();
 
 export const SgdConfigSchema = z.strictObject({
   name: z.literal("sgd"),
@@ -24,6 +32,7 @@ export const SgdConfigSchema = z.strictObject({
   /** L2 penalty added to the gradient: g ← g + wd·p. */
   weight_decay: nonNegative.default(0),
   l1: nonNegative.default(0),
+  orthogonal,
 });
 
 const adamShape = {
@@ -32,6 +41,7 @@ const adamShape = {
   /** Added to sqrt(v̂), not inside it. Prieto et al. (2025) use 1e-25 on purpose. */
   eps: nonNegative.default(1e-8),
   l1: nonNegative.default(0),
+  orthogonal,
 };
 
 /** Adam (Kingma & Ba 2015); `weight_decay` is an L2 penalty added to the gradient before the moments. */
@@ -76,9 +86,20 @@ export interface Optimizer {
 
 const MAX_STEP = 2 ** 24; // the step is saved as a float32, exact up to here
 
+/** A zeroed array of x's length and element type (Float64Array under the float64 backend, typed as Float32Array). */
+function likeArray(x: Float32Array): Float32Array {
+  const a: ArrayLike<number> = x;
+  return a instanceof Float64Array ? (new Float64Array(x.length) as unknown as Float32Array) : new Float32Array(x.length);
+}
+
 function slots(names: readonly string[], params: Params): OptimizerState {
   const tensors: Record<string, Float32Array> = {};
-  for (const slot of names) for (const [p, t] of Object.entries(params)) tensors[`${slot}/${p}`] = new Float32Array(t.data.length);
+  for (const slot of names) {
+    for (const [p, t] of Object.entries(params)) {
+      // same array type as the parameter: float64 moments for a float64 run
+      tensors[`${slot}/${p}`] = likeArray(t.data);
+    }
+  }
   return { step: 0, tensors };
 }
 
@@ -163,13 +184,42 @@ export const OPTIMIZERS: { readonly [N in OptimizerName]: (config: Extract<Optim
   adamw,
 };
 
-/** The optimizer a (validated) config names. */
+/** The optimizer a (validated) config names; `orthogonal: true` wraps it in ⊥Grad. */
 export function createOptimizer(config: OptimizerConfig): Optimizer {
-  switch (config.name) {
-    case "sgd": return OPTIMIZERS.sgd(config);
-    case "adam": return OPTIMIZERS.adam(config);
-    case "adamw": return OPTIMIZERS.adamw(config);
-  }
+  const base = ((): Optimizer => {
+    switch (config.name) {
+      case "sgd": return OPTIMIZERS.sgd(config);
+      case "adam": return OPTIMIZERS.adam(config);
+      case "adamw": return OPTIMIZERS.adamw(config);
+    }
+  })();
+  return config.orthogonal ? orthogonalized(base) : base;
+}
+
+/**
+ * ⊥Grad around an optimizer: the step sees g⊥·‖g‖/‖g⊥‖ per tensor instead of g. The projected gradient goes to a
+ * scratch record (the caller's `grads` are left as the loss produced them, for measures); no extra state is saved.
+ */
+export function orthogonalized(base: Optimizer): Optimizer {
+  const scratch = new WeakMap<Float32Array, Float32Array>(); // gradient buffer → its projected copy
+  const scratchOf = (g: Float32Array): Float32Array => {
+    let s = scratch.get(g);
+    if (!s || s.length !== g.length) scratch.set(g, (s = likeArray(g)));
+    return s;
+  };
+  return {
+    config: base.config,
+    init: (params) => base.init(params),
+    update(params, grads, state, lr) {
+      const projected: Params = {};
+      for (const name of Object.keys(params)) {
+        const g = gradOf(grads, name, params[name].data.length);
+        projected[name] = { shape: grads[name].shape, data: scratchOf(g) };
+      }
+      orthogonalizeAll(params, grads, projected);
+      base.update(params, projected, state, lr);
+    },
+  };
 }
 
 // ---- checkpointing ----

@@ -3,6 +3,7 @@ import { gromov } from "./gromov.js";
 import { pairFiveNeuron } from "./pair-five-neuron.js";
 import type { Preset } from "./preset.js";
 import { sparseParity } from "./sparse-parity.js";
+import { prietoOrthograd, prietoSoftmax, prietoStablemax } from "./prieto.js";
 
 export type { Preset } from "./preset.js";
 
@@ -10,6 +11,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   gromov,
   "sparse-parity": sparseParity,
   "pair-five-neuron": pairFiveNeuron,
+  "prieto-softmax": prietoSoftmax,
+  "prieto-stablemax": prietoStablemax,
+  "prieto-orthograd": prietoOrthograd,
 };
 
 /** The preset's spec with `preset` set, as a fresh mutable object. */
