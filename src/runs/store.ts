@@ -353,20 +353,15 @@ class DuckStore implements Store {
   }
 
   async appendMetrics(runId: string, rows: readonly MetricRow[]): Promise<void> {
-    try {
-      checkMetricRows(rows, `run store ${this.file}: run "${runId}"`);
-    } catch (err) {
-      throw new StoreError("INVALID", (err as Error).message);
-    }
-    return this.tx("write", async (c) => {
-      await requireRun(this.file, c, runId);
-      const appender = await c.createAppender("metrics");
-      appendMetricRows(appender, rows, runId);
-      appender.closeSync(); // flushes into this transaction
-    });
+    return this.writeMetrics(runId, rows, null);
   }
 
   async replaceMetrics(runId: string, keys: readonly string[], rows: readonly MetricRow[]): Promise<void> {
+    return this.writeMetrics(runId, rows, keys);
+  }
+
+  /** Appends rows in one transaction, first deleting the run's rows with a key in `replaceKeys` when given. */
+  private async writeMetrics(runId: string, rows: readonly MetricRow[], replaceKeys: readonly string[] | null): Promise<void> {
     try {
       checkMetricRows(rows, `run store ${this.file}: run "${runId}"`);
     } catch (err) {
@@ -374,10 +369,10 @@ class DuckStore implements Store {
     }
     return this.tx("write", async (c) => {
       await requireRun(this.file, c, runId);
-      await c.run("DELETE FROM metrics WHERE run_id = $1 AND list_contains($2, key)", [runId, listValue([...keys])], [VARCHAR, LIST(VARCHAR)]);
+      if (replaceKeys) await c.run("DELETE FROM metrics WHERE run_id = $1 AND list_contains($2, key)", [runId, listValue([...replaceKeys])], [VARCHAR, LIST(VARCHAR)]);
       const appender = await c.createAppender("metrics");
       appendMetricRows(appender, rows, runId);
-      appender.closeSync();
+      appender.closeSync(); // flushes into this transaction
     });
   }
 

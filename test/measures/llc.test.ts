@@ -6,7 +6,7 @@ import type { DenseSplit, Split } from "../../src/tasks/dataset.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
 import { mse } from "../../src/train/losses.js";
-import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { buildSetup } from "../../src/runs/setup.js";
 import { evaluate, trainStep } from "../../src/train/loop.js";

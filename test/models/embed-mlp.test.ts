@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createEmbedMlp, type EmbedMlpConfig } from "../../src/models/embed-mlp.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
-import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { tinyPairs } from "../helpers/tiny-data.js";
 

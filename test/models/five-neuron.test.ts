@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { circleEmbedding, createFiveNeuron, fiveNeuronGeometry } from "../../src/models/five-neuron.js";
 import { fold, keyFromSeed, uniform } from "../../src/tensor/rng.js";
 import { paramCount, type Params } from "../../src/tensor/tensor.js";
-import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { tinyPairs } from "../helpers/tiny-data.js";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createGromov } from "../../src/models/gromov.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
-import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { tinyPairs } from "../helpers/tiny-data.js";
 

@@ -4,7 +4,7 @@ import { ACTIVATIONS, type Activation } from "../../src/models/activations.js";
 import { createMlp, type MlpConfig } from "../../src/models/mlp.js";
 import type { DenseDataset, TokenDataset } from "../../src/tasks/dataset.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
-import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 
 function tinyDense(dim: number, nClasses: number, n: number, seed: number): DenseDataset {

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fold, keyFromSeed, normals, permutation } from "../../src/tensor/rng.js";
-import { createFloat64Backend } from "../helpers/float64-backend.js";
+import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 
 const be = createFloat64Backend();
 const key = keyFromSeed(11);
