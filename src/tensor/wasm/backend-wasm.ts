@@ -1,7 +1,7 @@
 import type { Backend, GemmOptions } from "../backend.js";
 import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_BIAS_RELU, OP_COLUMN_SUMS, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
-import { IndexCache } from "./index-cache.js";
+import { IndexCache, indexRange } from "./index-cache.js";
 import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, type KernelExports } from "./kernels.js";
 import type { SpawnWorker, WorkerHandle, WorkerReply } from "./worker.js";
 
@@ -40,17 +40,6 @@ function checkDims(op: string, dims: Record<string, number>): void {
 
 function checkLength(op: string, name: string, a: ArrayLike<number>, need: number): void {
   if (a.length < need) throw new Error(`wasm backend ${op}: ${name} has ${a.length} elements, needs ${need}`);
-}
-
-function indexRange(idx: Int32Array, n: number): { min: number; max: number } {
-  let min = 0, max = -1;
-  if (n > 0) min = max = idx[0];
-  for (let i = 1; i < n; i++) {
-    const v = idx[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return { min, max };
 }
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {

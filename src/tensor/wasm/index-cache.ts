@@ -15,6 +15,18 @@ interface Entry {
   readonly max: number;
 }
 
+/** Smallest and largest of the first n indices (min 0, max −1 when n = 0), to bounds-check a gather once. */
+export function indexRange(idx: Int32Array, n: number): { min: number; max: number } {
+  let min = 0, max = -1;
+  if (n > 0) min = max = idx[0];
+  for (let i = 1; i < n; i++) {
+    const v = idx[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
 export interface IndexCopy {
   readonly ptr: number;
   readonly min: number;
@@ -48,14 +60,7 @@ export class IndexCache {
     this.head = end;
     const ptr = this.ringPtr + start;
     this.heap.i32(ptr, n).set(n === idx.length ? idx : idx.subarray(0, n));
-    let min = 0, max = -1;
-    if (n > 0) min = max = idx[0];
-    for (let i = 1; i < n; i++) {
-      const v = idx[i];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    const entry: Entry = { ptr, start, end, n, min, max };
+    const entry: Entry = { ptr, start, end, n, ...indexRange(idx, n) };
     this.entries.set(idx, entry);
     this.order.push(entry);
     return entry;
