@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import type { Params } from "../tensor/tensor.js";
-import { describeIssue } from "../util/zod-issue.js";
+import { parseByName } from "../util/zod-issue.js";
 
 const lamb = z.number().min(0, "must be ≥ 0");
 
@@ -42,11 +42,7 @@ export type GrokfastConfigInput = z.input<typeof GrokfastConfigSchema>;
 
 /** Validates and fills defaults; the error names the offending key as `<where>.<key>`. */
 export function parseGrokfastConfig(input: unknown, where = "grokfast"): GrokfastConfig {
-  const r = GrokfastConfigSchema.safeParse(input);
-  if (r.success) return r.data;
-  const name = (input as { name?: unknown } | null)?.name;
-  const schema = GrokfastConfigSchema.options.find((o) => o.shape.name.value === name);
-  throw new Error(describeIssue(r.error.issues[0], where, schema ? Object.keys(schema.shape) : undefined));
+  return parseByName(GrokfastConfigSchema, input, where);
 }
 
 export interface GrokfastState {

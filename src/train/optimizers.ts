@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import type { Params } from "../tensor/tensor.js";
-import { describeIssue } from "../util/zod-issue.js";
+import { parseByName } from "../util/zod-issue.js";
 import { orthogonalizeAll } from "./orthograd.js";
 
 // ---- configs ----
@@ -62,11 +62,7 @@ export type OptimizerName = OptimizerConfig["name"];
 
 /** Validates and fills defaults; the error names the offending key as `<where>.<key>`. */
 export function parseOptimizerConfig(input: unknown, where = "optimizer"): OptimizerConfig {
-  const r = OptimizerConfigSchema.safeParse(input);
-  if (r.success) return r.data;
-  const name = (input as { name?: unknown } | null)?.name;
-  const schema = OptimizerConfigSchema.options.find((o) => o.shape.name.value === name);
-  throw new Error(describeIssue(r.error.issues[0], where, schema ? Object.keys(schema.shape) : undefined));
+  return parseByName(OptimizerConfigSchema, input, where);
 }
 
 // ---- state ----

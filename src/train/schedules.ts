@@ -6,7 +6,7 @@
  * has lr 0 and the full lr is reached at step `warmup_steps`.
  */
 import { z } from "zod";
-import { describeIssue } from "../util/zod-issue.js";
+import { parseByName } from "../util/zod-issue.js";
 
 const steps = z.number().int("must be an integer").min(0, "must be ≥ 0");
 
@@ -35,9 +35,7 @@ export interface Schedule {
 
 /** Validates a schedule config; the error names the key as `<where>.<key>`. */
 export function parseScheduleConfig(input: unknown, where = "schedule"): ScheduleConfig {
-  const r = ScheduleConfigSchema.safeParse(input);
-  if (r.success) return r.data;
-  throw new Error(describeIssue(r.error.issues[0], where));
+  return parseByName(ScheduleConfigSchema, input, where);
 }
 
 export function makeSchedule(config: ScheduleConfig, lr: number, totalSteps: number): Schedule {
