@@ -204,19 +204,11 @@ describe("wasm backend", () => {
     }
   });
 
-  test("results are bit-identical for 1 and 2 threads", () => {
-    const key = fold(root, "bits");
-    const cases: GemmCase[] = [
-      { m: 4704, n: 97, k: 500, opts: { transB: true } },
-      { m: 97, n: 500, k: 4704, opts: { transA: true } },
-      { m: 4704, n: 500, k: 97, opts: { mul: new Float32Array(0), scale: 2 } },
-      { m: 61, n: 203, k: 777, opts: { transA: true, transB: true, accumulate: true } },
-      { m: 203, n: 61, k: 777, opts: { accumulate: true } },
-      { m: 13, n: 3, k: 9, opts: { transB: true } },
-    ];
+  /** Each case on 1 thread, 2 threads and 2 threads splitting every call: the three results must be bit-identical. */
+  function gemmBitsAcrossThreads(key: Key, label: string, cases: readonly GemmCase[]): void {
     for (const c of cases) {
       const outs = [w1, w2, w2all].map((be) => {
-        const k2 = fold(key, `${c.m}-${c.n}-${c.k}`);
+        const k2 = fold(key, `${label}${c.m}-${c.n}-${c.k}`);
         const A = randn(fold(k2, "A"), c.m * c.k, be.alloc(c.m * c.k));
         const B = randn(fold(k2, "B"), c.k * c.n, be.alloc(c.k * c.n));
         const C = randn(fold(k2, "C"), c.m * c.n, be.alloc(c.m * c.n));
@@ -227,6 +219,19 @@ describe("wasm backend", () => {
       assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads`, outs[0], outs[1]);
       assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads (all calls split)`, outs[0], outs[2]);
     }
+  }
+
+  test("results are bit-identical for 1 and 2 threads", () => {
+    const key = fold(root, "bits");
+    const cases: GemmCase[] = [
+      { m: 4704, n: 97, k: 500, opts: { transB: true } },
+      { m: 97, n: 500, k: 4704, opts: { transA: true } },
+      { m: 4704, n: 500, k: 97, opts: { mul: new Float32Array(0), scale: 2 } },
+      { m: 61, n: 203, k: 777, opts: { transA: true, transB: true, accumulate: true } },
+      { m: 203, n: 61, k: 777, opts: { accumulate: true } },
+      { m: 13, n: 3, k: 9, opts: { transB: true } },
+    ];
+    gemmBitsAcrossThreads(key, "", cases);
     // The comparison means something only if the helper thread really took part.
     assert.ok(w2.threadStats().helperRuns > 0, `the helper thread never joined: ${JSON.stringify(w2.threadStats())}`);
     const [n, d, rows] = [4704, 501, 97];
@@ -366,19 +371,7 @@ describe("wasm backend", () => {
       { m: 4704, n: 3, k: 97, opts: { transA: true, transB: true, accumulate: true } },
       { m: 4704, n: 500, k: 3, opts: { mul: new Float32Array(0), scale: 2 } },
     ];
-    for (const c of cases) {
-      const outs = [w1, w2, w2all].map((be) => {
-        const k2 = fold(key, `gemm-${c.m}-${c.n}-${c.k}`);
-        const A = randn(fold(k2, "A"), c.m * c.k, be.alloc(c.m * c.k));
-        const B = randn(fold(k2, "B"), c.k * c.n, be.alloc(c.k * c.n));
-        const C = randn(fold(k2, "C"), c.m * c.n, be.alloc(c.m * c.n));
-        const mul = c.opts.mul ? randn(fold(k2, "mul"), c.m * c.n, be.alloc(c.m * c.n)) : undefined;
-        be.gemm(c.m, c.n, c.k, A, B, C, { ...c.opts, mul });
-        return C;
-      });
-      assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads`, outs[0], outs[1]);
-      assertBitsEqual(`gemm ${c.m}x${c.n}x${c.k} 1 vs 2 threads (all calls split)`, outs[0], outs[2]);
-    }
+    gemmBitsAcrossThreads(key, "gemm-", cases);
     const after = w2.threadStats().helperRuns + w2all.threadStats().helperRuns;
     assert.ok(after > before, "the helper thread never joined these calls");
   });

@@ -4,44 +4,7 @@ import { grokfastApply, grokfastInit, grokfastStateShapes, grokfastStateTensors,
 import { presetSpec } from "../../src/runs/presets/index.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { cloneParams, type Params } from "../../src/tensor/tensor.js";
-import { buildSetup } from "../../src/runs/setup.js";
-import type { RunConfig } from "../../src/runs/spec.js";
-import { batchSplit } from "../../src/train/batches.js";
-import { evaluate } from "../../src/train/loop.js";
-import { lrAt } from "../../src/train/schedules.js";
-
-/**
- * trainStep's logic with the filter between backward and the optimizer (the lead wires the same into the loop):
- * returns the first steps with train / test accuracy ≥ 0.99 among the evaluated steps.
- */
-export async function grokfastHistory(config: RunConfig, filter: GrokfastConfig | null, when: (step: number) => boolean): Promise<{ memorize: number | null; grok: number | null }> {
-  const { setup, state } = await buildSetup(config);
-  const gf = filter ? grokfastInit(state.params, filter) : null;
-  let memorize: number | null = null, grok: number | null = null;
-  const dl = new Map<number, Float32Array>();
-  try {
-    for (;;) {
-      if (when(state.step)) {
-        if (memorize === null && evaluate(setup, state, setup.data.train).acc >= 0.99) memorize = state.step;
-        if (grok === null && evaluate(setup, state, setup.data.test).acc >= 0.99) grok = state.step;
-      }
-      if (grok !== null || state.step >= config.steps) break;
-      const batch = setup.batchSize === null ? setup.data.train : batchSplit(setup.data.train, setup.batchSize, setup.key, state.step);
-      const len = batch.n * setup.model.nOut;
-      let dLogits = dl.get(len);
-      if (!dLogits) dl.set(len, (dLogits = setup.backend.alloc(len)));
-      const fwd = setup.model.forward(state.params, batch);
-      setup.loss(fwd.logits, batch.y, setup.model.nOut, { dLogits });
-      setup.model.backward(state.params, batch, fwd, dLogits, state.grads);
-      if (gf && filter) grokfastApply(state.grads, gf, filter);
-      setup.optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step));
-      state.step++;
-    }
-  } finally {
-    setup.backend.dispose();
-  }
-  return { memorize, grok };
-}
+import { firstReaching, trainHistory } from "../helpers/train-history.js";
 
 const params = (): Params => ({ A: { shape: [2, 2], data: new Float32Array(4) }, b: { shape: [3], data: new Float32Array(3) } });
 /** Gradient sequence: step t gives A = (t, −t, 2t, 0.5), b = (1, t², −t). */
@@ -134,8 +97,10 @@ test("state round-trips through named float32 tensors and continues identically;
 });
 
 test("gromov with Grokfast EMA (paper's α 0.98, λ 2) still memorizes and groks within 300 steps", async (t) => {
-  const config = normalizeSpec({ ...presetSpec("gromov"), seed: 1, steps: 300 });
-  const r = await grokfastHistory(config, parseGrokfastConfig({ name: "ema", alpha: 0.98, lamb: 2 }), (s) => s % 5 === 0);
+  // the filter runs inside trainStep (the spec's `grokfast` key), exactly as in `grokscope train`
+  const config = normalizeSpec({ ...presetSpec("gromov"), seed: 1, steps: 300, grokfast: { name: "ema", alpha: 0.98, lamb: 2 } });
+  const points = await trainHistory(config, (s) => s % 5 === 0);
+  const r = { memorize: firstReaching(points, "train_acc"), grok: firstReaching(points, "test_acc") };
   t.diagnostic(`grokfast EMA gromov seed 1: memorize ${r.memorize}, grok ${r.grok}`);
   assert.ok(r.memorize !== null && r.grok !== null && r.grok >= r.memorize, JSON.stringify(r));
 });
