@@ -6,6 +6,7 @@ import { showCommand } from "./commands/show.js";
 import { trainCommand } from "./commands/train.js";
 import { presetsCommand } from "./commands/presets.js";
 import { measureCommand } from "./commands/measure.js";
+import { sweepCommand } from "./commands/sweep.js";
 import { report } from "./errors.js";
 
 export function program(): Command {
@@ -14,7 +15,7 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [trainCommand(), measureCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand()]) p.addCommand(c.exitOverride());
+  for (const c of [trainCommand(), measureCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand(), sweepCommand()]) p.addCommand(c.exitOverride());
   return p;
 }
 

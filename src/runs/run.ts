@@ -14,6 +14,7 @@ import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metri
 import { buildSetup } from "./setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "./spec.js";
 import { openStore, type Store } from "./store.js";
+import { createBackend } from "../tensor/backend-select.js";
 
 export const SPEC_FILE = "spec.json";
 export const METRICS_FILE = "metrics.parquet";
@@ -55,6 +56,32 @@ export interface RunOptions {
   readonly onWarning?: (message: string) => void;
   /** Aborting stops the run at the next step boundary; it is marked "killed" and can be resumed. */
   readonly signal?: AbortSignal;
+  /** The run's id (default: a new one from the preset and the time). Sweeps give stable ids. */
+  readonly runId?: string;
+  /**
+   * Where the run's row and metrics are recorded: the store in `dataDir` (default), or "none" — the run directory
+   * only (a sweep's worker thread or a remote worker, whose coordinator records the result).
+   */
+  readonly record?: "store" | "none";
+  /** Kernel threads, replacing the config's (results are bit-identical across thread counts). */
+  readonly threads?: number;
+}
+
+/** The store operations a run makes; `Store` is one, `NO_SINK` records nothing. */
+export type RunSink = Pick<Store, "recordRun" | "updateRun" | "appendMetrics" | "findRun" | "deleteMetricsAfter" | "getMetrics" | "close">;
+
+const NO_SINK: RunSink = {
+  recordRun: async (r) => ({ ...r, status: r.status ?? "running", createdAt: new Date(), updatedAt: new Date(), step: 0, summary: null, tags: [] }),
+  updateRun: async () => ({}) as never,
+  appendMetrics: async () => {},
+  findRun: async () => null,
+  deleteMetricsAfter: async () => 0,
+  getMetrics: async () => [],
+  close: async () => {},
+};
+
+async function openSink(opts: RunOptions): Promise<RunSink> {
+  return opts.record === "none" ? NO_SINK : openStore(opts.dataDir);
 }
 
 /** The run was stopped by its signal (Ctrl-C); its last checkpoint remains for --resume. */
@@ -73,8 +100,17 @@ async function isNonEmptyDir(path: string): Promise<boolean> {
   }
 }
 
+/** What one evaluation needs besides the setup and state. */
+export interface EvaluationInputs {
+  readonly config: RunConfig;
+  /** The measures to compute (already resolved: "all" expanded). */
+  readonly measures: readonly string[];
+  readonly init: Params;
+  readonly onWarning?: (message: string) => void;
+}
+
 /** Rows of one evaluation: train/test loss and accuracy of the current parameters, then every measure. */
-function evaluateRows(run: Running, setup: TrainSetup, state: TrainState): MetricRow[] {
+export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: TrainState): MetricRow[] {
   const step = state.step;
   const train = evaluate(setup, state, setup.data.train);
   const test = evaluate(setup, state, setup.data.test);
@@ -116,7 +152,7 @@ interface Running {
   readonly runId: string;
   readonly runDir: string;
   readonly config: RunConfig;
-  readonly store: Store;
+  readonly store: RunSink;
   readonly rows: MetricRow[];
   /** The measures this run computes: the config's, with "all" expanded to those that apply. */
   readonly measures: readonly string[];
@@ -150,7 +186,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
     if (!skipRecord) {
       const evalHere = isEval(s, total);
       if (evalHere) {
-        const rows = evaluateRows(run, setup, state);
+        const rows = evaluationRows(run, setup, state);
         run.rows.push(...rows);
         const sps = (s - firstStep) / Math.max(1e-9, (performance.now() - t0) / 1000);
         opts.onProgress?.({ step: s, total, metrics: lastValues(rows), stepsPerSecond: sps });
@@ -162,15 +198,21 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
     if (opts.signal?.aborted) throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
     trainStep(setup, state);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const last = lastValues(run.rows);
-  const h = history(run.rows);
-  const { train_loss, train_acc, test_loss, test_acc, ...measures } = last;
-  const summary: RunSummary = {
-    run_id: run.runId,
+  const summary = summarizeRun(run.runId, run.runDir, config, run.rows, setup.backend.name, (performance.now() - t0) / 1000);
+  await writeFile(join(run.runDir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + "\n");
+  await run.store.updateRun(run.runId, { status: "done", step: total, summary });
+  return summary;
+}
+
+/** The final JSON object of a run from its metric rows (in step order). */
+export function summarizeRun(runId: string, runDir: string, config: RunConfig, rows: readonly MetricRow[], backend: string, seconds: number): RunSummary {
+  const h = history(rows);
+  const { train_loss, train_acc, test_loss, test_acc, ...measures } = lastValues(rows);
+  return {
+    run_id: runId,
     preset: config.preset,
     seed: config.seed,
-    steps: total,
+    steps: config.steps,
     train_acc,
     test_acc,
     train_loss,
@@ -179,12 +221,20 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
     grok_step: grokStep(h, config.acc_threshold),
     grok_delay: grokDelay(h, config.acc_threshold),
     final_measures: measures,
-    backend: setup.backend.name,
+    backend,
     seconds: Math.round(seconds * 1000) / 1000,
-    run_dir: run.runDir,
+    run_dir: runDir,
   };
-  await writeFile(join(run.runDir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + "\n");
-  await run.store.updateRun(run.runId, { status: "done", step: total, summary });
+}
+
+/** Writes a finished run's directory (spec, metrics, final checkpoint, summary) — for runs trained outside trainLoop. */
+export async function writeFinishedRun(runId: string, runDir: string, config: RunConfig, rows: readonly MetricRow[], state: TrainState, backend: string, seconds: number): Promise<RunSummary> {
+  await mkdir(runDir, { recursive: true });
+  await writeFile(join(runDir, SPEC_FILE), JSON.stringify({ run_id: runId, ...config }, null, 2) + "\n");
+  await writeMetricsParquet(join(runDir, METRICS_FILE), rows);
+  await saveCheckpoint(runDir, runId, state);
+  const summary = summarizeRun(runId, runDir, config, rows, backend, seconds);
+  await writeFile(join(runDir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + "\n");
   return summary;
 }
 
@@ -210,16 +260,21 @@ function measuresFor(config: RunConfig, setup: TrainSetup, state: TrainState, cl
   }
 }
 
+async function setupFor(config: RunConfig, opts: RunOptions): ReturnType<typeof buildSetup> {
+  if (opts.threads === undefined || config.backend === "js" || config.backend === "js64") return buildSetup(config);
+  return buildSetup(config, { backend: await createBackend(config.backend, { threads: opts.threads }) });
+}
+
 /** Starts a new run from a normalized config. */
 export async function startRun(config: RunConfig, opts: RunOptions): Promise<RunSummary> {
-  const runId = newRunId(config.preset);
+  const runId = opts.runId ?? newRunId(config.preset);
   const runDir = resolve(opts.outDir ?? join(opts.dataDir, runId));
   if (await isNonEmptyDir(runDir)) throw new SpecError(`--out ${runDir}: directory is not empty (continue a run there with --resume ${runDir})`);
-  const { setup, state, init } = await buildSetup(config);
+  const { setup, state, init } = await setupFor(config, opts);
   const measures = measuresFor(config, setup, state, () => setup.backend.dispose());
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, SPEC_FILE), JSON.stringify({ run_id: runId, ...config }, null, 2) + "\n");
-  const store = await openStore(opts.dataDir);
+  const store = await openSink(opts);
   await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
   const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, flushed: 0 };
   try {
@@ -274,9 +329,9 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
   const { runId, config: saved } = await readRunDir(runDir);
   const config = opts.steps === undefined ? saved : normalizeSpec({ ...saved, steps: opts.steps });
   const steps = await checkpointSteps(runDir);
-  const { setup, state, init } = await buildSetup(config);
+  const { setup, state, init } = await setupFor(config, opts);
   const measures = measuresFor(config, setup, state, () => setup.backend.dispose());
-  const store = await openStore(opts.dataDir);
+  const store = await openSink(opts);
   try {
     let record = await store.findRun(runId);
     if (!record) record = await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });

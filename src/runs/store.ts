@@ -131,6 +131,11 @@ export interface Store {
   getMetrics(runId: string, keys?: readonly string[]): Promise<MetricRow[]>;
   /** The distinct metric keys the run has, sorted. */
   metricKeys(runId: string): Promise<string[]>;
+  /**
+   * Runs `fn` in one transaction on the database (for layers above that keep their own tables, e.g. sweeps: they
+   * create them IF NOT EXISTS inside `fn`). Serialized with this process's other operations on the file.
+   */
+  transaction<T>(mode: "read" | "write", fn: (c: DuckDBConnection) => Promise<T>): Promise<T>;
   /** Waits for this process's queued operations on the file; later calls throw CLOSED. */
   close(): Promise<void>;
 }
@@ -285,6 +290,32 @@ async function requireRun(file: string, c: DuckDBConnection, runId: string): Pro
   return run;
 }
 
+/** Inserts a run row inside a transaction; StoreError EXISTS if the id is taken. */
+export async function insertRunRow(f: string, c: DuckDBConnection, run: NewRun): Promise<RunRecord> {
+  if (typeof run.runId !== "string" || run.runId.length === 0) invalid(f, `runId must be a non-empty string`);
+  if (typeof run.preset !== "string") invalid(f, `run "${run.runId}": preset must be a string`);
+  if (typeof run.runDir !== "string") invalid(f, `run "${run.runId}": runDir must be a string`);
+  const created = run.createdAt ?? new Date();
+  const values: DuckDBValue[] = [
+    run.runId,
+    run.preset,
+    checkStatus(f, run.status ?? "running"),
+    timestamp(created),
+    timestamp(created),
+    checkCount(f, "seed", run.seed),
+    checkCount(f, "steps", run.steps),
+    checkCount(f, "step", run.step ?? 0),
+    toJson(f, "spec", run.spec),
+    run.summary === undefined || run.summary === null ? null : toJson(f, "summary", run.summary),
+    run.runDir,
+    checkTags(f, run.tags ?? []),
+  ];
+  const exists = await c.runAndReadAll("SELECT 1 FROM runs WHERE run_id = $1", [run.runId]);
+  if (exists.currentRowCount > 0) throw new StoreError("EXISTS", `run store ${f}: run "${run.runId}" already exists`);
+  await c.run(`INSERT INTO runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, values);
+  return requireRun(f, c, run.runId);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The store.
 
@@ -296,37 +327,17 @@ class DuckStore implements Store {
     private readonly lockTimeoutMs: number,
   ) {}
 
+  transaction<T>(mode: "read" | "write", fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.tx(mode, fn);
+  }
+
   private tx<T>(mode: "read" | "write", fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError("CLOSED", `run store ${this.file} is closed`));
     return transaction(this.file, mode, this.lockTimeoutMs, fn);
   }
 
   async recordRun(run: NewRun): Promise<RunRecord> {
-    const f = this.file;
-    if (typeof run.runId !== "string" || run.runId.length === 0) invalid(f, `runId must be a non-empty string`);
-    if (typeof run.preset !== "string") invalid(f, `run "${run.runId}": preset must be a string`);
-    if (typeof run.runDir !== "string") invalid(f, `run "${run.runId}": runDir must be a string`);
-    const created = run.createdAt ?? new Date();
-    const values: DuckDBValue[] = [
-      run.runId,
-      run.preset,
-      checkStatus(f, run.status ?? "running"),
-      timestamp(created),
-      timestamp(created),
-      checkCount(f, "seed", run.seed),
-      checkCount(f, "steps", run.steps),
-      checkCount(f, "step", run.step ?? 0),
-      toJson(f, "spec", run.spec),
-      run.summary === undefined || run.summary === null ? null : toJson(f, "summary", run.summary),
-      run.runDir,
-      checkTags(f, run.tags ?? []),
-    ];
-    return this.tx("write", async (c) => {
-      const exists = await c.runAndReadAll("SELECT 1 FROM runs WHERE run_id = $1", [run.runId]);
-      if (exists.currentRowCount > 0) throw new StoreError("EXISTS", `run store ${f}: run "${run.runId}" already exists`);
-      await c.run(`INSERT INTO runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, values);
-      return requireRun(f, c, run.runId);
-    });
+    return this.tx("write", (c) => insertRunRow(this.file, c, run));
   }
 
   async updateRun(runId: string, patch: RunPatch): Promise<RunRecord> {

@@ -3,6 +3,7 @@ import { gromov } from "./gromov.js";
 import { pairFiveNeuron } from "./pair-five-neuron.js";
 import type { Preset } from "./preset.js";
 import { sparseParity } from "./sparse-parity.js";
+import { pairMod67 } from "./pair-mod67.js";
 import { prietoOrthograd, prietoSoftmax, prietoStablemax } from "./prieto.js";
 
 export type { Preset } from "./preset.js";
@@ -11,6 +12,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   gromov,
   "sparse-parity": sparseParity,
   "pair-five-neuron": pairFiveNeuron,
+  "pair-mod67": pairMod67,
   "prieto-softmax": prietoSoftmax,
   "prieto-stablemax": prietoStablemax,
   "prieto-orthograd": prietoOrthograd,

@@ -1,0 +1,108 @@
+import { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { applyOverrides, parseOverride } from "../../runs/overrides.js";
+import { SpecError } from "../../runs/spec.js";
+import { openSweepSession } from "../../sweeps/coordinator.js";
+import { runSweepLocal, type SweepProgress } from "../../sweeps/local.js";
+import { sweepPresetSpec } from "../../sweeps/presets.js";
+import { normalizeSweep } from "../../sweeps/spec.js";
+import { dataDirFrom } from "../data-dir.js";
+import { parseCount } from "../parse.js";
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** A sweep spec from a preset name or a YAML/JSON file. */
+export async function readSweepSpec(ref: string): Promise<Record<string, unknown>> {
+  if (!/\.(json|ya?ml)$/i.test(ref)) return sweepPresetSpec(ref);
+  let text: string;
+  try {
+    text = await readFile(ref, "utf8");
+  } catch {
+    throw new SpecError(`cannot read sweep file ${ref}`);
+  }
+  let spec: unknown;
+  try {
+    spec = parseYaml(text);
+  } catch (e) {
+    throw new SpecError(`${ref}: not valid YAML/JSON (${(e as Error).message.split("\n")[0]})`);
+  }
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new SpecError(`${ref}: a sweep spec must be a mapping of keys to values`);
+  return spec as Record<string, unknown>;
+}
+
+function fmtDuration(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return "—";
+  if (s < 90) return `${Math.round(s)}s`;
+  if (s < 5400) return `${Math.round(s / 60)}m`;
+  return `${(s / 3600).toFixed(1)}h`;
+}
+
+function sweepReporter(name: string, stream: NodeJS.WriteStream = process.stderr): (p: SweepProgress) => void {
+  const tty = stream.isTTY === true;
+  return (p) => {
+    const width = 24, filled = Math.round((width * (p.done + p.failed)) / Math.max(1, p.total));
+    const last = p.last ? `  ${p.last.how === "failed" ? "FAILED" : p.last.how} ${p.last.runKey}${p.last.message ? `: ${p.last.message}` : ""}` : "";
+    const text = `${name} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total} done${p.failed ? `, ${p.failed} failed` : ""}  ETA ${fmtDuration(p.etaSeconds)}`;
+    if (tty) stream.write(`\r${text}\x1b[K${p.last?.how === "failed" ? `\n${last.trim()}\n` : ""}`);
+    else stream.write(`${text}${last}\n`);
+  };
+}
+
+/** `--axis key=[v1, v2]` (a YAML list or axis object) replaces or adds one axis. */
+function applyAxes(spec: Record<string, unknown>, axes: readonly string[]): Record<string, unknown> {
+  if (axes.length === 0) return spec;
+  const out = { ...spec, axes: { ...((spec.axes as Record<string, unknown>) ?? {}) } };
+  for (const a of axes) {
+    const { path, value } = parseOverride(a);
+    (out.axes as Record<string, unknown>)[path.join(".")] = value;
+  }
+  return out;
+}
+
+export function sweepCommand(): Command {
+  return new Command("sweep")
+    .description("train a sweep (grid of spec values × seeds) and record every run and its phase in the run store")
+    .argument("<sweep>", "sweep preset name (grokscope presets) or a .yaml/.json sweep spec")
+    .option("--workers <n>", "runs trained side by side on this machine (default: the number of cores)")
+    .option("--set <key=value>", "override a key of the base run spec, e.g. steps=2000 (repeatable)", collect, [])
+    .option("--axis <key=values>", "replace or add an axis, e.g. optimizer.weight_decay=[0.01,0.1] (repeatable)", collect, [])
+    .option("--seeds <n>", "seeds 1..n (replaces the spec's seeds)")
+    .option("--name <name>", "record the sweep under this name (default: the spec's)")
+    .option("--new", "delete a sweep of the same name and start over (needed when its spec changed)")
+    .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
+    .option("--quiet", "no progress output")
+    .action(async (ref: string, o: { workers?: string; set: string[]; axis: string[]; seeds?: string; name?: string; new?: boolean; dataDir?: string; quiet?: boolean }) => {
+      const dataDir = dataDirFrom(o.dataDir);
+      const workers = o.workers === undefined ? undefined : parseCount("--workers", o.workers);
+      let raw = applyAxes(await readSweepSpec(ref), o.axis);
+      if (o.seeds !== undefined) raw = { ...raw, seeds: parseCount("--seeds", o.seeds) };
+      if (o.name !== undefined) raw = { ...raw, name: o.name };
+      const sweep = normalizeSweep(raw, { overrides: (base) => applyOverrides(base, o.set) });
+      const abort = new AbortController();
+      process.once("SIGINT", () => abort.abort());
+      process.once("SIGTERM", () => abort.abort());
+      const t0 = performance.now();
+      const session = await openSweepSession(sweep, { dataDir, fresh: o.new === true, specJson: raw });
+      let outcome;
+      try {
+        if (!o.quiet && session.resumed) process.stderr.write(`sweep "${sweep.name}": continuing, ${session.refs.length - session.jobs.length}/${session.refs.length} runs already done\n`);
+        outcome = await runSweepLocal(session, { workers, signal: abort.signal, onProgress: o.quiet ? undefined : sweepReporter(sweep.name) });
+      } finally {
+        await session.close();
+      }
+      if (!o.quiet && process.stderr.isTTY) process.stderr.write("\n");
+      const summary = {
+        sweep: sweep.name,
+        total: session.refs.length,
+        done: session.refs.length - session.jobs.length + outcome.trained,
+        trained_now: outcome.trained,
+        failed: outcome.failed,
+        interrupted: outcome.interrupted,
+        seconds: Math.round((performance.now() - t0) / 100) / 10,
+        data_dir: dataDir,
+      };
+      process.stdout.write(JSON.stringify(summary) + "\n");
+      if (outcome.interrupted) process.exitCode = 130;
+    });
+}

@@ -1,0 +1,57 @@
+/** Sweep presets: sweep specs found by name (`grokscope sweep <name>`), each value saying why. */
+import { SpecError } from "../runs/spec.js";
+
+export interface SweepPreset {
+  readonly describe: string;
+  readonly spec: Readonly<Record<string, unknown>>;
+}
+
+export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
+  "pair-sparse-parity": {
+    describe: "R9: PAIR's sparse-parity grid, weight decay × hidden width × train size × 9 seeds (1,125 runs of 20k steps)",
+    spec: {
+      name: "pair-sparse-parity",
+      base: "sparse-parity",
+      axes: {
+        "optimizer.weight_decay": [0.01, 0.03, 0.1, 0.3, 1],
+        "model.width": [16, 32, 64, 128, 258], // 258 as in the article's data
+        "task.n_train": [750, 1000, 1250, 1500, 1750],
+      },
+      seeds: 9,
+      classify: { pair: { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 } }, // the article's thresholds
+    },
+  },
+  "pair-mod67": {
+    describe: "R5 over seeds: PAIR's modular addition MLP (embedding 500, hidden 24, wd 1, 50k steps), 16 seeds",
+    spec: { name: "pair-mod67", base: "pair-mod67", seeds: 16 },
+  },
+  "omnigrok-init": {
+    describe: "Omnigrok (Liu et al. 2023): initialization scale × weight decay on the R1 quadratic net, 3 seeds",
+    spec: {
+      name: "omnigrok-init",
+      base: "gromov",
+      spec: { steps: 1500, eval: { every: 25 }, measures: ["weights/norm"] },
+      axes: {
+        "model.init_scale": { from: 0.25, to: 4, num: 5, scale: "log" }, // large init: memorization without generalization
+        "optimizer.weight_decay": [0, 0.5, 2, 5, 10],
+      },
+      seeds: 3,
+    },
+  },
+  "varma-dcrit": {
+    describe: "Varma et al. (2023): training-set size scan on the R1 quadratic net to find D_crit, 3 seeds",
+    spec: {
+      name: "varma-dcrit",
+      base: "gromov",
+      spec: { steps: 3000, eval: { every: 25 }, measures: ["weights/norm"] },
+      axes: { "task.train_fraction": { from: 0.1, to: 0.6, step: 0.05 } }, // 941 → 5,645 of the 9,409 pairs
+      seeds: 3,
+    },
+  },
+};
+
+export function sweepPresetSpec(name: string): Record<string, unknown> {
+  const p = Object.prototype.hasOwnProperty.call(SWEEP_PRESETS, name) ? SWEEP_PRESETS[name] : undefined;
+  if (!p) throw new SpecError(`unknown sweep preset "${name}"; known sweep presets: ${Object.keys(SWEEP_PRESETS).join(", ")}`);
+  return { description: p.describe, ...structuredClone(p.spec) };
+}

@@ -1,0 +1,32 @@
+/**
+ * A local sweep worker: a worker thread that trains the jobs its parent posts, one at a time, and posts back each
+ * result. It never touches the run store (the parent records results). Messages:
+ *   in:  { type: "job", job: RunJob, threads } | { type: "abort" }
+ *   out: { type: "result", result } | { type: "failed", runKey, message, interrupted } | { type: "progress", runKey, step, total }
+ */
+import { parentPort } from "node:worker_threads";
+import { RunInterrupted } from "../runs/run.js";
+import { executeRunJob, type RunJob } from "./execute.js";
+
+export type ToWorker = { type: "job"; job: RunJob; threads: number } | { type: "abort" };
+export type FromWorker =
+  | { type: "result"; result: Awaited<ReturnType<typeof executeRunJob>> }
+  | { type: "failed"; runKey: string; message: string; interrupted: boolean }
+  | { type: "progress"; runKey: string; step: number; total: number };
+
+if (parentPort) {
+  const port = parentPort;
+  const abort = new AbortController();
+  const post = (m: FromWorker): void => port.postMessage(m);
+  port.on("message", (m: ToWorker) => {
+    if (m.type === "abort") {
+      abort.abort();
+      return;
+    }
+    const { job } = m;
+    executeRunJob(job, { threads: m.threads, signal: abort.signal, onProgress: (p) => post({ type: "progress", runKey: job.runKey, step: p.step, total: p.total }) }).then(
+      (result) => post({ type: "result", result }),
+      (e: unknown) => post({ type: "failed", runKey: job.runKey, message: (e as Error).message, interrupted: e instanceof RunInterrupted }),
+    );
+  });
+}
