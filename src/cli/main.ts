@@ -7,6 +7,10 @@ import { trainCommand } from "./commands/train.js";
 import { presetsCommand } from "./commands/presets.js";
 import { measureCommand } from "./commands/measure.js";
 import { sweepCommand } from "./commands/sweep.js";
+import { workerCommand } from "./commands/worker.js";
+import { phasesCommand } from "./commands/phases.js";
+import { sweepsCommand } from "./commands/sweeps.js";
+import { predictCommand } from "./commands/predict.js";
 import { report } from "./errors.js";
 
 export function program(): Command {
@@ -15,7 +19,7 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [trainCommand(), measureCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand(), sweepCommand()]) p.addCommand(c.exitOverride());
+  for (const c of [trainCommand(), measureCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand(), sweepCommand(), sweepsCommand(), phasesCommand(), predictCommand(), workerCommand()]) p.addCommand(c.exitOverride());
   return p;
 }
 
@@ -23,7 +27,7 @@ export function program(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0; // a command may set it (130: stopped by Ctrl-C)
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed its own one-line message
     return report(e);

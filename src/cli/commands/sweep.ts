@@ -1,12 +1,16 @@
 import { Command } from "commander";
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { applyOverrides, parseOverride } from "../../runs/overrides.js";
 import { SpecError } from "../../runs/spec.js";
 import { openSweepSession } from "../../sweeps/coordinator.js";
 import { runSweepLocal, type SweepProgress } from "../../sweeps/local.js";
+import { runSweepDistributed } from "../../sweeps/distributed/coordinator.js";
+import { checkRedis, parseQueueUrl } from "../../sweeps/distributed/queue.js";
 import { sweepPresetSpec } from "../../sweeps/presets.js";
-import { normalizeSweep } from "../../sweeps/spec.js";
+import { normalizeSweep, type SweepConfig } from "../../sweeps/spec.js";
+import { runClassifier } from "../../sweeps/classify.js";
 import { dataDirFrom } from "../data-dir.js";
 import { parseCount } from "../parse.js";
 
@@ -60,6 +64,19 @@ function applyAxes(spec: Record<string, unknown>, axes: readonly string[]): Reco
   return out;
 }
 
+/** What the store keeps of a sweep: the spec as written and what it resolved to (read by `grokscope phases`). */
+export interface StoredSweepSpec {
+  readonly spec: unknown;
+  readonly axes: SweepConfig["axes"];
+  readonly seeds: readonly number[];
+  readonly classify: unknown;
+  readonly base: SweepConfig["base"];
+}
+
+function storedSweepSpec(raw: unknown, sweep: SweepConfig): StoredSweepSpec {
+  return { spec: raw, axes: sweep.axes, seeds: sweep.seeds, classify: sweep.classify, base: sweep.base };
+}
+
 export function sweepCommand(): Command {
   return new Command("sweep")
     .description("train a sweep (grid of spec values × seeds) and record every run and its phase in the run store")
@@ -70,24 +87,34 @@ export function sweepCommand(): Command {
     .option("--seeds <n>", "seeds 1..n (replaces the spec's seeds)")
     .option("--name <name>", "record the sweep under this name (default: the spec's)")
     .option("--new", "delete a sweep of the same name and start over (needed when its spec changed)")
+    .option("--queue <url>", "queue the runs on Redis for `grokscope worker`s on any machine, wait, and record their results")
+    .option("--runs-dir <dir>", "where run directories go (default <data-dir>/sweeps/<name>); with --queue, a folder every worker can reach lets a retried run resume from its checkpoints")
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
     .option("--quiet", "no progress output")
-    .action(async (ref: string, o: { workers?: string; set: string[]; axis: string[]; seeds?: string; name?: string; new?: boolean; dataDir?: string; quiet?: boolean }) => {
+    .action(async (ref: string, o: { workers?: string; set: string[]; axis: string[]; seeds?: string; name?: string; new?: boolean; queue?: string; runsDir?: string; dataDir?: string; quiet?: boolean }) => {
       const dataDir = dataDirFrom(o.dataDir);
       const workers = o.workers === undefined ? undefined : parseCount("--workers", o.workers);
+      if (workers === 0) throw new SpecError("--workers: must be ≥ 1");
+      if (workers !== undefined && o.queue !== undefined) throw new SpecError("--workers and --queue: give one (with --queue, the runs train on `grokscope worker`s)");
       let raw = applyAxes(await readSweepSpec(ref), o.axis);
       if (o.seeds !== undefined) raw = { ...raw, seeds: parseCount("--seeds", o.seeds) };
       if (o.name !== undefined) raw = { ...raw, name: o.name };
       const sweep = normalizeSweep(raw, { overrides: (base) => applyOverrides(base, o.set) });
+      const queue = o.queue === undefined ? undefined : parseQueueUrl(o.queue);
+      if (queue !== undefined) await checkRedis(queue); // before the store is touched
       const abort = new AbortController();
       process.once("SIGINT", () => abort.abort());
       process.once("SIGTERM", () => abort.abort());
       const t0 = performance.now();
-      const session = await openSweepSession(sweep, { dataDir, fresh: o.new === true, specJson: raw });
+      const session = await openSweepSession(sweep, { dataDir, runsDir: o.runsDir === undefined ? undefined : resolve(o.runsDir), fresh: o.new === true, specJson: storedSweepSpec(raw, sweep), classify: runClassifier(sweep.classify) });
       let outcome;
       try {
         if (!o.quiet && session.resumed) process.stderr.write(`sweep "${sweep.name}": continuing, ${session.refs.length - session.jobs.length}/${session.refs.length} runs already done\n`);
-        outcome = await runSweepLocal(session, { workers, signal: abort.signal, onProgress: o.quiet ? undefined : sweepReporter(sweep.name) });
+        const onProgress = o.quiet ? undefined : sweepReporter(sweep.name);
+        outcome =
+          queue !== undefined
+            ? await runSweepDistributed(session, { url: queue, signal: abort.signal, onProgress, log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) })
+            : await runSweepLocal(session, { workers, signal: abort.signal, onProgress });
       } finally {
         await session.close();
       }

@@ -1,0 +1,190 @@
+/**
+ * Phase classification of one run from its metric history (rows "train_loss", "test_loss", "train_acc",
+ * "test_acc" at every eval step), by two published rules. Both are pure and take adjustable thresholds, so a sweep
+ * spec can set them:  classify: { pair: { train_loss: 1e-5, ratio: 5e4 }, liu: { gap: 500 } }.
+ *
+ * PAIR ("Do Machine Learning Models Memorize or Generalize?", Google PAIR explorable, 2023; its sparse-parity
+ * sweep data), applied in this order:
+ *   min train loss > train_loss                 → high_train_loss
+ *   min test loss  > test_loss                  → high_test_loss   (memorization)
+ *   max over eval steps of test/train loss < ratio → drop_together
+ *   otherwise                                   → grokking
+ *
+ * Liu et al. ("Towards Understanding Grokking: An Effective Theory of Representation Learning", NeurIPS 2022,
+ * §5 phase diagrams, Figs. 5–6; the same four phases reappear in Omnigrok, Liu, Michaud & Tegmark, ICLR 2023).
+ * t_train / t_test = first step at which train / test accuracy reaches 0.9, within the compute budget (the paper
+ * trains 10⁵ steps; its code marks "never" with the budget). With the authors' phase-diagram code:
+ *   both reached, t_test − t_train ≤ gap (10³)  → comprehension
+ *   both reached, t_test − t_train > gap        → grokking
+ *   train reached, test not                     → memorization
+ *   neither reached                             → confusion
+ * Test reached without train: the authors' code leaves the label at its first value, comprehension (the model
+ * generalizes; the gap is negative), and so does this one.
+ */
+import { z } from "zod";
+import type { MetricRow } from "../runs/metrics-file.js";
+import { SpecError } from "../runs/spec.js";
+import { describeIssue } from "../util/zod-issue.js";
+
+export const PAIR_CLASSES = ["high_train_loss", "high_test_loss", "drop_together", "grokking"] as const;
+export type PairClass = (typeof PAIR_CLASSES)[number];
+export const LIU_CLASSES = ["comprehension", "grokking", "memorization", "confusion"] as const;
+export type LiuClass = (typeof LIU_CLASSES)[number];
+
+/** What a person reads in a legend. */
+export const CLASS_LABELS: { readonly pair: Readonly<Record<PairClass, string>>; readonly liu: Readonly<Record<LiuClass, string>> } = {
+  pair: { high_train_loss: "high train loss", high_test_loss: "high test loss (memorization)", drop_together: "train and test drop together", grokking: "grokking" },
+  liu: { comprehension: "comprehension", grokking: "grokking", memorization: "memorization", confusion: "confusion" },
+};
+
+export interface PairThresholds {
+  /** A run whose lowest train loss stays above this never fit the training set. */
+  readonly train_loss: number;
+  /** A run whose lowest test loss stays above this never generalized. */
+  readonly test_loss: number;
+  /** Largest test/train loss ratio over the run below which the two losses fell together. */
+  readonly ratio: number;
+}
+export const PAIR_DEFAULTS: PairThresholds = { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 };
+
+export interface LiuThresholds {
+  /** Train accuracy a run must reach (≥) to count as fitting. */
+  readonly train_acc: number;
+  /** Test accuracy a run must reach (≥) to count as generalizing. */
+  readonly test_acc: number;
+  /** Steps between reaching train_acc and test_acc above which generalization counts as delayed. */
+  readonly gap: number;
+  /** Last step that counts; null: the run's last evaluated step. */
+  readonly budget: number | null;
+}
+export const LIU_DEFAULTS: LiuThresholds = { train_acc: 0.9, test_acc: 0.9, gap: 1000, budget: null };
+
+export interface ClassifyConfig {
+  readonly pair: PairThresholds;
+  readonly liu: LiuThresholds;
+}
+
+const positive = z.number().positive("must be > 0").finite("must be finite");
+const accuracy = z.number().gt(0, "must be > 0").lte(1, "must be ≤ 1");
+const steps = z.number().int("must be an integer").min(0, "must be ≥ 0");
+const PairSchema = z.strictObject({
+  train_loss: positive.default(PAIR_DEFAULTS.train_loss),
+  test_loss: positive.default(PAIR_DEFAULTS.test_loss),
+  ratio: positive.default(PAIR_DEFAULTS.ratio),
+});
+const LiuSchema = z.strictObject({
+  train_acc: accuracy.default(LIU_DEFAULTS.train_acc),
+  test_acc: accuracy.default(LIU_DEFAULTS.test_acc),
+  gap: steps.default(LIU_DEFAULTS.gap),
+  budget: steps.nullable().default(LIU_DEFAULTS.budget),
+});
+/** The `classify` block of a sweep spec; every key optional. */
+export const ClassifySchema = z.strictObject({ pair: PairSchema.prefault({}), liu: LiuSchema.prefault({}) });
+export type ClassifySpec = z.input<typeof ClassifySchema>;
+
+/** Validates a `classify` block (undefined → all defaults); SpecError naming the key path, e.g. "classify.liu.gap". */
+export function parseClassify(input: unknown, where = "classify"): ClassifyConfig {
+  const r = ClassifySchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const shape = issue.path[0] === "pair" ? PairSchema.shape : issue.path[0] === "liu" ? LiuSchema.shape : ClassifySchema.shape;
+  throw new SpecError(describeIssue(issue, where, Object.keys(shape)));
+}
+
+/** The values of one metric, in row (step) order. */
+function series(rows: readonly MetricRow[], key: string): MetricRow[] {
+  return rows.filter((r) => r.key === key);
+}
+
+function need(rows: readonly MetricRow[], key: string, rule: string): MetricRow[] {
+  const s = series(rows, key);
+  if (s.length === 0) throw new Error(`${rule} classification: the run has no "${key}" rows`);
+  return s;
+}
+
+/** Lowest value, NaN skipped (a run whose every value is NaN counts as never falling: +∞). */
+function minOf(s: readonly MetricRow[]): number {
+  let m = Infinity;
+  for (const r of s) if (r.value < m) m = r.value;
+  return m;
+}
+
+export interface PairStatistics {
+  readonly min_train_loss: number;
+  readonly min_test_loss: number;
+  /** max over steps with both losses of test_loss / train_loss (a zero train loss gives +∞). */
+  readonly max_ratio: number;
+}
+
+export function pairStatistics(rows: readonly MetricRow[]): PairStatistics {
+  const train = need(rows, "train_loss", "PAIR");
+  const test = need(rows, "test_loss", "PAIR");
+  const trainAt = new Map(train.map((r) => [r.step, r.value]));
+  let maxRatio = -Infinity;
+  for (const r of test) {
+    const tr = trainAt.get(r.step);
+    if (tr === undefined) continue;
+    const q = r.value / tr;
+    if (q > maxRatio) maxRatio = q; // NaN never compares greater: skipped
+  }
+  return { min_train_loss: minOf(train), min_test_loss: minOf(test), max_ratio: maxRatio };
+}
+
+/** PAIR's rule (see the file comment). */
+export function classifyPair(rows: readonly MetricRow[], thresholds: Partial<PairThresholds> = {}): PairClass {
+  const t = { ...PAIR_DEFAULTS, ...thresholds };
+  const s = pairStatistics(rows);
+  if (!(s.min_train_loss <= t.train_loss)) return "high_train_loss";
+  if (!(s.min_test_loss <= t.test_loss)) return "high_test_loss";
+  if (s.max_ratio < t.ratio) return "drop_together";
+  return "grokking";
+}
+
+export interface LiuStatistics {
+  /** First step with train accuracy ≥ train_acc within the budget, or null. */
+  readonly train_step: number | null;
+  readonly test_step: number | null;
+  readonly budget: number;
+}
+
+function firstReach(s: readonly MetricRow[], threshold: number, budget: number): number | null {
+  for (const r of s) if (r.step <= budget && r.value >= threshold) return r.step;
+  return null;
+}
+
+export function liuStatistics(rows: readonly MetricRow[], thresholds: Partial<LiuThresholds> = {}): LiuStatistics {
+  const t = { ...LIU_DEFAULTS, ...thresholds };
+  const train = need(rows, "train_acc", "Liu");
+  const test = need(rows, "test_acc", "Liu");
+  let budget = t.budget;
+  if (budget === null) {
+    budget = 0;
+    for (const r of train) budget = Math.max(budget, r.step);
+    for (const r of test) budget = Math.max(budget, r.step);
+  }
+  return { train_step: firstReach(train, t.train_acc, budget), test_step: firstReach(test, t.test_acc, budget), budget };
+}
+
+/** Liu et al.'s four phases (see the file comment). */
+export function classifyLiu(rows: readonly MetricRow[], thresholds: Partial<LiuThresholds> = {}): LiuClass {
+  const gap = thresholds.gap ?? LIU_DEFAULTS.gap;
+  const { train_step, test_step } = liuStatistics(rows, thresholds);
+  if (test_step === null) return train_step === null ? "confusion" : "memorization";
+  if (train_step === null) return "comprehension";
+  return test_step - train_step > gap ? "grokking" : "comprehension";
+}
+
+export interface RunClasses {
+  readonly pair: PairClass;
+  readonly liu: LiuClass;
+}
+
+export function classifyRun(rows: readonly MetricRow[], config: ClassifyConfig = { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS }): RunClasses {
+  return { pair: classifyPair(rows, config.pair), liu: classifyLiu(rows, config.liu) };
+}
+
+/** The classifier a sweep session records each run with, from the sweep spec's `classify` block (validated now). */
+export function runClassifier(classify: unknown): (rows: readonly MetricRow[]) => Record<string, string> {
+  const config = parseClassify(classify);
+  return (rows) => ({ ...classifyRun(rows, config) });
+}

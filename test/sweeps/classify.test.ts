@@ -1,0 +1,127 @@
+/**
+ * Phase rules on synthetic histories built to land in each class, and runs placed exactly on each threshold:
+ * PAIR's rule (strict ">" on the losses, strict "<" on the ratio) and Liu et al.'s ("≥" on the accuracies,
+ * gap "> gap" for grokking, within the budget). Threshold specs are validated with the key path in the error.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { MetricRow } from "../../src/runs/metrics-file.js";
+import { SpecError } from "../../src/runs/spec.js";
+import { SWEEP_PRESETS } from "../../src/sweeps/presets.js";
+import {
+  classifyLiu,
+  classifyPair,
+  LIU_CLASSES,
+  LIU_DEFAULTS,
+  liuStatistics,
+  PAIR_CLASSES,
+  PAIR_DEFAULTS,
+  pairStatistics,
+  parseClassify,
+  runClassifier,
+} from "../../src/sweeps/classify.js";
+
+type Point = [step: number, trainLoss: number, testLoss: number, trainAcc: number, testAcc: number];
+
+/** Long-format rows (step order) from [step, train loss, test loss, train acc, test acc] points. */
+function rows(points: readonly Point[]): MetricRow[] {
+  return points.flatMap(([step, a, b, c, d]) => [
+    { step, key: "train_loss", value: a },
+    { step, key: "test_loss", value: b },
+    { step, key: "train_acc", value: c },
+    { step, key: "test_acc", value: d },
+    { step, key: "weights/norm", value: 1 },
+  ]);
+}
+
+const TINY = 2 ** -20; // ≈ 9.5e-7, below 1e-5, and x·TINY is exact for integer x
+
+test("PAIR: histories built for each class land in it, checked in the rule's order", () => {
+  const highTrain = rows([[0, 4, 4, 0, 0], [100, 0.1, 3, 0.9, 0.1], [200, 2e-5, 3, 1, 0.1]]);
+  const memorize = rows([[0, 4, 4, 0, 0], [100, TINY, 3, 1, 0.1], [200, TINY, 2e-5, 1, 0.2]]);
+  const together = rows([[0, 4, 4, 0, 0], [100, 1e-3, 3e-3, 1, 1], [200, TINY, 8 * TINY, 1, 1]]);
+  const grok = rows([[0, 4, 4, 0, 0], [100, TINY, 3, 1, 0.1], [200, TINY, TINY, 1, 1]]);
+  assert.equal(classifyPair(highTrain), "high_train_loss");
+  assert.equal(classifyPair(memorize), "high_test_loss");
+  assert.equal(classifyPair(together), "drop_together");
+  assert.equal(classifyPair(grok), "grokking");
+  assert.deepEqual(pairStatistics(grok), { min_train_loss: TINY, min_test_loss: TINY, max_ratio: 3 / TINY });
+  assert.equal(pairStatistics(together).max_ratio, 8, "the ratio is the largest over the eval steps");
+  assert.deepEqual([...PAIR_CLASSES], ["high_train_loss", "high_test_loss", "drop_together", "grokking"]);
+});
+
+test("PAIR thresholds: a loss exactly at its threshold is not 'high'; a ratio exactly at its threshold is grokking", () => {
+  const t = { train_loss: TINY, test_loss: 4 * TINY, ratio: 50_000 };
+  const base: Point[] = [[0, 1, 1, 0, 0], [100, TINY, 50_000 * TINY, 1, 0.2], [200, TINY, 4 * TINY, 1, 1]];
+  assert.equal(pairStatistics(rows(base)).max_ratio, 50_000);
+  assert.equal(classifyPair(rows(base), t), "grokking", "max ratio = threshold is not < threshold");
+  assert.equal(classifyPair(rows(base), { ...t, ratio: 50_001 }), "drop_together");
+  assert.equal(classifyPair(rows(base), { ...t, train_loss: TINY / 2 }), "high_train_loss", "min train loss just above");
+  assert.equal(classifyPair(rows(base), { ...t, test_loss: 2 * TINY }), "high_test_loss", "min test loss just above");
+  assert.equal(classifyPair(rows(base), {}), "grokking", "defaults: 1e-5, 1e-5, 5e4");
+  // NaN values never count as low; a run whose losses are all NaN never fit
+  const nan = rows([[0, NaN, NaN, 0, 0], [100, NaN, NaN, 0, 0]]);
+  assert.equal(classifyPair(nan), "high_train_loss");
+});
+
+test("Liu et al.: comprehension, grokking, memorization, confusion from the steps reaching 90% accuracy", () => {
+  const hist = (trainAt: number | null, testAt: number | null, last = 10_000): MetricRow[] => {
+    const pts: Point[] = [];
+    for (let s = 0; s <= last; s += 100) pts.push([s, 1, 1, trainAt !== null && s >= trainAt ? 1 : 0.5, testAt !== null && s >= testAt ? 0.95 : 0.3]);
+    return rows(pts);
+  };
+  assert.equal(classifyLiu(hist(200, 700)), "comprehension");
+  assert.equal(classifyLiu(hist(200, 5000)), "grokking");
+  assert.equal(classifyLiu(hist(200, null)), "memorization");
+  assert.equal(classifyLiu(hist(null, null)), "confusion");
+  assert.equal(classifyLiu(hist(3000, 1000)), "comprehension", "test before train: a negative gap");
+  assert.equal(classifyLiu(hist(null, 1000)), "comprehension", "test without train, as in the authors' code");
+  assert.deepEqual(liuStatistics(hist(200, 5000)), { train_step: 200, test_step: 5000, budget: 10_000 });
+  assert.deepEqual([...LIU_CLASSES], ["comprehension", "grokking", "memorization", "confusion"]);
+  assert.deepEqual(LIU_DEFAULTS, { train_acc: 0.9, test_acc: 0.9, gap: 1000, budget: null });
+});
+
+test("Liu thresholds: accuracy exactly at the threshold counts, a gap exactly at the threshold is comprehension, budget cuts", () => {
+  const h = rows([[0, 1, 1, 0.1, 0.1], [500, 1, 1, 0.9, 0.5], [1500, 1, 1, 1, 0.9], [1501, 1, 1, 1, 0.9], [4000, 1, 1, 1, 1]]);
+  assert.deepEqual(liuStatistics(h), { train_step: 500, test_step: 1500, budget: 4000 });
+  assert.equal(classifyLiu(h), "comprehension", "gap 1000 = threshold");
+  assert.equal(classifyLiu(h, { gap: 999 }), "grokking");
+  assert.equal(classifyLiu(h, { train_acc: 0.9000001 }), "comprehension", "train reaches 0.9000001 only at 1500: gap 0");
+  assert.deepEqual(liuStatistics(h, { test_acc: 0.95 }), { train_step: 500, test_step: 4000, budget: 4000 });
+  assert.equal(classifyLiu(h, { test_acc: 0.95 }), "grokking");
+  assert.equal(classifyLiu(h, { test_acc: 0.95, budget: 3999 }), "memorization", "reached one step past the budget");
+  assert.equal(classifyLiu(h, { budget: 499 }), "confusion");
+});
+
+test("missing metrics are named", () => {
+  const noTest = rows([[0, 1, 1, 0, 0]]).filter((r) => r.key !== "test_loss" && r.key !== "test_acc");
+  assert.throws(() => classifyPair(noTest), /PAIR classification: the run has no "test_loss" rows/);
+  assert.throws(() => classifyLiu(noTest), /Liu classification: the run has no "test_acc" rows/);
+});
+
+test("threshold specs: defaults, partial blocks, the preset's block, and errors naming the key path", () => {
+  assert.deepEqual(parseClassify(undefined), { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS });
+  assert.deepEqual(parseClassify({ liu: { gap: 500 } }), { pair: PAIR_DEFAULTS, liu: { ...LIU_DEFAULTS, gap: 500 } });
+  assert.deepEqual(parseClassify(SWEEP_PRESETS["pair-sparse-parity"].spec.classify).pair, { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 });
+  const bad: Array<[unknown, RegExp]> = [
+    [{ liu: { gap: -1 } }, /^classify\.liu\.gap: must be ≥ 0$/],
+    [{ liu: { test_acc: 1.5 } }, /^classify\.liu\.test_acc: must be ≤ 1$/],
+    [{ liu: { budget: 2.5 } }, /^classify\.liu\.budget: must be an integer$/],
+    [{ pair: { ratio: 0 } }, /^classify\.pair\.ratio: must be > 0$/],
+    [{ pair: { ratoi: 5 } }, /^classify\.pair\.ratoi: unknown key; known keys: train_loss, test_loss, ratio$/],
+    [{ pair: { train_loss: "1e-5" } }, /^classify\.pair\.train_loss: /],
+    [{ power: {} }, /^classify\.power: unknown key; known keys: pair, liu$/],
+    [[1], /^classify: /],
+  ];
+  for (const [spec, re] of bad) {
+    assert.throws(() => parseClassify(spec), (e: unknown) => e instanceof SpecError && re.test(e.message), JSON.stringify(spec));
+  }
+});
+
+test("runClassifier validates once and records both rules per run", () => {
+  assert.throws(() => runClassifier({ liu: { gap: -5 } }), /classify\.liu\.gap/);
+  const classify = runClassifier({ liu: { gap: 50 } });
+  const h = rows([[0, 4, 4, 0, 0], [100, TINY, 3, 1, 0.1], [200, TINY, TINY, 1, 1]]);
+  assert.deepEqual(classify(h), { pair: "grokking", liu: "grokking" });
+  assert.deepEqual(runClassifier(undefined)(h), { pair: "grokking", liu: "comprehension" }, "default gap 1000 > 100");
+});
