@@ -36,6 +36,7 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
         "optimizer.weight_decay": [0, 0.5, 2, 5, 10],
       },
       seeds: 3,
+      classify: { liu: { gap: 100 } }, // R1 groks ~10 steps after memorizing: Liu's 1,000-step gap is for 10⁴–10⁵-step runs
     },
   },
   "varma-dcrit": {
@@ -46,6 +47,7 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
       spec: { steps: 3000, eval: { every: 25 }, measures: ["weights/norm"] },
       axes: { "task.train_fraction": { from: 0.1, to: 0.6, step: 0.05 } }, // 941 → 5,645 of the 9,409 pairs
       seeds: 3,
+      classify: { liu: { gap: 100 } },
     },
   },
 };

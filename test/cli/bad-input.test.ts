@@ -20,6 +20,13 @@ const CASES: { name: string; args: string[]; mentions: RegExp }[] = [
   { name: "unknown model", args: ["train", "gromov", "--set", "model.name=cnn"], mentions: /model\.name/ },
   { name: "unknown measure", args: ["train", "gromov", "--set", "measures=[nope]"], mentions: /measures/ },
   { name: "unknown construction", args: ["construct", "nanda"], mentions: /unknown construction "nanda"/ },
+  { name: "unknown sweep preset", args: ["sweep", "pair-sparse-parityy"], mentions: /unknown sweep preset "pair-sparse-parityy"/ },
+  { name: "sweep axis on an unknown key", args: ["sweep", "varma-dcrit", "--axis", "optimizer.weight_dcay=[1]"], mentions: /axes\.optimizer\.weight_dcay = 1: optimizer\.weight_dcay: unknown key/ },
+  { name: "sweep axis with no values", args: ["sweep", "varma-dcrit", "--axis", "task.train_fraction=[]"], mentions: /axes\.task\.train_fraction: no values/ },
+  { name: "sweep axis value out of range", args: ["sweep", "varma-dcrit", "--axis", "task.train_fraction=[0.3, 1.5]"], mentions: /axes\.task\.train_fraction = 1\.5/ },
+  { name: "sweep axis on a key runs do not have", args: ["sweep", "varma-dcrit", "--axis", "classify=[1]"], mentions: /axes\.classify = 1: classify: unknown key/ },
+  { name: "sweep with --workers 0", args: ["sweep", "varma-dcrit", "--workers", "0"], mentions: /--workers: must be ≥ 1/ },
+  { name: "phases of a missing sweep", args: ["phases", "nope"], mentions: /no sweep "nope"/ },
 ];
 
 for (const c of CASES) {
