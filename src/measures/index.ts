@@ -6,3 +6,5 @@ export { fourierIpr, iprFromPower, meanNeuronIpr, neuronIprs, rfftPower } from "
 export type { FourierIprOptions, NeuronIprOptions } from "./fourier.js";
 export { firstStepReaching, grokDelay, grokStep, memorizeStep } from "./grokking.js";
 export type { EvalRecord } from "./grokking.js";
+export { slingshotAnalysis } from "./slingshot.js";
+export { complexityOf, COMPLEXITY_MEASURES } from "./complexity.js";

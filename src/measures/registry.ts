@@ -11,6 +11,7 @@ import { weightNormMeasure } from "./weights.js";
 import { fiveNeuronGeometryMeasure } from "./five-neuron.js";
 import { LLC_MEASURES, llcMeasure, type LlcSettingsInput } from "./llc.js";
 import { RANK_MEASURES } from "./rank.js";
+import { COMPLEXITY_MEASURES } from "./complexity.js";
 import { FOURIER_CIRCUIT_MEASURES } from "./fourier-circuit.js";
 import { STABILITY_MEASURES } from "./stability.js";
 
@@ -35,6 +36,8 @@ export const MEASURES: Readonly<Record<string, MeasureDef>> = {
   ...STABILITY_MEASURES,
   // Effective rank of each weight matrix and of the hidden representation; relative change from init (regime).
   ...RANK_MEASURES,
+  // Compressed bits of the weights within a loss bound (DeMoss et al. 2024); settings from measure_settings.complexity.
+  ...COMPLEXITY_MEASURES,
   // Local learning coefficient by localized SGLD; settings from the spec's measure_settings.llc.
   llc: { ...LLC_MEASURES.llc, compute: (ctx) => llcMeasure((ctx.settings?.llc ?? {}) as LlcSettingsInput).compute(ctx) },
 };

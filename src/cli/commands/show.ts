@@ -3,6 +3,7 @@ import { openStore } from "../../runs/store.js";
 import { SpecError } from "../../runs/spec.js";
 import { existsSync } from "node:fs";
 import { dataDirFrom } from "../data-dir.js";
+import { slingshotAnalysis } from "../../measures/slingshot.js";
 
 export function showCommand(): Command {
   return new Command("show")
@@ -10,13 +11,30 @@ export function showCommand(): Command {
     .argument("<run>", "run id or unique prefix")
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
     .option("--json", "print the run record as JSON")
-    .action(async (ref: string, o: { dataDir?: string; json?: boolean }) => {
+    .option("--slingshot", "Slingshot analysis (Thilak et al. 2022): spikes of the last layer's weight norm after the fit, and the test-accuracy jumps they precede (needs weights/norm)")
+    .action(async (ref: string, o: { dataDir?: string; json?: boolean; slingshot?: boolean }) => {
       const dataDir = dataDirFrom(o.dataDir);
       if (!existsSync(dataDir)) throw new SpecError(`run "${ref}" not found: no run store at ${dataDir}`);
       const store = await openStore(dataDir);
       try {
         const r = await store.getRun(ref);
         const keys = await store.metricKeys(r.runId);
+        if (o.slingshot) {
+          let analysis;
+          try {
+            analysis = slingshotAnalysis(await store.getMetrics(r.runId));
+          } catch (e) {
+            throw new SpecError(`run "${r.runId}": ${(e as Error).message}`);
+          }
+          if (o.json) process.stdout.write(JSON.stringify(analysis) + "\n");
+          else {
+            const lines = [`slingshot  ${r.runId}: ${analysis.count} spike(s) of ${analysis.normKey} after the fit at step ${analysis.fitStep}`];
+            analysis.spikes.forEach((sp, i) => lines.push(`  spike ${i}: steps ${sp.step}–${sp.end}, norm ${sp.normBefore.toPrecision(4)} → ${sp.normAfter.toPrecision(4)} (×${sp.growth.toFixed(2)}), train loss ${sp.lossBefore.toExponential(2)} → peak ${sp.lossPeak.toExponential(2)}`));
+            for (const j of analysis.jumps) lines.push(`  test accuracy ${(100 * j.from).toFixed(1)}% → ${(100 * j.to).toFixed(1)}% over steps ${j.step}–${j.end}${j.spike === null ? ", no spike before it" : `, after spike ${j.spike}`}`);
+            process.stdout.write(lines.join("\n") + "\n");
+          }
+          return;
+        }
         const record = { run_id: r.runId, preset: r.preset, status: r.status, step: r.step, steps: r.steps, seed: r.seed, created_at: r.createdAt, updated_at: r.updatedAt, run_dir: r.runDir, metric_keys: keys, summary: r.summary, spec: r.spec };
         if (o.json) {
           process.stdout.write(JSON.stringify(record) + "\n");
