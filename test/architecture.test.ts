@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "src");
-const ORDER = ["util", "tensor", "tasks", "models", "train", "measures", "runs", "sweeps", "cli"];
+const ORDER = ["util", "tensor", "tasks", "models", "train", "measures", "runs", "sweeps", "server", "cli"];
 const BROWSER = new Set(["util", "tensor", "tasks", "models", "train", "measures"]);
 const NODE_ADAPTERS = new Set(["tensor/wasm/node-threads.ts"]);
 

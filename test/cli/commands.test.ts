@@ -72,7 +72,7 @@ test("construct gromov scores 100% at N = 500 and chance with the output phase f
 test("--help lists the commands and every command has --help", () => {
   const h = runCli(["--help"]);
   assert.equal(h.code, 0);
-  for (const c of ["train", "construct", "runs", "show", "export", "presets", "sweep", "sweeps", "phases", "predict", "worker"]) {
+  for (const c of ["train", "construct", "runs", "show", "export", "presets", "sweep", "sweeps", "phases", "predict", "worker", "serve"]) {
     assert.match(h.stdout, new RegExp(`\\b${c}\\b`));
     const sub = runCli([c, "--help"]);
     assert.equal(sub.code, 0, `${c} --help`);

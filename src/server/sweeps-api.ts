@@ -1,0 +1,82 @@
+/**
+ * The sweeps half of the JSON API: the list, one sweep's grid cells (aggregated over seeds, both phase rules) with its
+ * runs, and its phase diagram drawn to SVG on the server (Vega runs here, so the browser needs no Vega).
+ */
+import { SpecError } from "../runs/spec.js";
+import type { Store } from "../runs/store.js";
+import { aggregateCells, type CellAggregate } from "../sweeps/aggregate.js";
+import { phaseDiagramSpec, renderSvg, type PhaseRule } from "../sweeps/plots/index.js";
+import { listSweeps, loadSweepResults, sweepRuns, type SweepRecord } from "../sweeps/sweep-store.js";
+import type { AxisValue } from "../sweeps/types.js";
+import { checkName, HttpError } from "./http.js";
+
+/** The part of a stored sweep spec the web lab reads (written by `grokscope sweep`). */
+interface StoredSweep {
+  readonly axes: Readonly<Record<string, readonly AxisValue[]>>;
+  readonly seeds?: readonly number[];
+  readonly classify?: unknown;
+}
+
+function axesOf(record: SweepRecord): Readonly<Record<string, readonly AxisValue[]>> {
+  const axes = (record.spec as StoredSweep | null)?.axes;
+  return axes && typeof axes === "object" ? axes : {};
+}
+
+export async function listSweepsJson(store: Store): Promise<unknown> {
+  const sweeps = await listSweeps(store);
+  return { sweeps: sweeps.map((s) => ({ name: s.name, total: s.total, done: s.done, failed: s.failed, axes: axesOf(s) })) };
+}
+
+async function requireSweep(store: Store, rawName: string): Promise<SweepRecord> {
+  const name = checkName("sweep name", rawName);
+  const record = (await listSweeps(store)).find((s) => s.name === name);
+  if (!record) throw new HttpError(404, `no sweep "${name}"`);
+  return record;
+}
+
+/** Cells of the finished runs, over the axis values that have at least one (as `grokscope phases` does). */
+async function cellsOf(store: Store, record: SweepRecord): Promise<CellAggregate[]> {
+  const results = await loadSweepResults(store, record.name);
+  if (results.length === 0) return [];
+  const axes = Object.fromEntries(Object.entries(axesOf(record)).map(([k, vs]) => [k, vs.filter((v) => results.some((r) => String(r.cell[k]) === String(v)))]));
+  return aggregateCells(results, axes, { classify: (record.spec as StoredSweep | null)?.classify });
+}
+
+export async function sweepJson(store: Store, rawName: string): Promise<unknown> {
+  const record = await requireSweep(store, rawName);
+  const [cells, runs] = await Promise.all([cellsOf(store, record), sweepRuns(store, record.name)]);
+  return {
+    name: record.name,
+    total: record.total,
+    done: record.done,
+    failed: record.failed,
+    axes: axesOf(record),
+    cells,
+    runs: runs.map((r) => ({ run_id: r.runId, run_key: r.runKey, cell: r.cell, seed: r.seed, status: r.status, error: r.error, classes: r.classes })),
+  };
+}
+
+/** The phase diagram (Vega-Lite → SVG): x, y = the first two axes with several values, a third and fourth as facets. */
+export async function phasesSvg(store: Store, rawName: string, q: URLSearchParams): Promise<string> {
+  const rule = q.get("rule") ?? "pair";
+  if (rule !== "pair" && rule !== "liu") throw new HttpError(400, `rule: expected pair or liu, got ${JSON.stringify(rule.slice(0, 40))}`);
+  const record = await requireSweep(store, rawName);
+  const cells = await cellsOf(store, record);
+  if (cells.length === 0) throw new HttpError(404, `sweep "${record.name}" has no finished runs yet (${record.done}/${record.total})`);
+  const axisKeys = Object.keys(cells[0].cell);
+  if (axisKeys.length === 0) throw new HttpError(404, `sweep "${record.name}" has no axes (only seeds): no phase diagram to draw`);
+  const valuesOf = (k: string) => [...new Set(cells.map((c) => String(c.cell[k])))];
+  const free = axisKeys.filter((k) => valuesOf(k).length > 1);
+  const fixed: Record<string, AxisValue> = {};
+  const x = free[0] ?? axisKeys[0];
+  const y = free.find((k) => k !== x);
+  for (const k of axisKeys) if (!free.includes(k)) fixed[k] = cells[0].cell[k]; // one value: a note, not a facet
+  for (const k of free.slice(4)) fixed[k] = cells[0].cell[k]; // x, y, columns, rows; a fifth axis is held at its first value
+  const title = `${record.name}: phases by ${rule === "pair" ? "PAIR's rule" : "Liu et al.'s rule"}`;
+  try {
+    return await renderSvg(phaseDiagramSpec(cells, { x, y, fixed, rule: rule as PhaseRule, title }));
+  } catch (e) {
+    if (e instanceof SpecError) throw new HttpError(400, e.message);
+    throw e;
+  }
+}

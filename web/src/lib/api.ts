@@ -1,0 +1,120 @@
+/**
+ * The server's JSON API, seen from the browser. A server started with --token is opened at `/?token=…`: the token is
+ * kept for this tab (sessionStorage) and sent as a Bearer header, or in the query where a URL is all there is
+ * (EventSource, <img>, download links).
+ */
+const TOKEN_KEY = "grokscope-token";
+
+function initToken(): string | null {
+  const fromUrl = new URLSearchParams(location.search).get("token");
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    history.replaceState(null, "", location.pathname + location.hash); // keep it out of the address bar and history
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+const token = initToken();
+
+/** `path` with the token in its query, for URLs the browser fetches itself. */
+export function withToken(path: string): string {
+  if (!token) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  const res = await fetch(path, { ...init, headers });
+  const body = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
+  if (!res.ok) throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`);
+  return body as T;
+}
+
+export const getJson = <T>(path: string): Promise<T> => call<T>(path);
+
+export const postJson = <T>(path: string, body: unknown): Promise<T> =>
+  call<T>(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+export const runPath = (id: string): string => `/api/runs/${encodeURIComponent(id)}`;
+export const sweepPath = (name: string): string => `/api/sweeps/${encodeURIComponent(name)}`;
+
+export interface RunSummary {
+  readonly train_acc: number;
+  readonly test_acc: number;
+  readonly train_loss: number;
+  readonly test_loss: number;
+  readonly memorize_step: number | null;
+  readonly grok_step: number | null;
+  readonly seconds?: number;
+}
+
+export interface Run {
+  readonly run_id: string;
+  readonly preset: string;
+  readonly status: "running" | "done" | "failed" | "killed";
+  readonly step: number;
+  readonly steps: number;
+  readonly seed: number;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly tags: readonly string[];
+  readonly summary: RunSummary | null;
+  readonly run_dir?: string;
+  readonly spec?: Record<string, unknown>;
+}
+
+export interface Metrics {
+  readonly run_id: string;
+  readonly status: Run["status"];
+  readonly step: number;
+  readonly steps: number[];
+  readonly values: Record<string, (number | null)[]>;
+}
+
+/** What the server streams at /api/events (event "runs"). */
+export interface RunEvent {
+  readonly run_id: string;
+  readonly preset: string;
+  readonly status: Run["status"];
+  readonly step: number;
+  readonly steps: number;
+  readonly updated_at: string;
+}
+
+type Listener = (events: RunEvent[]) => void;
+const listeners = new Set<Listener>();
+let source: EventSource | null = null;
+const lastEvents = new Map<string, RunEvent>();
+
+/** Calls `fn` with the runs that changed (and once with every run known so far); returns the unsubscribe. */
+export function onRunEvents(fn: Listener): () => void {
+  listeners.add(fn);
+  if (lastEvents.size > 0) fn([...lastEvents.values()]);
+  if (source === null) {
+    source = new EventSource(withToken("/api/events"));
+    source.addEventListener("runs", (e) => {
+      const events = JSON.parse((e as MessageEvent).data) as RunEvent[];
+      for (const ev of events) lastEvents.set(ev.run_id, ev);
+      for (const l of listeners) l(events);
+    });
+  }
+  return () => {
+    listeners.delete(fn);
+    if (listeners.size === 0 && source !== null) {
+      source.close();
+      source = null;
+      lastEvents.clear();
+    }
+  };
+}
