@@ -9,6 +9,7 @@ import type { Backend } from "../tensor/backend.js";
 import type { Key } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import type { Loss } from "../train/losses.js";
+import type { SurfingSums } from "../train/surfing-tracker.js";
 
 export interface MeasureContext {
   readonly params: Params;
@@ -26,6 +27,8 @@ export interface MeasureContext {
   readonly key?: Key;
   /** Per-measure settings from the spec's `measure_settings` (e.g. `llc: { epsilon, chains, … }`). */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** The per-step surfing sums up to `step`, when the run trains with the surfing tracker attached. */
+  readonly surfing?: Readonly<SurfingSums> | null;
 }
 
 /** A measure as registered: what it computes, and whether it can run on a given model and task. */
@@ -34,6 +37,8 @@ export interface MeasureDef {
   readonly describe: string;
   /** Why the measure cannot run on this model and task (e.g. "needs a modular task"), or null when it can. */
   readonly appliesTo?: (model: Model, data: Dataset, params: Params) => string | null;
+  /** false: computed only when named, never brought in by "all" (e.g. surfing, which needs a tracker set up before training). */
+  readonly inAll?: boolean;
   readonly compute: Measure;
 }
 

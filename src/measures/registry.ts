@@ -12,6 +12,9 @@ import { fiveNeuronGeometryMeasure } from "./five-neuron.js";
 import { LLC_MEASURES, llcMeasure, type LlcSettingsInput } from "./llc.js";
 import { RANK_MEASURES } from "./rank.js";
 import { COMPLEXITY_MEASURES } from "./complexity.js";
+import { EFFICIENCY_MEASURES } from "./efficiency.js";
+import { CORRUPTION_MEASURES } from "./corruption.js";
+import { SURFING_MEASURES } from "./surfing.js";
 import { FOURIER_CIRCUIT_MEASURES } from "./fourier-circuit.js";
 import { STABILITY_MEASURES } from "./stability.js";
 
@@ -38,6 +41,12 @@ export const MEASURES: Readonly<Record<string, MeasureDef>> = {
   ...RANK_MEASURES,
   // Compressed bits of the weights within a loss bound (DeMoss et al. 2024); settings from measure_settings.complexity.
   ...COMPLEXITY_MEASURES,
+  // Logit per unit parameter norm^degree, on train and held-out pairs (Varma et al. 2023).
+  ...EFFICIENCY_MEASURES,
+  // Train accuracy on clean and on label-corrupted examples, and inversion (Doshi et al. 2024).
+  ...CORRUPTION_MEASURES,
+  // Path length, orthogonal fraction and norm change while the train loss is near zero (a per-step tracker).
+  ...SURFING_MEASURES,
   // Local learning coefficient by localized SGLD; settings from the spec's measure_settings.llc.
   llc: { ...LLC_MEASURES.llc, compute: (ctx) => llcMeasure((ctx.settings?.llc ?? {}) as LlcSettingsInput).compute(ctx) },
 };
@@ -57,7 +66,7 @@ export function getMeasure(name: string): MeasureDef {
 export function expandMeasureNames(names: readonly string[]): string[] {
   const out = new Set<string>();
   for (const name of names) {
-    const matches = name === "all" ? MEASURE_NAMES : Object.hasOwn(MEASURES, name) ? [name] : MEASURE_NAMES.filter((m) => m.startsWith(`${name}/`));
+    const matches = name === "all" ? MEASURE_NAMES.filter((m) => MEASURES[m].inAll !== false) : Object.hasOwn(MEASURES, name) ? [name] : MEASURE_NAMES.filter((m) => m.startsWith(`${name}/`));
     if (matches.length === 0) throw new Error(`measures: unknown measure "${name}" (known: all, ${MEASURE_NAMES.join(", ")})`);
     for (const m of matches) out.add(m);
   }

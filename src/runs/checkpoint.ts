@@ -3,14 +3,23 @@ import { mkdir, readdir } from "node:fs/promises";
 import type { TrainState } from "../train/loop.js";
 import { loadStateTensors, stateTensorShapes, stateTensors } from "../train/optimizers.js";
 import { grokfastStateTensors, loadGrokfastStateTensors } from "../train/grokfast.js";
+import { loadSurfingStateTensor, surfingStateTensor } from "../train/surfing-tracker.js";
 import { readSafetensors, writeSafetensors, type SafeTensors } from "./safetensors.js";
 
 /**
  * A checkpoint is one safetensors file: the parameters under their own names (`U`, `W_in`, … — loadable by
- * `safetensors.torch.load_file`), the optimizer state under `optim/<slot>/<param>` and `optim/step`.
+ * `safetensors.torch.load_file`), the optimizer state under `optim/<slot>/<param>` and `optim/step`, a Grokfast
+ * filter's state under `filter/…` and the surfing tracker's sums under `surfing/state` (F64 [6]).
  * Metadata: the step, the run id and the format version. Written atomically.
  */
 export const CHECKPOINT_DIR = "checkpoints";
+/** The surfing tracker's float64 sums (src/train/surfing-tracker.ts), when the run has one. */
+const SURFING_TENSOR = "surfing/state";
+
+/** Whether a checkpoint tensor is a model parameter (not optimizer, filter or tracker state). */
+export function isParameterTensor(name: string): boolean {
+  return !name.startsWith("optim/") && !name.startsWith("filter/") && name !== SURFING_TENSOR;
+}
 
 export function checkpointPath(runDir: string, step: number): string {
   return join(runDir, CHECKPOINT_DIR, `step_${String(step).padStart(8, "0")}.safetensors`);
@@ -27,6 +36,7 @@ export async function saveCheckpoint(runDir: string, runId: string, state: Train
   const shapes = stateTensorShapes(state.opt, state.params);
   for (const [name, data] of Object.entries(stateTensors(state.opt))) tensors[`optim/${name}`] = entry([...shapes[name]], data);
   if (state.grokfast) for (const [name, data] of Object.entries(grokfastStateTensors(state.grokfast))) tensors[`filter/${name}`] = entry([data.length], data);
+  if (state.surfing) tensors[SURFING_TENSOR] = { dtype: "F64", shape: [6], data: surfingStateTensor(state.surfing) };
   const path = checkpointPath(runDir, state.step);
   await mkdir(join(runDir, CHECKPOINT_DIR), { recursive: true });
   await writeSafetensors(path, tensors, { format: "grokscope-checkpoint/1", run_id: runId, step: String(state.step) });
@@ -67,5 +77,10 @@ export async function loadCheckpoint(runDir: string, step: number, state: TrainS
   }
   loadStateTensors(state.opt, optim);
   if (state.grokfast) loadGrokfastStateTensors(state.grokfast, filter);
+  if (state.surfing) {
+    const t = tensors[SURFING_TENSOR];
+    if (!t) throw new Error(`${path}: no "${SURFING_TENSOR}" tensor (the checkpoint was written without the surfing tracker)`);
+    loadSurfingStateTensor(state.surfing, t.data as Float64Array);
+  }
   state.step = step;
 }

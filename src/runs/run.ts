@@ -8,6 +8,8 @@ import { MeasureNotApplicable, type MeasureContext } from "../measures/measure.j
 import { fold, keyFromSeed } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import { evalCadence } from "../train/cadence.js";
+import { surfingInit, type SurfingSums } from "../train/surfing-tracker.js";
+import { parseSurfingSettings } from "../measures/surfing.js";
 import { evaluate, trainStep, type TrainSetup, type TrainState } from "../train/loop.js";
 import { checkpointSteps, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
@@ -115,7 +117,7 @@ export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: 
   const train = evaluate(setup, state, setup.data.train);
   const test = evaluate(setup, state, setup.data.test);
   const values: Record<string, number> = { train_loss: train.loss, train_acc: train.acc, test_loss: test.loss, test_acc: test.acc };
-  const ctx = measureContext(run.config, setup, state.params, step, run.init);
+  const ctx = measureContext(run.config, setup, state.params, step, run.init, state.surfing?.sums);
   for (const name of run.measures) {
     try {
       Object.assign(values, runMeasure(name, getMeasure(name), ctx));
@@ -127,8 +129,8 @@ export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: 
 }
 
 /** What a measure sees at a step: the state, the run's loss and kernels, its settings and a key of its own. */
-export function measureContext(config: RunConfig, setup: TrainSetup, params: Params, step: number, init: Params): MeasureContext {
-  return { params, data: setup.data, model: setup.model, step, init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(config.seed), `measures/${step}`), settings: config.measure_settings };
+export function measureContext(config: RunConfig, setup: TrainSetup, params: Params, step: number, init: Params, surfing?: Readonly<SurfingSums> | null): MeasureContext {
+  return { params, data: setup.data, model: setup.model, step, init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(config.seed), `measures/${step}`), settings: config.measure_settings, surfing: surfing ? { ...surfing } : null };
 }
 
 function history(rows: readonly MetricRow[]): EvalRecord[] {
@@ -260,6 +262,11 @@ function measuresFor(config: RunConfig, setup: TrainSetup, state: TrainState, cl
   }
 }
 
+/** Attaches the per-step trackers the run's measures need: the surfing sums (ε from measure_settings.surfing). */
+function attachTrackers(config: RunConfig, measures: readonly string[], state: TrainState): void {
+  if (measures.includes("surfing")) state.surfing = surfingInit((config.measure_settings.surfing ?? parseSurfingSettings()).epsilon);
+}
+
 async function setupFor(config: RunConfig, opts: RunOptions): ReturnType<typeof buildSetup> {
   if (opts.threads === undefined || config.backend === "js" || config.backend === "js64") return buildSetup(config);
   return buildSetup(config, { backend: await createBackend(config.backend, { threads: opts.threads }) });
@@ -272,6 +279,7 @@ export async function startRun(config: RunConfig, opts: RunOptions): Promise<Run
   if (await isNonEmptyDir(runDir)) throw new SpecError(`--out ${runDir}: directory is not empty (continue a run there with --resume ${runDir})`);
   const { setup, state, init } = await setupFor(config, opts);
   const measures = measuresFor(config, setup, state, () => setup.backend.dispose());
+  attachTrackers(config, measures, state);
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, SPEC_FILE), JSON.stringify({ run_id: runId, ...config }, null, 2) + "\n");
   const store = await openSink(opts);
@@ -331,6 +339,7 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
   const steps = await checkpointSteps(runDir);
   const { setup, state, init } = await setupFor(config, opts);
   const measures = measuresFor(config, setup, state, () => setup.backend.dispose());
+  attachTrackers(config, measures, state);
   const store = await openSink(opts);
   try {
     let record = await store.findRun(runId);

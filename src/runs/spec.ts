@@ -4,6 +4,7 @@
  * sub-config is validated by its own registry (task, model, optimizer, schedule, cadence), so errors name the full
  * key path: "optimizer.weight_decay: must be ≥ 0".
  */
+import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { parseModelConfig, type ModelConfig } from "../models/registry.js";
 import { parseTaskConfig, resolveTaskConfig, type ResolvedTaskConfig } from "../tasks/registry.js";
@@ -13,10 +14,17 @@ import { parseOptimizerConfig, type OptimizerConfig } from "../train/optimizers.
 import { parseScheduleConfig, type ScheduleConfig } from "../train/schedules.js";
 import { parseGrokfastConfig, type GrokfastConfig } from "../train/grokfast.js";
 import { expandMeasureNames } from "../measures/registry.js";
-import { parseLlcSettings, type LlcSettings } from "../measures/llc.js";
+import { parseLlcSettings } from "../measures/llc.js";
+import { parseComplexitySettings } from "../measures/complexity.js";
+import { parseSurfingSettings } from "../measures/surfing.js";
 import { describeIssue } from "../util/zod-issue.js";
 
 export class SpecError extends Error {}
+
+/** The measures that take settings (`measure_settings.<name>`), each with its parser; a new one is one line here. */
+const MEASURE_SETTINGS = { llc: parseLlcSettings, complexity: parseComplexitySettings, surfing: parseSurfingSettings } as const;
+type MeasureSettingsName = keyof typeof MEASURE_SETTINGS;
+export type MeasureSettings = { readonly [K in MeasureSettingsName]?: ReturnType<(typeof MEASURE_SETTINGS)[K]> };
 
 const TopLevelSchema = z.strictObject({
   preset: z.string().nullable().optional(),
@@ -37,7 +45,19 @@ const TopLevelSchema = z.strictObject({
   /** Measure names, or "all" for every measure that applies to the run's model and task. */
   measures: z.array(z.string()).default([]),
   /** Settings of individual measures, e.g. llc: { epsilon: 1e-4, chains: 4 }. */
-  measure_settings: z.strictObject({ llc: z.unknown().optional() }).default({}),
+  measure_settings: z.strictObject({ llc: z.unknown().optional(), complexity: z.unknown().optional(), surfing: z.unknown().optional() } satisfies Record<MeasureSettingsName, unknown>).default({}),
+  /**
+   * Start from another run's parameters instead of a fresh initialization (Varma et al. 2023's ungrokking: a grokked
+   * net trained further on a smaller training set). `step: null` = that run's last checkpoint. Parameters only:
+   * optimizer state, schedule and step count start fresh.
+   */
+  init_from: z
+    .strictObject({
+      run: z.string().min(1, "must name a run directory"),
+      step: z.number().int("must be an integer").min(0, "must be ≥ 0").nullable().default(null),
+    })
+    .nullable()
+    .default(null),
   /** Accuracy threshold for memorize_step / grok_step. */
   acc_threshold: z.number().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]").default(0.99),
   /** auto (wasm on two threads), wasm, js (reference) or js64 (float64 training). */
@@ -60,10 +80,19 @@ export interface RunConfig {
   readonly eval: Cadence;
   readonly checkpoint_every: number;
   readonly measures: readonly string[];
-  readonly measure_settings: { readonly llc?: LlcSettings };
+  readonly measure_settings: MeasureSettings;
+  /** Present only when set: the run directory (absolute) and checkpoint step whose parameters start this run. */
+  readonly init_from?: InitFrom;
   readonly acc_threshold: number;
   readonly backend: "auto" | "wasm" | "js" | "js64";
   readonly threads: number;
+}
+
+export interface InitFrom {
+  /** A run directory, resolved against the working directory when the spec is normalized. */
+  readonly run: string;
+  /** The checkpoint's step; null = the run's last checkpoint. */
+  readonly step: number | null;
 }
 
 function wrap<T>(f: () => T): T {
@@ -104,10 +133,16 @@ export function normalizeSpec(spec: unknown): RunConfig {
     eval: wrap(() => parseCadence(s.eval, "eval")),
     checkpoint_every: s.checkpoint_every,
     measures: wrap(() => (expandMeasureNames(s.measures), s.measures)),
-    measure_settings: s.measure_settings.llc === undefined ? {} : { llc: wrap(() => parseLlcSettings(s.measure_settings.llc, "measure_settings.llc")) },
+    measure_settings: Object.fromEntries(
+      Object.entries(s.measure_settings)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, wrap(() => MEASURE_SETTINGS[k as MeasureSettingsName](v, `measure_settings.${k}`))]),
+    ),
     acc_threshold: s.acc_threshold,
     backend: s.backend,
     threads: s.threads,
+    // absent rather than null when unset, so the specs of runs that do not use it are unchanged
+    ...(s.init_from === null ? {} : { init_from: { run: isAbsolute(s.init_from.run) ? s.init_from.run : resolve(s.init_from.run), step: s.init_from.step } }),
   };
   return deepFreeze(JSON.parse(JSON.stringify(config)) as RunConfig);
 }

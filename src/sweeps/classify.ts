@@ -25,6 +25,7 @@ import { z } from "zod";
 import type { MetricRow } from "../runs/metrics-file.js";
 import { SpecError } from "../runs/spec.js";
 import { describeIssue } from "../util/zod-issue.js";
+import { corruptionClasses, CorruptionThresholdsSchema, type CorruptionThresholds } from "../measures/corruption.js";
 
 export const PAIR_CLASSES = ["high_train_loss", "high_test_loss", "drop_together", "grokking"] as const;
 export type PairClass = (typeof PAIR_CLASSES)[number];
@@ -62,6 +63,8 @@ export const LIU_DEFAULTS: LiuThresholds = { train_acc: 0.9, test_acc: 0.9, gap:
 export interface ClassifyConfig {
   readonly pair: PairThresholds;
   readonly liu: LiuThresholds;
+  /** Doshi et al. (2024) label-corruption phases; only runs with corrupted labels get one. */
+  readonly corruption?: Partial<CorruptionThresholds>;
 }
 
 const positive = z.number().positive("must be > 0").finite("must be finite");
@@ -79,7 +82,7 @@ const LiuSchema = z.strictObject({
   budget: steps.nullable().default(LIU_DEFAULTS.budget),
 });
 /** The `classify` block of a sweep spec; every key optional. */
-export const ClassifySchema = z.strictObject({ pair: PairSchema.prefault({}), liu: LiuSchema.prefault({}) });
+export const ClassifySchema = z.strictObject({ pair: PairSchema.prefault({}), liu: LiuSchema.prefault({}), corruption: CorruptionThresholdsSchema.prefault({}) });
 export type ClassifySpec = z.input<typeof ClassifySchema>;
 
 /** Validates a `classify` block (undefined → all defaults); SpecError naming the key path, e.g. "classify.liu.gap". */
@@ -87,7 +90,7 @@ export function parseClassify(input: unknown, where = "classify"): ClassifyConfi
   const r = ClassifySchema.safeParse(input ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const shape = issue.path[0] === "pair" ? PairSchema.shape : issue.path[0] === "liu" ? LiuSchema.shape : ClassifySchema.shape;
+  const shape = issue.path[0] === "pair" ? PairSchema.shape : issue.path[0] === "liu" ? LiuSchema.shape : issue.path[0] === "corruption" ? CorruptionThresholdsSchema.shape : ClassifySchema.shape;
   throw new SpecError(describeIssue(issue, where, Object.keys(shape)));
 }
 
@@ -186,5 +189,5 @@ export function classifyRun(rows: readonly MetricRow[], config: ClassifyConfig =
 /** The classifier a sweep session records each run with, from the sweep spec's `classify` block (validated now). */
 export function runClassifier(classify: unknown): (rows: readonly MetricRow[]) => Record<string, string> {
   const config = parseClassify(classify);
-  return (rows) => ({ ...classifyRun(rows, config) });
+  return (rows) => ({ ...classifyRun(rows, config), ...(corruptionClasses(rows, config.corruption) as Record<string, string>) });
 }

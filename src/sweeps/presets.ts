@@ -45,8 +45,19 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
       name: "varma-dcrit",
       base: "gromov",
       spec: { steps: 3000, eval: { every: 25 }, measures: ["weights/norm"] },
-      axes: { "task.train_fraction": { from: 0.1, to: 0.6, step: 0.05 } }, // 941 → 5,645 of the 9,409 pairs
+      axes: { "task.train_fraction": { from: 0.05, to: 0.3, step: 0.025 } }, // 470 → 2,823 of the 9,409 pairs; D_crit ≈ 0.1–0.15 here
       seeds: 3,
+      classify: { liu: { gap: 100 } },
+    },
+  },
+  "doshi-corruption": {
+    describe: "Doshi et al. (2024): label corruption ξ × weight decay on the R1 quadratic net (p = 97, N = 500), 2 seeds: coexistence, partial/full inversion, memorization, forgetting",
+    spec: {
+      name: "doshi-corruption",
+      base: "gromov",
+      spec: { steps: 1000, eval: { every: 50 }, checkpoint_every: 500, measures: ["corruption", "fourier/ipr", "weights/norm"] },
+      axes: { "task.label_noise": [0.1, 0.2, 0.35, 0.5, 0.7], "optimizer.weight_decay": [0, 1, 3, 10, 30] },
+      seeds: 2,
       classify: { liu: { gap: 100 } },
     },
   },

@@ -1,13 +1,14 @@
 import type { Model, ForwardResult } from "../models/model.js";
 import type { Dataset, Split } from "../tasks/dataset.js";
 import type { Backend } from "../tensor/backend.js";
-import { firstNonFinite, type Params } from "../tensor/tensor.js";
+import { firstNonFinite, zerosLike, type Params } from "../tensor/tensor.js";
 import type { Loss } from "./losses.js";
 import type { Optimizer, OptimizerState } from "./optimizers.js";
 import { lrAt, type Schedule } from "./schedules.js";
 import { batchSplit } from "./batches.js";
 import { grokfastApply, type GrokfastConfig, type GrokfastState } from "./grokfast.js";
 import type { Key } from "../tensor/rng.js";
+import { surfingAfter, surfingBefore, type SurfingState } from "./surfing-tracker.js";
 
 /** Everything a training step reads and nothing it writes. */
 export interface TrainSetup {
@@ -32,6 +33,8 @@ export interface TrainState {
   readonly opt: OptimizerState;
   /** The Grokfast filter's state when the setup has one. */
   readonly grokfast: GrokfastState | null;
+  /** The surfing tracker (path length while the loss is below ε), when a run measures it. */
+  surfing?: SurfingState | null;
   step: number;
 }
 
@@ -79,8 +82,29 @@ export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
   model.backward(state.params, batch, fwd, dLogits, state.grads);
   const bad = firstNonFinite(state.grads);
   if (bad) throw new NonFiniteError(`training diverged at step ${state.step}: the gradient of "${bad}" holds NaN or Inf`);
+  if (state.surfing) surfingBeforeUpdate(setup, state, state.surfing, s.loss);
   if (setup.grokfast && state.grokfast) grokfastApply(state.grads, state.grokfast, setup.grokfast);
   optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step));
+  if (state.surfing) surfingAfter(state.surfing, state.params);
   state.step++;
   return s;
+}
+
+const fullBatchGrads = new WeakMap<TrainState, Params>();
+
+/**
+ * Hands the tracker the full-batch loss and gradient at the parameters before the update: the step's own with a
+ * full batch; with minibatches one more forward on the whole training split (and a backward when the loss is below ε).
+ */
+function surfingBeforeUpdate(setup: TrainSetup, state: TrainState, tracker: SurfingState, batchLoss: number): void {
+  if (setup.batchSize === null) return surfingBefore(tracker, batchLoss, state.params, state.grads);
+  const { model, backend } = setup, train = setup.data.train;
+  const dLogits = dLogitsBuffer(backend, train.n * model.nOut);
+  const fwd = model.forward(state.params, train);
+  const { loss } = stats(setup, fwd, train, dLogits);
+  if (!(loss < tracker.epsilon)) return surfingBefore(tracker, loss, state.params, state.grads);
+  let grads = fullBatchGrads.get(state);
+  if (!grads) fullBatchGrads.set(state, (grads = zerosLike(state.params, (n) => backend.alloc(n))));
+  model.backward(state.params, train, fwd, dLogits, grads);
+  surfingBefore(tracker, loss, state.params, grads);
 }

@@ -100,8 +100,9 @@ test("missing metrics are named", () => {
 });
 
 test("threshold specs: defaults, partial blocks, the preset's block, and errors naming the key path", () => {
-  assert.deepEqual(parseClassify(undefined), { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS });
-  assert.deepEqual(parseClassify({ liu: { gap: 500 } }), { pair: PAIR_DEFAULTS, liu: { ...LIU_DEFAULTS, gap: 500 } });
+  const corruption = { clean: 0.9, inverted: 0.9, memorized: 0.9, test_acc: 0.9 }; // Doshi et al.'s phases (measures/corruption.ts)
+  assert.deepEqual(parseClassify(undefined), { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS, corruption });
+  assert.deepEqual(parseClassify({ liu: { gap: 500 } }), { pair: PAIR_DEFAULTS, liu: { ...LIU_DEFAULTS, gap: 500 }, corruption });
   assert.deepEqual(parseClassify(SWEEP_PRESETS["pair-sparse-parity"].spec.classify).pair, { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 });
   const bad: Array<[unknown, RegExp]> = [
     [{ liu: { gap: -1 } }, /^classify\.liu\.gap: must be ≥ 0$/],
@@ -110,7 +111,7 @@ test("threshold specs: defaults, partial blocks, the preset's block, and errors 
     [{ pair: { ratio: 0 } }, /^classify\.pair\.ratio: must be > 0$/],
     [{ pair: { ratoi: 5 } }, /^classify\.pair\.ratoi: unknown key; known keys: train_loss, test_loss, ratio$/],
     [{ pair: { train_loss: "1e-5" } }, /^classify\.pair\.train_loss: /],
-    [{ power: {} }, /^classify\.power: unknown key; known keys: pair, liu$/],
+    [{ power: {} }, /^classify\.power: unknown key; known keys: pair, liu, corruption$/],
     [[1], /^classify: /],
   ];
   for (const [spec, re] of bad) {

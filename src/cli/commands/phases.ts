@@ -11,6 +11,8 @@ import { listSweeps, loadSweepResults } from "../../sweeps/sweep-store.js";
 import type { AxisValue } from "../../sweeps/types.js";
 import { dataDirFrom } from "../data-dir.js";
 import type { StoredSweepSpec } from "./sweep.js";
+import { estimateDcrit, formatDcrit, SIZE_AXES } from "../../sweeps/dcrit.js";
+import type { SweepRunResult } from "../../sweeps/types.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -68,11 +70,12 @@ export function phasesCommand(): Command {
       const store = await openStore(dataDir);
       let cells: CellAggregate[];
       let stored: StoredSweepSpec;
+      let results: SweepRunResult[];
       try {
         const record = (await listSweeps(store)).find((s) => s.name === name);
         if (!record) throw new SpecError(`no sweep "${name}" in ${store.file}`);
         stored = record.spec as StoredSweepSpec;
-        const results = await loadSweepResults(store, name);
+        results = await loadSweepResults(store, name);
         if (results.length === 0) throw new SpecError(`sweep "${name}" has no finished runs yet (${record.done}/${record.total})`);
         const axes = Object.fromEntries(Object.entries(stored.axes).map(([k, values]) => [k, values.filter((v) => results.some((r) => String(r.cell[k]) === String(v)))]));
         cells = aggregateCells(results, axes, { classify: stored.classify });
@@ -80,8 +83,15 @@ export function phasesCommand(): Command {
         await store.close();
       }
       const axisKeys = Object.keys(stored.axes);
-      if (o.json) for (const c of cells) process.stdout.write(JSON.stringify(c) + "\n");
-      else process.stdout.write(formatCellTable(cells, axisKeys) + "\n");
+      const sizeAxis = SIZE_AXES.find((a) => a in stored.axes);
+      const dcrit = sizeAxis === undefined ? null : estimateDcrit(results, { axis: sizeAxis });
+      if (o.json) {
+        for (const c of cells) process.stdout.write(JSON.stringify(c) + "\n");
+        if (dcrit) process.stdout.write(JSON.stringify({ d_crit: dcrit }) + "\n");
+      } else {
+        process.stdout.write(formatCellTable(cells, axisKeys) + "\n");
+        if (dcrit && sizeAxis) process.stdout.write(formatDcrit(dcrit, sizeAxis) + "\n");
+      }
       if (o.out === undefined) return;
       if (axisKeys.length === 0) throw new SpecError(`sweep "${name}" has no axes (only seeds): nothing to draw`);
       for (const k of [o.x, o.y, o.facet]) if (k !== undefined && !axisKeys.includes(k)) throw new SpecError(`"${k}" is not an axis of sweep "${name}" (axes: ${axisKeys.join(", ")})`);

@@ -4,6 +4,8 @@ import { pairFiveNeuron } from "./pair-five-neuron.js";
 import type { Preset } from "./preset.js";
 import { sparseParity } from "./sparse-parity.js";
 import { pairMod67 } from "./pair-mod67.js";
+import { varmaUngrok } from "./varma.js";
+import { surfingNowd, surfingWd } from "./surfing.js";
 import { prietoOrthograd, prietoSoftmax, prietoStablemax } from "./prieto.js";
 
 export type { Preset } from "./preset.js";
@@ -13,6 +15,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "sparse-parity": sparseParity,
   "pair-five-neuron": pairFiveNeuron,
   "pair-mod67": pairMod67,
+  "varma-ungrok": varmaUngrok,
+  "surfing-wd": surfingWd,
+  "surfing-nowd": surfingNowd,
   "prieto-softmax": prietoSoftmax,
   "prieto-stablemax": prietoStablemax,
   "prieto-orthograd": prietoOrthograd,
