@@ -1,11 +1,11 @@
 /**
- * The sweeps half of the JSON API: the list, one sweep's grid cells (aggregated over seeds, both phase rules) with its
+ * The sweeps half of the JSON API: the list, one sweep's grid cells (aggregated over seeds, every phase rule) with its
  * runs, and its phase diagram drawn to SVG on the server (Vega runs here, so the browser needs no Vega).
  */
 import { SpecError } from "../runs/spec.js";
 import type { Store } from "../runs/store.js";
 import { aggregateCells, type CellAggregate } from "../sweeps/aggregate.js";
-import { phaseDiagramSpec, renderSvg, type PhaseRule } from "../sweeps/plots/index.js";
+import { PHASE_RULES, phaseDiagramSpec, renderSvg, type PhaseRule } from "../sweeps/plots/index.js";
 import { listSweeps, loadSweepResults, sweepRuns, type SweepRecord } from "../sweeps/sweep-store.js";
 import type { AxisValue } from "../sweeps/types.js";
 import { checkName, HttpError } from "./http.js";
@@ -59,10 +59,13 @@ export async function sweepJson(store: Store, rawName: string): Promise<unknown>
 /** The phase diagram (Vega-Lite → SVG): x, y = the first two axes with several values, a third and fourth as facets. */
 export async function phasesSvg(store: Store, rawName: string, q: URLSearchParams): Promise<string> {
   const rule = q.get("rule") ?? "pair";
-  if (rule !== "pair" && rule !== "liu") throw new HttpError(400, `rule: expected pair or liu, got ${JSON.stringify(rule.slice(0, 40))}`);
+  if (!(PHASE_RULES as readonly string[]).includes(rule)) throw new HttpError(400, `rule: expected ${PHASE_RULES.join(", ")}, got ${JSON.stringify(rule.slice(0, 40))}`);
   const record = await requireSweep(store, rawName);
-  const cells = await cellsOf(store, record);
-  if (cells.length === 0) throw new HttpError(404, `sweep "${record.name}" has no finished runs yet (${record.done}/${record.total})`);
+  const all = await cellsOf(store, record);
+  if (all.length === 0) throw new HttpError(404, `sweep "${record.name}" has no finished runs yet (${record.done}/${record.total})`);
+  // the corruption phases exist only for runs with corrupted labels: the axes are chosen among those cells
+  const cells = rule === "corruption" ? all.filter((c) => c.corruption !== undefined) : all;
+  if (cells.length === 0) throw new HttpError(404, `sweep "${record.name}" has no run with corrupted labels: no corruption phase diagram`);
   const axisKeys = Object.keys(cells[0].cell);
   if (axisKeys.length === 0) throw new HttpError(404, `sweep "${record.name}" has no axes (only seeds): no phase diagram to draw`);
   const valuesOf = (k: string) => [...new Set(cells.map((c) => String(c.cell[k])))];
@@ -72,7 +75,7 @@ export async function phasesSvg(store: Store, rawName: string, q: URLSearchParam
   const y = free.find((k) => k !== x);
   for (const k of axisKeys) if (!free.includes(k)) fixed[k] = cells[0].cell[k]; // one value: a note, not a facet
   for (const k of free.slice(4)) fixed[k] = cells[0].cell[k]; // x, y, columns, rows; a fifth axis is held at its first value
-  const title = `${record.name}: phases by ${rule === "pair" ? "PAIR's rule" : "Liu et al.'s rule"}`;
+  const title = `${record.name}: phases by ${rule === "pair" ? "PAIR's rule" : rule === "liu" ? "Liu et al.'s rule" : "Doshi et al.'s label-corruption rule"}`;
   try {
     return await renderSvg(phaseDiagramSpec(cells, { x, y, fixed, rule: rule as PhaseRule, title }));
   } catch (e) {

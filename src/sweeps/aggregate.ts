@@ -2,6 +2,7 @@
  * Per grid cell (the axis values of a run, seed excluded): how the seeds of the cell were classified by each
  * phase rule, and how their grok steps spread. The rows the phase diagrams and the web lab draw.
  */
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, corruptionClasses, type CorruptionPhase } from "../measures/corruption.js";
 import { CLASS_LABELS, classifyRun, LIU_CLASSES, PAIR_CLASSES, parseClassify, type ClassifyConfig, type LiuClass, type PairClass } from "./classify.js";
 import type { AxisValue, SweepRunResult } from "./types.js";
 
@@ -9,7 +10,7 @@ export interface RuleSummary<C extends string> {
   /** Runs of the cell in each class (every class present, 0 when none). */
   readonly counts: Readonly<Record<C, number>>;
   readonly fractions: Readonly<Record<C, number>>;
-  /** The most frequent class; a tie goes to the class listed first (PAIR_CLASSES / LIU_CLASSES order). */
+  /** The most frequent class; a tie goes to the class listed first (PAIR_CLASSES / LIU_CLASSES / CORRUPTION_PHASES order). */
   readonly majority: C;
   readonly majority_label: string;
   readonly majority_fraction: number;
@@ -35,6 +36,11 @@ export interface CellAggregate {
   readonly seeds: readonly number[];
   readonly pair: RuleSummary<PairClass>;
   readonly liu: RuleSummary<LiuClass>;
+  /**
+   * Doshi et al. (2024) label-corruption phases, over the runs of the cell that have them (task.label_noise > 0 and
+   * the "corruption" measure); absent when none does.
+   */
+  readonly corruption?: RuleSummary<CorruptionPhase>;
   readonly grok: GrokStepStats;
 }
 
@@ -81,8 +87,8 @@ function isConfig(x: unknown): x is ClassifyConfig {
 const cellKey = (cell: Readonly<Record<string, AxisValue>>, axisKeys: readonly string[]): string => axisKeys.map((k) => `${k}=${cell[k]}`).join(",");
 
 /**
- * Groups finished runs by grid cell, classifies each run by both rules and summarizes every cell that has at least
- * one run. Cells come in grid order (the cartesian product of `axes` in the order given, last axis fastest), the
+ * Groups finished runs by grid cell, classifies each run by both rules (and by the corruption phases where its
+ * labels were corrupted) and summarizes every cell that has at least one run. Cells come in grid order (the cartesian product of `axes` in the order given, last axis fastest), the
  * order the sweep expands its runs in. Throws naming the run whose cell does not belong to the grid.
  */
 export function aggregateCells(results: readonly SweepRunResult[], axes: Readonly<Record<string, readonly AxisValue[]>>, opts: AggregateOptions = {}): CellAggregate[] {
@@ -111,6 +117,7 @@ export function aggregateCells(results: readonly SweepRunResult[], axes: Readonl
     .map(([key, g]) => {
       const runs = [...g.runs].sort((a, b) => a.seed - b.seed);
       const classes = runs.map((r) => classifyRun(r.rows, config));
+      const corrupted = runs.map((r) => corruptionClasses(r.rows, config.corruption).corruption).filter((c): c is CorruptionPhase => c !== undefined);
       return {
         key,
         cell: g.cell,
@@ -118,6 +125,7 @@ export function aggregateCells(results: readonly SweepRunResult[], axes: Readonl
         seeds: runs.map((r) => r.seed),
         pair: summarize(classes.map((c) => c.pair), PAIR_CLASSES, CLASS_LABELS.pair),
         liu: summarize(classes.map((c) => c.liu), LIU_CLASSES, CLASS_LABELS.liu),
+        ...(corrupted.length > 0 ? { corruption: summarize(corrupted, CORRUPTION_PHASES, CORRUPTION_PHASE_LABELS) } : {}),
         grok: grokStepStats(runs.map(grokStep)),
       };
     });

@@ -1,11 +1,13 @@
 /**
  * Per-cell aggregation against hand-computed values: class counts, fractions, majority (ties to the first class),
- * grid order, and the grok-step spread by type-7 percentiles over the seeds that grokked.
+ * grid order, the grok-step spread by type-7 percentiles over the seeds that grokked, and the label-corruption phases
+ * (Doshi et al. 2024) for the cells whose runs had corrupted labels.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MetricRow } from "../../src/runs/metrics-file.js";
 import type { RunSummary } from "../../src/runs/run.js";
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES } from "../../src/measures/corruption.js";
 import { aggregateCells, grokStepStats, quantile } from "../../src/sweeps/aggregate.js";
 import type { AxisValue, SweepRunResult } from "../../src/sweeps/types.js";
 
@@ -32,6 +34,30 @@ function run(cell: Record<string, AxisValue>, seed: number, kind: Parameters<typ
   const summary = { run_id: `r${seed}`, preset: null, seed, steps: 5000, train_acc: 1, test_acc: 1, train_loss: 0, test_loss: 0, memorize_step: 100, grok_step, grok_delay: null, final_measures: {}, backend: "js", seconds: 0, run_dir: "" } satisfies RunSummary;
   const runKey = [...Object.entries(cell).map(([k, v]) => `${k}=${v}`), `seed=${seed}`].join(",");
   return { runKey, cell, seed, summary, rows: history(kind) };
+}
+
+/**
+ * A run with corrupted labels: the "grok" history, then the final test accuracy and corruption values of `phase` at
+ * the last step (with the default thresholds 0.9: test ≥ 0.9 generalizes, corrupted/inversion/clean ≥ 0.9 count).
+ */
+function corruptedRun(cell: Record<string, AxisValue>, seed: number, phase: "coexistence" | "full_inversion" | "partial_inversion" | "memorization" | "forgetting" | "confusion"): SweepRunResult {
+  // [test acc, clean, corrupted, inversion]
+  const final: Record<typeof phase, number[]> = {
+    coexistence: [0.95, 1, 0.97, 0.02],
+    full_inversion: [0.95, 1, 0.03, 0.95],
+    partial_inversion: [0.95, 1, 0.5, 0.4],
+    memorization: [0.1, 1, 1, 0],
+    forgetting: [0.1, 0.3, 0.2, 0.05],
+    confusion: [0.3, 0.99, 0.5, 0.1],
+  };
+  const [test, clean, corrupted, inversion] = final[phase];
+  const base = run(cell, seed, "grok", 5000);
+  const rows = base.rows.map((r) => (r.step === 5000 && r.key === "test_acc" ? { ...r, value: test } : r));
+  // an earlier step with the opposite values: the classifier reads the last step that has all four keys
+  for (const [step, v] of [[100, [1 - clean, 1 - corrupted, 1 - inversion]], [5000, [clean, corrupted, inversion]]] as const) {
+    rows.push({ step, key: "corruption/train_acc_clean", value: v[0] }, { step, key: "corruption/train_acc_corrupted", value: v[1] }, { step, key: "corruption/inversion", value: v[2] });
+  }
+  return { ...base, rows };
 }
 
 test("quantile: type 7 (linear between order statistics) against hand-computed values", () => {
@@ -107,6 +133,43 @@ test("thresholds reach the classifier; a grok-step function can replace the summ
   assert.equal(aggregateCells(results, axes, { classify: { liu: { gap: 10_000 } } })[0].liu.majority, "comprehension");
   assert.equal(aggregateCells(results, axes, { grokStep: (r) => r.seed * 10 })[0].grok.median, 15);
   assert.throws(() => aggregateCells(results, axes, { classify: { pair: { ratio: -1 } } }), /classify\.pair\.ratio/);
+});
+
+test("corruption phases: per-cell counts in CORRUPTION_PHASES order, majority with ties to the first; absent on clean cells", () => {
+  const axes = { "task.label_noise": [0, 0.1, 0.5], "optimizer.weight_decay": [0, 3] };
+  const cell = (xi: number, wd: number) => ({ "task.label_noise": xi, "optimizer.weight_decay": wd });
+  const results = [
+    run(cell(0, 3), 1, "grok", 5000),
+    corruptedRun(cell(0.1, 0), 1, "memorization"),
+    corruptedRun(cell(0.1, 0), 2, "memorization"),
+    corruptedRun(cell(0.1, 0), 3, "confusion"),
+    corruptedRun(cell(0.1, 3), 1, "coexistence"),
+    corruptedRun(cell(0.1, 3), 2, "full_inversion"),
+    corruptedRun(cell(0.5, 0), 1, "forgetting"),
+    corruptedRun(cell(0.5, 3), 1, "partial_inversion"),
+    corruptedRun(cell(0.5, 3), 2, "full_inversion"),
+    corruptedRun(cell(0.5, 3), 3, "full_inversion"),
+  ];
+  const cells = aggregateCells(results, axes);
+  assert.deepEqual(cells.map((c) => c.key), ["task.label_noise=0,optimizer.weight_decay=3", "task.label_noise=0.1,optimizer.weight_decay=0", "task.label_noise=0.1,optimizer.weight_decay=3", "task.label_noise=0.5,optimizer.weight_decay=0", "task.label_noise=0.5,optimizer.weight_decay=3"]);
+  assert.equal(cells[0].corruption, undefined, "ξ = 0: no corrupted labels, no corruption summary");
+  assert.ok(!("corruption" in cells[0]), "the key is left out, not set to undefined");
+  const [, mem, tie, forget, inv] = cells;
+  assert.deepEqual(Object.keys(mem.corruption!.counts), [...CORRUPTION_PHASES], "every phase present, in phase order");
+  assert.deepEqual(mem.corruption!.counts, { coexistence: 0, partial_inversion: 0, full_inversion: 0, memorization: 2, forgetting: 0, confusion: 1 });
+  assert.equal(mem.corruption!.majority, "memorization");
+  assert.equal(mem.corruption!.majority_fraction, 2 / 3);
+  assert.equal(mem.corruption!.majority_label, CORRUPTION_PHASE_LABELS.memorization);
+  assert.equal(tie.corruption!.majority, "coexistence", "a 1–1 tie goes to the phase listed first");
+  assert.equal(tie.corruption!.fractions.full_inversion, 0.5);
+  assert.equal(forget.corruption!.majority, "forgetting");
+  assert.deepEqual(inv.corruption!.counts, { coexistence: 0, partial_inversion: 1, full_inversion: 2, memorization: 0, forgetting: 0, confusion: 0 });
+  for (const c of cells.slice(1)) assert.equal(Object.values(c.corruption!.counts).reduce((x: number, y: number) => x + y, 0), c.n, "counts add up to the cell's runs");
+  // thresholds reach the corruption rule: with memorized ≥ 0.98 the coexistence run (0.97 memorized) becomes partial inversion
+  const strict = aggregateCells(results, axes, { classify: { corruption: { memorized: 0.98 } } });
+  assert.deepEqual(strict[2].corruption!.counts, { coexistence: 0, partial_inversion: 1, full_inversion: 1, memorization: 0, forgetting: 0, confusion: 0 });
+  assert.equal(strict[1].corruption!.majority, "memorization", "memorized 1 ≥ 0.98 still");
+  assert.throws(() => aggregateCells(results, axes, { classify: { corruption: { test_acc: 1.5 } } }), /classify\.corruption\.test_acc/);
 });
 
 test("runs outside the grid are refused, naming the run and the axis", () => {

@@ -1,15 +1,17 @@
 /**
  * Sweep charts rendered for real (Vega-Lite → Vega → SVG → PNG): one rectangle per grid cell, every class of the
  * rule in the legend, axis titles = the spec keys, numeric axes in numeric order with values shown as written,
- * facets for extra axes, and a PNG that decodes.
+ * facets for extra axes, the label-corruption phases (Doshi et al. 2024) on the cells that have them, and a PNG that
+ * decodes.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MetricRow } from "../../src/runs/metrics-file.js";
 import type { RunSummary } from "../../src/runs/run.js";
 import { aggregateCells, type CellAggregate } from "../../src/sweeps/aggregate.js";
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, type CorruptionPhase } from "../../src/measures/corruption.js";
 import { CLASS_LABELS, LIU_CLASSES, PAIR_CLASSES } from "../../src/sweeps/classify.js";
-import { grokStepSpec, phaseDiagramSpec, renderPng, renderSvg } from "../../src/sweeps/plots/index.js";
+import { CLASS_COLORS, grokStepSpec, phaseDiagramSpec, renderPng, renderSvg } from "../../src/sweeps/plots/index.js";
 import type { AxisValue, SweepRunResult } from "../../src/sweeps/types.js";
 
 const TINY = 2 ** -20;
@@ -102,6 +104,74 @@ test("grok steps: median heatmap (rect per cell, plus colour where some seed gro
   assert.equal(count(bars, 'aria-roledescription="rule mark"'), grokked);
   assert.ok(texts(bars, "legend-title").includes("model.width"));
   assert.throws(() => grokStepSpec(cellsOf({ a: [1, 2] }), { x: "a", kind: "heatmap" }), /a heatmap needs y/);
+});
+
+/** Final [test acc, clean, corrupted, inversion] that the default thresholds (0.9) read as each phase. */
+const PHASE_VALUES: Record<CorruptionPhase, readonly number[]> = {
+  coexistence: [0.95, 1, 0.97, 0.02],
+  partial_inversion: [0.95, 1, 0.5, 0.4],
+  full_inversion: [0.95, 1, 0.03, 0.95],
+  memorization: [0.1, 1, 1, 0],
+  forgetting: [0.1, 0.3, 0.2, 0.05],
+  confusion: [0.3, 0.99, 0.5, 0.1],
+};
+
+/** A run with corrupted labels ending in `phase` (the corruption rows at the last step, 4000). */
+function corruptedRun(cell: Record<string, AxisValue>, seed: number, phase: CorruptionPhase): SweepRunResult {
+  const base = run(cell, seed, 2000);
+  const [test, clean, corrupted, inversion] = PHASE_VALUES[phase];
+  const rows = base.rows.map((r) => (r.step === 4000 && r.key === "test_acc" ? { ...r, value: test } : r));
+  rows.push({ step: 4000, key: "corruption/train_acc_clean", value: clean }, { step: 4000, key: "corruption/train_acc_corrupted", value: corrupted }, { step: 4000, key: "corruption/inversion", value: inversion });
+  return { ...base, rows };
+}
+
+/** Relative luminance (WCAG 2) of "#rrggbb". */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+test("corruption phases: one rect per corrupted cell, the six phases in the legend in phase order, clean cells left out", async () => {
+  // ξ × weight decay, one phase per corrupted cell (all six), and a clean column ξ = 0 that has no corruption phase
+  const axes = { "task.label_noise": [0, 0.1, 0.5], "optimizer.weight_decay": [0, 1, 3] };
+  const phaseAt: Record<string, CorruptionPhase> = {
+    "0.1/0": "memorization", "0.1/1": "coexistence", "0.1/3": "full_inversion",
+    "0.5/0": "forgetting", "0.5/1": "confusion", "0.5/3": "partial_inversion",
+  };
+  const results: SweepRunResult[] = [];
+  for (const xi of axes["task.label_noise"]) {
+    for (const wd of axes["optimizer.weight_decay"]) {
+      const cell = { "task.label_noise": xi, "optimizer.weight_decay": wd };
+      for (const seed of [1, 2]) results.push(xi === 0 ? run(cell, seed, 2000) : corruptedRun(cell, seed, phaseAt[`${xi}/${wd}`]));
+    }
+  }
+  const cells = aggregateCells(results, axes);
+  assert.equal(cells.length, 9);
+  const spec = phaseDiagramSpec(cells, { x: "task.label_noise", y: "optimizer.weight_decay", rule: "corruption" });
+  assert.deepEqual(JSON.parse(JSON.stringify(spec)), spec);
+  const data = (spec.data as { values: { x: string; y: string; phase: string; fraction: number; text_color: string }[] }).values;
+  assert.equal(data.length, 6, "the ξ = 0 cells have no corruption phase and are not drawn");
+  for (const d of data) {
+    const phase = phaseAt[`${d.x}/${d.y}`];
+    assert.equal(d.phase, CORRUPTION_PHASE_LABELS[phase], `${d.x}/${d.y}`);
+    assert.equal(d.fraction, 1);
+    // readable text: the label colour contrasts ≥ 4.5 with the cell (WCAG AA)
+    const L = luminance(CLASS_COLORS.corruption[phase]);
+    const contrast = d.text_color === "white" ? 1.05 / (L + 0.05) : (L + 0.05) / 0.05;
+    assert.ok(contrast >= 4.5, `${phase}: ${d.text_color} on ${CLASS_COLORS.corruption[phase]} has contrast ${contrast.toFixed(2)}`);
+  }
+  const svg = await renderSvg(spec);
+  assert.equal(rects(svg), 6);
+  assert.deepEqual(texts(svg, "legend-label"), CORRUPTION_PHASES.map((p) => CORRUPTION_PHASE_LABELS[p]));
+  assert.ok(svg.includes("Doshi et al. 2024"), "the rule is named in the title");
+  for (const p of CORRUPTION_PHASES) assert.ok(svg.toLowerCase().includes(`fill="${CLASS_COLORS.corruption[p]}"`), `a cell is drawn in the colour of ${p}`);
+  assert.equal(new Set(Object.values(CLASS_COLORS.corruption)).size, CORRUPTION_PHASES.length, "six distinct colours");
+  // the PAIR and Liu diagrams of the same sweep still draw all nine cells
+  assert.equal(rects(await renderSvg(phaseDiagramSpec(cells, { x: "task.label_noise", y: "optimizer.weight_decay", rule: "liu" }))), 9);
+  // a sweep without corrupted labels: a clear error naming what is missing
+  const clean = cellsOf({ "optimizer.weight_decay": [0.1, 1] });
+  assert.throws(() => phaseDiagramSpec(clean, { x: "optimizer.weight_decay", rule: "corruption" }), /rule "corruption" needs runs with corrupted labels \(task\.label_noise > 0/);
+  assert.throws(() => phaseDiagramSpec(clean, { x: "optimizer.weight_decay", rule: "doshi" as "liu" }), /rule must be "pair", "liu", "corruption", got "doshi"/);
 });
 
 test("PNG: the signature, and a header whose size is the SVG's times the scale", async () => {

@@ -6,7 +6,7 @@ import { parseOverride } from "../../runs/overrides.js";
 import { SpecError } from "../../runs/spec.js";
 import { openStore } from "../../runs/store.js";
 import { aggregateCells, type CellAggregate } from "../../sweeps/aggregate.js";
-import { grokStepSpec, phaseDiagramSpec, renderPng, renderSvg, type PhaseRule } from "../../sweeps/plots/index.js";
+import { grokStepSpec, PHASE_RULES, phaseDiagramSpec, renderPng, renderSvg, type PhaseRule } from "../../sweeps/plots/index.js";
 import { listSweeps, loadSweepResults } from "../../sweeps/sweep-store.js";
 import type { AxisValue } from "../../sweeps/types.js";
 import { dataDirFrom } from "../data-dir.js";
@@ -21,14 +21,21 @@ function fmtStep(s: number | null): string {
   return s >= 10_000 ? `${(s / 1000).toFixed(1)}k` : String(Math.round(s));
 }
 
-/** One line per grid cell: its axis values, each rule's majority class and the grok-step spread over seeds. */
+const RULE_NAMES: Readonly<Record<PhaseRule, string>> = { pair: "PAIR's rule", liu: "Liu et al.'s rule", corruption: "Doshi et al.'s label-corruption rule" };
+
+/**
+ * One line per grid cell: its axis values, each rule's majority class and the grok-step spread over seeds; a column
+ * for the label-corruption phases when some cell has them ("—" for a cell without corrupted labels).
+ */
 export function formatCellTable(cells: readonly CellAggregate[], axes: readonly string[]): string {
-  const head = [...axes, "n", "PAIR rule", "Liu et al.", "grokked", "grok step median [p10–p90]"];
+  const corruption = cells.some((c) => c.corruption !== undefined);
+  const head = [...axes, "n", "PAIR rule", "Liu et al.", ...(corruption ? ["Doshi et al."] : []), "grokked", "grok step median [p10–p90]"];
   const rows = cells.map((c) => [
     ...axes.map((a) => String(c.cell[a])),
     String(c.n),
     `${c.pair.majority} ${Math.round(100 * c.pair.majority_fraction)}%`,
     `${c.liu.majority} ${Math.round(100 * c.liu.majority_fraction)}%`,
+    ...(corruption ? [c.corruption ? `${c.corruption.majority} ${Math.round(100 * c.corruption.majority_fraction)}%` : "—"] : []),
     `${c.grok.n_grokked}/${c.grok.n}`,
     c.grok.median === null ? "—" : `${fmtStep(c.grok.median)} [${fmtStep(c.grok.p10)}–${fmtStep(c.grok.p90)}]`,
   ]);
@@ -54,7 +61,7 @@ export function phasesCommand(): Command {
     .description("classify a sweep's runs into phases, print a table per grid cell, and draw phase diagrams (SVG/PNG)")
     .argument("<sweep>", "sweep name (grokscope sweeps lists them)")
     .option("--out <file>", "write the chart: .svg, .png, or .json (the Vega-Lite spec with its data, for the web lab)")
-    .option("--rule <rule>", "phase rule: pair (PAIR's loss thresholds) or liu (Liu et al. 2022)", "pair")
+    .option("--rule <rule>", "phase rule: pair (PAIR's loss thresholds), liu (Liu et al. 2022) or corruption (Doshi et al. 2024; runs with task.label_noise > 0)", "pair")
     .option("--grok-steps", "chart the grok step (median, 10–90% over seeds) instead of the phases")
     .option("--x <key>", "axis on x (default: the first axis)")
     .option("--y <key>", "axis on y (default: the second axis)")
@@ -63,7 +70,7 @@ export function phasesCommand(): Command {
     .option("--json", "print the per-cell aggregates as JSON lines instead of the table")
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
     .action(async (name: string, o: { out?: string; rule: string; grokSteps?: boolean; x?: string; y?: string; facet?: string; fix: string[]; json?: boolean; dataDir?: string }) => {
-      if (o.rule !== "pair" && o.rule !== "liu") throw new SpecError(`--rule: expected pair or liu, got "${o.rule}"`);
+      if (!(PHASE_RULES as readonly string[]).includes(o.rule)) throw new SpecError(`--rule: expected ${PHASE_RULES.join(", ")}, got "${o.rule}"`);
       if (o.out !== undefined && ![".svg", ".png", ".json"].includes(extname(o.out).toLowerCase())) throw new SpecError(`--out ${o.out}: the file must end in .svg, .png or .json`);
       const dataDir = dataDirFrom(o.dataDir);
       if (!existsSync(dataDir)) throw new SpecError(`no sweep "${name}": no run store at ${dataDir}`);
@@ -82,6 +89,9 @@ export function phasesCommand(): Command {
       } finally {
         await store.close();
       }
+      if (o.rule === "corruption" && !o.grokSteps && !cells.some((c) => c.corruption !== undefined)) {
+        throw new SpecError(`--rule corruption: sweep "${name}" has no run with corrupted labels (it needs task.label_noise > 0 and the "corruption" measure)`);
+      }
       const axisKeys = Object.keys(stored.axes);
       const sizeAxis = SIZE_AXES.find((a) => a in stored.axes);
       const dcrit = sizeAxis === undefined ? null : estimateDcrit(results, { axis: sizeAxis });
@@ -96,7 +106,8 @@ export function phasesCommand(): Command {
       if (axisKeys.length === 0) throw new SpecError(`sweep "${name}" has no axes (only seeds): nothing to draw`);
       for (const k of [o.x, o.y, o.facet]) if (k !== undefined && !axisKeys.includes(k)) throw new SpecError(`"${k}" is not an axis of sweep "${name}" (axes: ${axisKeys.join(", ")})`);
       const fixed = parseFixed(o.fix, stored.axes);
-      const drawn = new Set(cells.flatMap((c) => Object.entries(c.cell).map(([k, v]) => `${k}=${String(v)}`)));
+      const shown = o.rule === "corruption" && !o.grokSteps ? cells.filter((c) => c.corruption !== undefined) : cells; // the corruption diagram leaves out clean cells
+      const drawn = new Set(shown.flatMap((c) => Object.entries(c.cell).map(([k, v]) => `${k}=${String(v)}`)));
       for (const k of axisKeys) {
         const values = stored.axes[k].filter((v) => drawn.has(`${k}=${String(v)}`));
         if (values.length === 1 && !(k in fixed) && ![o.x, o.y, o.facet].includes(k)) fixed[k] = values[0]; // one value: a note, not a facet
@@ -104,7 +115,7 @@ export function phasesCommand(): Command {
       const free = axisKeys.filter((k) => !(k in fixed));
       const x = o.x ?? free[0];
       const y = o.y ?? free.find((k) => k !== x && k !== o.facet);
-      const layout = { x, y, facet: o.facet, fixed, title: `${name}: ${o.grokSteps ? "grok step over seeds" : o.rule === "pair" ? "phases by PAIR's rule" : "phases by Liu et al.'s rule"}` };
+      const layout = { x, y, facet: o.facet, fixed, title: `${name}: ${o.grokSteps ? "grok step over seeds" : `phases by ${RULE_NAMES[o.rule as PhaseRule]}`}` };
       const spec = o.grokSteps ? grokStepSpec(cells, layout) : phaseDiagramSpec(cells, { ...layout, rule: o.rule as PhaseRule });
       await mkdir(dirname(o.out), { recursive: true });
       const ext = extname(o.out).toLowerCase();
