@@ -9,7 +9,8 @@ import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { checkpointSteps } from "../runs/checkpoint.js";
 import { readMetricsParquet, type MetricRow } from "../runs/metrics-file.js";
-import { METRICS_FILE, readRunDir, resumeRun, startRun, SUMMARY_FILE, type Progress, type RunSummary } from "../runs/run.js";
+import { METRICS_FILE, readRunDir, resumeRun, startRun, SUMMARY_FILE, writeFinishedRun, type Progress, type RunSummary } from "../runs/run.js";
+import { batchKey, trainBatched } from "./batched/index.js";
 import { normalizeSpec, type RunConfig } from "../runs/spec.js";
 
 /** A run to train, as plain JSON (it crosses threads and machines). */
@@ -78,4 +79,34 @@ export async function executeRunJob(job: RunJob, opts: ExecuteOptions = {}): Pro
     how = "trained";
   }
   return { ...base, summary, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how };
+}
+
+/** Whether a job can join a batch: its config batches and its run directory holds no checkpoint to resume from. */
+export async function batchableJob(job: RunJob): Promise<string | null> {
+  const key = batchKey(job.config);
+  if (key === null) return null;
+  if (existsSync(job.runDir) && (await checkpointSteps(job.runDir)).length > 0) return null; // resume it alone
+  return key;
+}
+
+/**
+ * Trains jobs whose configs share a batch key together in one set of batched kernels (bit-identical to training each
+ * alone, src/sweeps/batched), then writes each run directory as a run of its own would be. A batch keeps no
+ * intermediate checkpoints: a batch stopped midway starts over. A run that diverged fails alone.
+ */
+export async function executeBatchJob(jobs: readonly RunJob[], opts: ExecuteOptions = {}): Promise<Array<RunJobResult | { runKey: string; error: string }>> {
+  const configs = jobs.map((j) => normalizeSpec(j.config));
+  const outputs = await trainBatched(configs, { signal: opts.signal, threads: opts.threads });
+  const results: Array<RunJobResult | { runKey: string; error: string }> = [];
+  for (const [i, job] of jobs.entries()) {
+    const out = outputs[i];
+    if (out.error) {
+      results.push({ runKey: job.runKey, error: out.error.message });
+      continue;
+    }
+    await rm(job.runDir, { recursive: true, force: true });
+    const summary = await writeFinishedRun(job.runId, job.runDir, configs[i], out.rows, out.state, "wasm batched", out.seconds);
+    results.push({ runKey: job.runKey, runId: job.runId, runDir: job.runDir, summary, rows: out.rows, how: "trained" });
+  }
+  return results;
 }

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { RunInterrupted } from "../runs/run.js";
 import type { SweepSession } from "./coordinator.js";
-import { executeRunJob, type RunJob, type RunJobResult } from "./execute.js";
+import { batchableJob, executeBatchJob, executeRunJob, type RunJob, type RunJobResult } from "./execute.js";
 import type { FromWorker, ToWorker } from "./worker-thread.js";
 
 export interface SweepProgress {
@@ -22,6 +22,8 @@ export interface SweepProgress {
 export interface LocalOptions {
   /** Runs trained side by side (default: the number of cores). */
   readonly workers?: number;
+  /** Train runs of the same shape together in batched kernels (default true; results are identical either way). */
+  readonly batch?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: SweepProgress) => void;
 }
@@ -36,6 +38,29 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** What one worker trains at a time: a run alone, or runs that batch together. */
+type Unit = { kind: "job"; job: RunJob } | { kind: "batch"; jobs: RunJob[] };
+
+/** Batchable jobs grouped by batch key, each group dealt over the workers so every core gets a batch; the rest alone. */
+async function planUnits(jobs: readonly RunJob[], workers: number, batch: boolean): Promise<Unit[]> {
+  const groups = new Map<string, RunJob[]>();
+  const units: Unit[] = [];
+  for (const job of jobs) {
+    const key = batch ? await batchableJob(job) : null;
+    if (key === null) units.push({ kind: "job", job });
+    else groups.set(key, [...(groups.get(key) ?? []), job]);
+  }
+  for (const group of groups.values()) {
+    if (group.length === 1) {
+      units.push({ kind: "job", job: group[0] });
+      continue;
+    }
+    const chunks = Math.min(workers, Math.floor(group.length / 2)) || 1;
+    for (let c = 0; c < chunks; c++) units.unshift({ kind: "batch", jobs: group.filter((_, i) => i % chunks === c) });
+  }
+  return units;
+}
+
 export async function runSweepLocal(session: SweepSession, opts: LocalOptions = {}): Promise<SweepOutcome> {
   const jobs = [...session.jobs];
   const total = session.refs.length;
@@ -46,6 +71,7 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
   let finishedHere = 0;
   const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), jobs.length || 1));
   const threadsPerRun = Math.max(1, Math.floor(defaultWorkers() / workers));
+  const units = await planUnits(jobs, workers, opts.batch !== false);
   const report = (last: SweepProgress["last"]): void => {
     const perRun = finishedHere > 0 ? (performance.now() - t0) / 1000 / finishedHere : null;
     opts.onProgress?.({ done, failed, total, etaSeconds: perRun === null ? null : (perRun * (total - done - failed)), last });
@@ -68,15 +94,17 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
   report(undefined);
 
   if (workers === 1) {
-    for (const job of jobs) {
+    for (const unit of units) {
       if (opts.signal?.aborted) {
         interrupted = true;
         break;
       }
+      const unitJobs = unit.kind === "job" ? [unit.job] : unit.jobs;
       try {
-        await onResult(await executeRunJob(job, { signal: opts.signal, threads: threadsPerRun }));
+        if (unit.kind === "job") await onResult(await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun }));
+        else for (const r of await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun })) await ("error" in r ? onFailure(r.runKey, r.error, false) : onResult(r));
       } catch (e) {
-        await onFailure(job.runKey, (e as Error).message, e instanceof RunInterrupted);
+        for (const j of unitJobs) await onFailure(j.runKey, (e as Error).message, e instanceof RunInterrupted);
         if (e instanceof RunInterrupted) break;
       }
     }
@@ -87,14 +115,17 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
     const pool: Worker[] = [];
     let active = 0;
     let chain = Promise.resolve(); // results are recorded one at a time, in arrival order
+    const inBatch = new Set<Worker>();
     const next = (w: Worker): void => {
-      const job = opts.signal?.aborted ? undefined : jobs.shift();
-      if (!job) {
+      const unit = opts.signal?.aborted ? undefined : units.shift();
+      if (!unit) {
         void w.terminate();
         if (--active === 0) chain.then(resolveAll, rejectAll);
         return;
       }
-      w.postMessage({ type: "job", job, threads: threadsPerRun } satisfies ToWorker);
+      if (unit.kind === "batch") inBatch.add(w);
+      else inBatch.delete(w);
+      w.postMessage(unit.kind === "job" ? ({ type: "job", job: unit.job, threads: threadsPerRun } satisfies ToWorker) : ({ type: "batch", jobs: unit.jobs, threads: threadsPerRun } satisfies ToWorker));
     };
     const onAbort = (): void => {
       interrupted = true;
@@ -107,8 +138,8 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
       active++;
       w.on("message", (m: FromWorker) => {
         if (m.type === "progress") return;
-        chain = chain.then(() => (m.type === "result" ? onResult(m.result) : onFailure(m.runKey, m.message, m.interrupted)));
-        chain.then(() => next(w), rejectAll);
+        if (m.type !== "batch-done") chain = chain.then(() => (m.type === "result" ? onResult(m.result) : onFailure(m.runKey, m.message, m.interrupted)));
+        if (m.type === "batch-done" || !inBatch.has(w)) chain.then(() => next(w), rejectAll);
       });
       w.on("error", (e) => rejectAll(e));
       next(w);

@@ -6,13 +6,15 @@
  */
 import { parentPort } from "node:worker_threads";
 import { RunInterrupted } from "../runs/run.js";
-import { executeRunJob, type RunJob } from "./execute.js";
+import { executeBatchJob, executeRunJob, type RunJob } from "./execute.js";
 
-export type ToWorker = { type: "job"; job: RunJob; threads: number } | { type: "abort" };
+export type ToWorker = { type: "job"; job: RunJob; threads: number } | { type: "batch"; jobs: RunJob[]; threads: number } | { type: "abort" };
 export type FromWorker =
   | { type: "result"; result: Awaited<ReturnType<typeof executeRunJob>> }
   | { type: "failed"; runKey: string; message: string; interrupted: boolean }
-  | { type: "progress"; runKey: string; step: number; total: number };
+  | { type: "progress"; runKey: string; step: number; total: number }
+  /** After a batch: every job of it has had its "result" or "failed". */
+  | { type: "batch-done" };
 
 if (parentPort) {
   const port = parentPort;
@@ -21,6 +23,19 @@ if (parentPort) {
   port.on("message", (m: ToWorker) => {
     if (m.type === "abort") {
       abort.abort();
+      return;
+    }
+    if (m.type === "batch") {
+      executeBatchJob(m.jobs, { threads: m.threads, signal: abort.signal }).then(
+        (results) => {
+          for (const r of results) post("error" in r ? { type: "failed", runKey: r.runKey, message: r.error, interrupted: false } : { type: "result", result: r });
+          post({ type: "batch-done" });
+        },
+        (e: unknown) => {
+          for (const j of m.jobs) post({ type: "failed", runKey: j.runKey, message: (e as Error).message, interrupted: e instanceof RunInterrupted });
+          post({ type: "batch-done" });
+        },
+      );
       return;
     }
     const { job } = m;

@@ -29,12 +29,13 @@ function tempDir(t: { after: (f: () => void) => void }): string {
   return d;
 }
 
-async function sweepOnce(dataDir: string, workers: number, signalAfter?: number): Promise<{ outcome: Awaited<ReturnType<typeof runSweepLocal>>; jobs: number }> {
+async function sweepOnce(dataDir: string, workers: number, signalAfter?: number, batch = false): Promise<{ outcome: Awaited<ReturnType<typeof runSweepLocal>>; jobs: number }> {
   const session = await openSweepSession(normalizeSweep(SPEC), { dataDir });
   const abort = new AbortController();
   try {
     const outcome = await runSweepLocal(session, {
       workers,
+      batch,
       signal: abort.signal,
       onProgress: (p) => {
         if (signalAfter !== undefined && p.done >= signalAfter) abort.abort();
@@ -63,10 +64,13 @@ function sameResults(a: SweepRunResult[], b: SweepRunResult[]): void {
   }
 }
 
-test("two worker threads record the same runs, bit for bit, as one worker", async (t) => {
-  const one = tempDir(t), two = tempDir(t);
+test("two worker threads, and batched kernels, record the same runs, bit for bit, as one worker training runs alone", async (t) => {
+  const one = tempDir(t), two = tempDir(t), batched = tempDir(t);
   const r1 = await sweepOnce(one, 1);
   const r2 = await sweepOnce(two, 2);
+  const r3 = await sweepOnce(batched, 2, undefined, true);
+  assert.equal(r3.outcome.trained, 4);
+  sameResults(await results(one), await results(batched));
   assert.equal(r1.outcome.trained, 4);
   assert.equal(r2.outcome.trained, 4);
   const a = await results(one), b = await results(two);

@@ -86,12 +86,13 @@ export function sweepCommand(): Command {
     .option("--axis <key=values>", "replace or add an axis, e.g. optimizer.weight_decay=[0.01,0.1] (repeatable)", collect, [])
     .option("--seeds <n>", "seeds 1..n (replaces the spec's seeds)")
     .option("--name <name>", "record the sweep under this name (default: the spec's)")
+    .option("--no-batch", "train every run alone instead of batching runs of the same shape (results are identical)")
     .option("--new", "delete a sweep of the same name and start over (needed when its spec changed)")
     .option("--queue <url>", "queue the runs on Redis for `grokscope worker`s on any machine, wait, and record their results")
     .option("--runs-dir <dir>", "where run directories go (default <data-dir>/sweeps/<name>); with --queue, a folder every worker can reach lets a retried run resume from its checkpoints")
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
     .option("--quiet", "no progress output")
-    .action(async (ref: string, o: { workers?: string; set: string[]; axis: string[]; seeds?: string; name?: string; new?: boolean; queue?: string; runsDir?: string; dataDir?: string; quiet?: boolean }) => {
+    .action(async (ref: string, o: { workers?: string; set: string[]; axis: string[]; seeds?: string; name?: string; new?: boolean; queue?: string; runsDir?: string; dataDir?: string; quiet?: boolean; batch: boolean }) => {
       const dataDir = dataDirFrom(o.dataDir);
       const workers = o.workers === undefined ? undefined : parseCount("--workers", o.workers);
       if (workers === 0) throw new SpecError("--workers: must be ≥ 1");
@@ -114,7 +115,7 @@ export function sweepCommand(): Command {
         outcome =
           queue !== undefined
             ? await runSweepDistributed(session, { url: queue, signal: abort.signal, onProgress, log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) })
-            : await runSweepLocal(session, { workers, signal: abort.signal, onProgress });
+            : await runSweepLocal(session, { workers, batch: o.batch, signal: abort.signal, onProgress });
       } finally {
         await session.close();
       }

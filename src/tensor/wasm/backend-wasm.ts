@@ -1,7 +1,8 @@
 import type { Backend, GemmOptions } from "../backend.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_BIAS_RELU, OP_COLUMN_SUMS, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_BIAS_RELU, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
+import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
 import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, type KernelExports } from "./kernels.js";
 import type { SpawnWorker, WorkerHandle, WorkerReply } from "./worker.js";
 
@@ -27,6 +28,13 @@ export interface WasmBackend extends Backend {
   bytesUsed(): number;
   /** Calls offered to the helper threads, and how many helper runs joined them (the rest ran on the caller alone). */
   threadStats(): { parallelCalls: number; helperRuns: number };
+  /** Batched training: fused one-model tasks run on this backend's threads, a whole model per thread (binary-mlp.ts). */
+  readonly binaryMlp: BinaryMlpKernels;
+}
+
+/** Whether a backend is the wasm backend (and has its extra kernels). */
+export function isWasmBackend(b: Backend): b is WasmBackend {
+  return (b as Partial<WasmBackend>).binaryMlp !== undefined;
 }
 
 const HEAP_START = 65536;
@@ -166,6 +174,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     threads,
     bytesUsed: () => heap.bytesUsed,
     threadStats: () => ({ parallelCalls, helperRuns }),
+    binaryMlp: binaryMlpKernels(ex, heap, live, (count, tasks, scratchBytes) => {
+      ensureScratch(scratchBytes);
+      run(OP_BINARY_MLP_JOB, [count, tasks], 1, count > 1 ? minParallel : 0); // whole models: worth the helpers from two on
+    }),
 
     alloc(length: number): Float32Array {
       live("alloc");

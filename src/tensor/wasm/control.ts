@@ -37,6 +37,7 @@ export const OP_ADD_ROW_VECTOR = 4;
 export const OP_BIAS_RELU = 5;
 export const OP_RELU_BACKWARD = 6;
 export const OP_COLUMN_SUMS = 7;
+export const OP_BINARY_MLP_JOB = 8;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -68,6 +69,9 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_COLUMN_SUMS:
       ex.columnSums(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR, shares);
+      return;
+    case OP_BINARY_MLP_JOB:
+      ex.binaryMlpJob(ctl[a], ctl[a + 1], scratch, COUNTER_PTR);
       return;
     default:
       throw new Error(`wasm backend: unknown op ${ctl[OP]} in the control block`);

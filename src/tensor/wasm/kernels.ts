@@ -12,6 +12,13 @@ export interface KernelExports {
   /** colSums = 0: no column sums. */
   reluBackward(n: number, d: number, pre: number, g: number, colSums: number, counter: number, shares: number): void;
   columnSums(n: number, d: number, X: number, out: number, counter: number, shares: number): void;
+  /** Batched-training tasks (assembly/binary-mlp-task.ts): runs the task records at tasks[0 .. count), claimed from counter. */
+  binaryMlpJob(count: number, tasks: number, scratch: number, counter: number): void;
+  binaryMlpScratchBytes(n: number, d: number, H: number, C: number): number;
+  binaryMlpChunkRows(): number;
+  /** fdlibm's exp and log1p (assembly/exact-math.ts), which V8 computes for Math.exp and Math.log1p. */
+  exactExp(x: number): number;
+  exactLog1p(x: number): number;
 }
 
 /** gemm flag bits (must match src/tensor/wasm/assembly/gemm.ts). */

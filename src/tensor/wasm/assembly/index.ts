@@ -4,3 +4,6 @@
 export { gemm, gemmScratchBytes } from "./gemm";
 export { gatherSumSquare, scatterAdd2 } from "./gather";
 export { addRowVector, biasRelu, columnSums, reluBackward } from "./elementwise";
+export { binaryMlpChunkRows } from "./binary-mlp";
+export { binaryMlpJob, binaryMlpScratchBytes } from "./binary-mlp-task";
+export { exactExp, exactLog1p } from "./exact-math";

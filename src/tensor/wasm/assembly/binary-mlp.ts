@@ -1,0 +1,475 @@
+// @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
+//
+// Fused kernels for training one small model per call: an MLP with one ReLU hidden layer on 0/1 inputs (sparse
+// parity, R3), logits = relu(x W0 + b0) W_out + b_out with x [n, d] ∈ {0, 1}, W0 [d, H], W_out [H, C], C = 2
+// (the loops over outputs are written for any C ≤ 4, the backward's dPre row for C = 2).
+// binary-mlp-task.ts runs them as one task per model and step; batched training (src/sweeps/batched) runs many
+// models side by side.
+//
+// Every output element is computed with the float32 operations, in the order, that the general kernels use for the
+// same product (gemm.ts, gemm-thin.ts, elementwise.ts; the shapes select these paths when H ≥ 5 and C ≤ 4), so a
+// model trained here is bit-identical to one trained through the backend's gemm calls:
+//  - hidden layer (gemm outer or small-k path): pre[i, j] = 0 + Σ_p x[i, p] W0[p, j] summed in p order. A term with
+//    x = 0 is ±0 and never changes a sum that started at +0 (round-to-nearest gives +0 for x − x), so only the
+//    inputs equal to 1 are added — a gather over the row's active inputs (CSR), about half the work and no multiply;
+//    rows that share their first active inputs share those partial sums (see Forward).
+//  - bias and ReLU (biasRelu): v = pre + b, post = v > 0 ? v : 0.
+//  - logits (dot path, n = C ≤ 4): four lane sums over j ≡ lane (mod 4) in j order, (l0 + l1) + (l2 + l3), then
+//    the tail j ≥ 4⌊H/4⌋ in order; then + b_out (addRowVector).
+//  - dW_out = postᵀ dZ (narrow-T or small-k path): 0 + Σ_i post[i, h] dZ[i, c] in i order.
+//  - db_out, db0 (columnSums, reluBackward): float64 sums in row order, rounded once.
+//  - dPre = dZ W_outᵀ (small-k path): (0 + dZ[i, 0] W_out[h, 0]) + dZ[i, 1] W_out[h, 1] + …, then masked by
+//    pre > 0 (equivalently post > 0) to +0 (reluBackward).
+//  - dW0 = xᵀ dPre (outer path): 0 + Σ_i over the rows where x[i, p] = 1, in i order (the zero terms again drop out).
+// Non-finite values are the exception: 0 · ∞ is NaN in a gemm but skipped here. Training stops at the first
+// non-finite loss or gradient either way.
+import { imin } from "./util";
+
+/**
+ * Hidden units per block of a gather: 6 vectors of 4. Each accumulator is a chain of dependent adds (the sums must run
+ * in order), so fewer than 6 chains leave the adder waiting on latency; with 8, V8 spills one to the stack.
+ */
+const BLOCK: i32 = 24;
+
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+@inline export function at(base: usize, i: i32): usize {
+  return base + (<usize>i << 2);
+}
+
+/** dst [C, H] = W_outᵀ for W_out [H, C]. */
+function transposeOut(H: i32, C: i32, Wout: usize, dst: usize): void {
+  for (let c = 0; c < C; c++) for (let j = 0; j < H; j++) store<f32>(at(dst, c * H + j), load<f32>(at(Wout, j * C + c)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Forward.
+//
+// Rows that begin with the same active inputs begin their sums with the same partial sums, which are exact
+// intermediate values of each row's own sum: so the rows are visited in the lexicographic order of their active lists
+// (`order`), and a row starts from the partial sum of the prefix it shares with the row before (`lcp`), kept on a
+// stack of partial sums (row r leaves the levels that row r + 1 will start from). On random bits this skips about a
+// third of the additions (the shared prefix of sorted neighbours is about log2 n bits).
+
+/**
+ * post[i, :] = relu(Σ_{p active in row i} W0[p, :] + b0) and Z[i, :] = post[i, :] W_out + b_out for i < n.
+ * Rows are visited in sorted order (so is their CSR stored, and read straight through): sorted row r is row order[r]
+ * (int32), its active inputs are cols[rowStart[r] .. rowStart[r + 1]) (uint16, ascending), and it shares its first
+ * lcp[r] of them with sorted row r − 1 (uint16, lcp[0] = lcp[n] = 0). b0 = 0 / bout = 0: no bias. post = 0: the
+ * hidden rows are not kept (an evaluation).
+ * `scratch`: forwardScratchBytes(d, H, C).
+ */
+export function binaryMlpForward(n: i32, H: i32, C: i32, rowStart: usize, cols: usize, order: usize, lcp: usize, W0: usize, b0: usize, Wout: usize, bout: usize, post: usize, Z: usize, scratch: usize): void {
+  const Wt = scratch;
+  transposeOut(H, C, Wout, Wt);
+  const rowBytes = <usize>H << 2;
+  const ring = Wt + (<usize>(C * H) << 2); // four hidden rows when post = 0
+  const stack = ring + 4 * rowBytes; // partial sums: level t at stack + t·rowBytes
+  const zBytes = <usize>C << 2;
+  for (let r0 = 0; r0 < n; r0 += 4) {
+    const rows = imin(4, n - r0);
+    let h0: usize = 0, h1: usize = 0, h2: usize = 0, h3: usize = 0;
+    for (let q = 0; q < rows; q++) {
+      const r = r0 + q;
+      const i = load<i32>(at(order, r));
+      const a0 = load<i32>(at(rowStart, r));
+      const h = post == 0 ? ring + <usize>q * rowBytes : post + <usize>i * rowBytes;
+      hiddenRow(H, cols + (<usize>a0 << 1), <i32>load<u16>(lcp + (<usize>r << 1)), <i32>load<u16>(lcp + (<usize>(r + 1) << 1)), load<i32>(at(rowStart, r + 1)) - a0, W0, rowBytes, stack, b0, h);
+      if (q == 0) h0 = h;
+      else if (q == 1) h1 = h;
+      else if (q == 2) h2 = h;
+      else h3 = h;
+    }
+    const z0 = Z + <usize>load<i32>(at(order, r0)) * zBytes;
+    if (rows == 4) {
+      logits4(H, C, h0, h1, h2, h3, Wt, bout, z0, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
+    } else {
+      logits1(H, C, h0, Wt, bout, z0);
+      if (rows > 1) logits1(H, C, h1, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes);
+      if (rows > 2) logits1(H, C, h2, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes);
+    }
+  }
+}
+
+/**
+ * One hidden row: its active inputs list[0 .. len) (uint16); it starts from the partial sum of its first L inputs
+ * (stack level L; +0 when L = 0) and leaves levels L + 1 .. K for the next row. Then + b and ReLU into out.
+ */
+function hiddenRow(H: i32, list: usize, L: i32, K: i32, len: i32, W0: usize, rowBytes: usize, stack: usize, b0: usize, out: usize): void {
+  let j = 0;
+  for (; j + BLOCK <= H; j += BLOCK) gather6(list, L, K, len, W0 + (<usize>j << 2), rowBytes, stack + (<usize>j << 2), b0 == 0 ? 0 : at(b0, j), out + (<usize>j << 2));
+  for (; j + 16 <= H; j += 16) gather4(list, L, K, len, W0 + (<usize>j << 2), rowBytes, stack + (<usize>j << 2), b0 == 0 ? 0 : at(b0, j), out + (<usize>j << 2));
+  for (; j + 4 <= H; j += 4) gather1(list, L, K, len, W0 + (<usize>j << 2), rowBytes, stack + (<usize>j << 2), b0 == 0 ? 0 : at(b0, j), out + (<usize>j << 2));
+  for (; j < H; j++) {
+    const S = stack + (<usize>j << 2);
+    let s: f32 = L == 0 ? 0 : load<f32>(S + <usize>L * rowBytes);
+    let t = L;
+    for (; t < K; t++) {
+      s += load<f32>(W0 + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes + (<usize>j << 2));
+      store<f32>(S + <usize>(t + 1) * rowBytes, s);
+    }
+    for (; t < len; t++) s += load<f32>(W0 + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes + (<usize>j << 2));
+    if (b0 != 0) s = s + load<f32>(at(b0, j));
+    store<f32>(at(out, j), s > 0 ? s : 0);
+  }
+}
+
+/** 24 hidden units of a row (W, S, b, out at the block's first unit): 6 vectors, see hiddenRow. */
+function gather6(list: usize, L: i32, K: i32, len: i32, W: usize, rowBytes: usize, S: usize, b: usize, out: usize): void {
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+  if (L > 0) {
+    const p = S + <usize>L * rowBytes;
+    s0 = v128.load(p); s1 = v128.load(p, 16); s2 = v128.load(p, 32); s3 = v128.load(p, 48); s4 = v128.load(p, 64); s5 = v128.load(p, 80);
+  }
+  let t = L;
+  for (; t < K; t++) {
+    const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
+    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32));
+    s3 = f32x4.add(s3, v128.load(p, 48)); s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
+    const q = S + <usize>(t + 1) * rowBytes;
+    v128.store(q, s0); v128.store(q, s1, 16); v128.store(q, s2, 32); v128.store(q, s3, 48); v128.store(q, s4, 64); v128.store(q, s5, 80);
+  }
+  for (; t < len; t++) {
+    const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
+    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32));
+    s3 = f32x4.add(s3, v128.load(p, 48)); s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
+  }
+  if (b != 0) {
+    s0 = f32x4.add(s0, v128.load(b)); s1 = f32x4.add(s1, v128.load(b, 16)); s2 = f32x4.add(s2, v128.load(b, 32));
+    s3 = f32x4.add(s3, v128.load(b, 48)); s4 = f32x4.add(s4, v128.load(b, 64)); s5 = f32x4.add(s5, v128.load(b, 80));
+  }
+  const z = f32x4.splat(0);
+  v128.store(out, f32x4.pmax(z, s0)); v128.store(out, f32x4.pmax(z, s1), 16); v128.store(out, f32x4.pmax(z, s2), 32);
+  v128.store(out, f32x4.pmax(z, s3), 48); v128.store(out, f32x4.pmax(z, s4), 64); v128.store(out, f32x4.pmax(z, s5), 80);
+}
+
+/** 16 hidden units: 4 vectors. */
+function gather4(list: usize, L: i32, K: i32, len: i32, W: usize, rowBytes: usize, S: usize, b: usize, out: usize): void {
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  if (L > 0) {
+    const p = S + <usize>L * rowBytes;
+    s0 = v128.load(p); s1 = v128.load(p, 16); s2 = v128.load(p, 32); s3 = v128.load(p, 48);
+  }
+  let t = L;
+  for (; t < K; t++) {
+    const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
+    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+    const q = S + <usize>(t + 1) * rowBytes;
+    v128.store(q, s0); v128.store(q, s1, 16); v128.store(q, s2, 32); v128.store(q, s3, 48);
+  }
+  for (; t < len; t++) {
+    const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
+    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+  }
+  if (b != 0) {
+    s0 = f32x4.add(s0, v128.load(b)); s1 = f32x4.add(s1, v128.load(b, 16)); s2 = f32x4.add(s2, v128.load(b, 32)); s3 = f32x4.add(s3, v128.load(b, 48));
+  }
+  const z = f32x4.splat(0);
+  v128.store(out, f32x4.pmax(z, s0)); v128.store(out, f32x4.pmax(z, s1), 16); v128.store(out, f32x4.pmax(z, s2), 32); v128.store(out, f32x4.pmax(z, s3), 48);
+}
+
+/** 4 hidden units: one vector. */
+function gather1(list: usize, L: i32, K: i32, len: i32, W: usize, rowBytes: usize, S: usize, b: usize, out: usize): void {
+  let s = L == 0 ? f32x4.splat(0) : v128.load(S + <usize>L * rowBytes);
+  let t = L;
+  for (; t < K; t++) {
+    s = f32x4.add(s, v128.load(W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes));
+    v128.store(S + <usize>(t + 1) * rowBytes, s);
+  }
+  for (; t < len; t++) s = f32x4.add(s, v128.load(W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes));
+  if (b != 0) s = f32x4.add(s, v128.load(b));
+  v128.store(out, f32x4.pmax(f32x4.splat(0), s));
+}
+
+/** Z rows z0..z3 from hidden rows h0..h3 and Wt [C, H]: four chains per class (the dot path's lane sums). */
+function logits4(H: i32, C: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
+  const vecBytes = <usize>(H & ~3) << 2;
+  for (let c = 0; c < C; c++) {
+    const w = Wt + <usize>c * (<usize>H << 2);
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    for (let o: usize = 0; o < vecBytes; o += 16) {
+      const y = v128.load(w + o);
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(h0 + o), y));
+      s1 = f32x4.add(s1, f32x4.mul(v128.load(h1 + o), y));
+      s2 = f32x4.add(s2, f32x4.mul(v128.load(h2 + o), y));
+      s3 = f32x4.add(s3, f32x4.mul(v128.load(h3 + o), y));
+    }
+    let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+    for (let o = vecBytes; o < <usize>H << 2; o += 4) {
+      const y = load<f32>(w + o);
+      t0 += load<f32>(h0 + o) * y; t1 += load<f32>(h1 + o) * y;
+      t2 += load<f32>(h2 + o) * y; t3 += load<f32>(h3 + o) * y;
+    }
+    if (bout != 0) {
+      const b = load<f32>(at(bout, c));
+      t0 = t0 + b; t1 = t1 + b; t2 = t2 + b; t3 = t3 + b;
+    }
+    store<f32>(at(z0, c), t0);
+    store<f32>(at(z1, c), t1);
+    store<f32>(at(z2, c), t2);
+    store<f32>(at(z3, c), t3);
+  }
+}
+
+function logits1(H: i32, C: i32, h: usize, Wt: usize, bout: usize, z: usize): void {
+  const vecBytes = <usize>(H & ~3) << 2;
+  for (let c = 0; c < C; c++) {
+    const w = Wt + <usize>c * (<usize>H << 2);
+    let s = f32x4.splat(0);
+    for (let o: usize = 0; o < vecBytes; o += 16) s = f32x4.add(s, f32x4.mul(v128.load(h + o), v128.load(w + o)));
+    let t = hsum(s);
+    for (let o = vecBytes; o < <usize>H << 2; o += 4) t += load<f32>(h + o) * load<f32>(w + o);
+    if (bout != 0) t = t + load<f32>(at(bout, c));
+    store<f32>(at(z, c), t);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backward.
+
+/** Rows per chunk of the backward: the chunk's dPre rows stay in L1 while every gradient reads them. */
+const CHUNK: i32 = 64;
+
+/** CHUNK, for the host that builds the chunked column lists. */
+export function binaryMlpChunkRows(): i32 {
+  return CHUNK;
+}
+
+/** Bytes of scratch binaryMlpForward needs: W_outᵀ [C, H], four hidden rows and d + 1 levels of partial sums. */
+export function forwardScratchBytes(d: i32, H: i32, C: i32): i32 {
+  return ((C * H) << 2) + (H << 4) + (((d + 1) * H) << 2);
+}
+
+/** Bytes of scratch binaryMlpBackward needs: W_outᵀ and dW_out sums [C, H] f32, db0 sums [H] f64, db_out sums [4] f64, dPre rows [CHUNK, H]. */
+export function backwardScratchBytes(H: i32, C: i32): i32 {
+  return ((C * H) << 3) + (H << 3) + 32 + ((CHUNK * H) << 2);
+}
+
+/**
+ * Gradients of the mean loss from dZ = d loss/d logits [n, C]: gW0 [d, H], gb0 [H] (b0 = 0: no bias), gWout [H, C],
+ * gbout [C] (0: no bias), all overwritten. post [n, H] is the forward's. The rows go in chunks of CHUNK: the chunk's
+ * masked dPre rows are computed into scratch, then each gradient sums over them with its accumulators in registers
+ * (every sum still runs over i in order). x's ones by chunk and column: rows cscRows[cscStart[c·d + p] ..
+ * cscStart[c·d + p + 1]) (uint8 offsets within chunk c) have x[c·CHUNK + r, p] = 1. Returns 1 when every
+ * gradient is finite.
+ */
+export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usize, cscRows: usize, Wout: usize, post: usize, dZ: usize, gW0: usize, gb0: usize, gWout: usize, gbout: usize, scratch: usize): i32 {
+  const Wt = scratch;
+  const accW = Wt + (<usize>(C * H) << 2); // [C, H] f32
+  const accB = accW + (<usize>(C * H) << 2); // [H] f64
+  const accBo = accB + (<usize>H << 3); // [4] f64
+  const buf = accBo + 32; // [CHUNK, H] f32
+  transposeOut(H, C, Wout, Wt);
+  memory.fill(accW, 0, (<usize>(C * H) << 2) + (<usize>H << 3) + 32);
+  memory.fill(gW0, 0, <usize>(d * H) << 2);
+  const rowBytes = <usize>H << 2;
+  for (let i0 = 0, c = 0; i0 < n; i0 += CHUNK, c++) {
+    const rows = imin(CHUNK, n - i0);
+    const h0 = post + <usize>i0 * rowBytes;
+    const z0 = at(dZ, i0 * C);
+    for (let r = 0; r < rows; r++) dPreRow(H, at(z0, r * C), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes);
+    for (let k = 0; k < C; k++) sumOuter(H, rows, h0, at(z0, k), C, accW + <usize>k * rowBytes);
+    columnSums64(H, rows, buf, accB);
+    for (let k = 0; k < C; k++) {
+      let s = load<f64>(accBo + (<usize>k << 3));
+      for (let r = 0; r < rows; r++) s += <f64>load<f32>(at(z0, r * C + k));
+      store<f64>(accBo + (<usize>k << 3), s);
+    }
+    const lists = at(cscStart, c * d);
+    for (let p = 0; p < d; p++) {
+      const a0 = load<i32>(at(lists, p)), a1 = load<i32>(at(lists, p + 1));
+      if (a0 < a1) sumRows(H, cscRows, a0, a1, buf, gW0 + <usize>p * rowBytes);
+    }
+  }
+  for (let k = 0; k < C; k++) {
+    for (let j = 0; j < H; j++) store<f32>(at(gWout, j * C + k), load<f32>(at(accW, k * H + j)));
+  }
+  if (gbout != 0) for (let k = 0; k < C; k++) store<f32>(at(gbout, k), <f32>load<f64>(accBo + (<usize>k << 3)));
+  if (gb0 != 0) for (let j = 0; j < H; j++) store<f32>(at(gb0, j), <f32>load<f64>(accB + (<usize>j << 3)));
+  let ok = allFinite(gW0, d * H) & allFinite(gWout, H * C);
+  if (gb0 != 0) ok &= allFinite(gb0, H);
+  if (gbout != 0) ok &= allFinite(gbout, C);
+  return ok;
+}
+
+/**
+ * out [H] = ((0 + dz[0] · Wt[0, :]) + dz[1] · Wt[1, :]) masked to +0 where post ≤ 0 (the small-k gemm, then
+ * reluBackward's mask), for C = 2.
+ */
+function dPreRow(H: i32, dz: usize, h: usize, Wt: usize, out: usize): void {
+  const wb = <usize>H << 2;
+  const vecBytes = <usize>(H & ~3) << 2;
+  const zero = f32x4.splat(0);
+  const y0 = v128.load32_splat(dz), y1 = v128.load32_splat(dz + 4);
+  const W1 = Wt + wb;
+  let o: usize = 0;
+  for (; o < vecBytes; o += 16) {
+    const g = f32x4.add(f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o))), f32x4.mul(y1, v128.load(W1 + o)));
+    v128.store(out + o, v128.and(g, f32x4.gt(v128.load(h + o), zero)));
+  }
+  const d0 = load<f32>(dz), d1 = load<f32>(dz, 4);
+  for (; o < wb; o += 4) {
+    const g: f32 = (<f32>0 + d0 * load<f32>(Wt + o)) + d1 * load<f32>(W1 + o);
+    store<f32>(out + o, load<f32>(h + o) > 0 ? g : 0);
+  }
+}
+
+/** acc[j] += Σ_r h[r, j] · z[r·C] for r < rows, j < H, in r order (dW_out's column, the narrow-T gemm). */
+function sumOuter(H: i32, rows: i32, h: usize, z: usize, C: i32, acc: usize): void {
+  const rowBytes = <usize>H << 2;
+  const zStride = <usize>C << 2;
+  let j = 0;
+  for (; j + 16 <= H; j += 16) {
+    const pa = acc + (<usize>j << 2);
+    let s0 = v128.load(pa), s1 = v128.load(pa, 16), s2 = v128.load(pa, 32), s3 = v128.load(pa, 48);
+    let ph = h + (<usize>j << 2), pz = z;
+    for (let r = 0; r < rows; r++) {
+      const y = v128.load32_splat(pz);
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(ph), y)); s1 = f32x4.add(s1, f32x4.mul(v128.load(ph, 16), y));
+      s2 = f32x4.add(s2, f32x4.mul(v128.load(ph, 32), y)); s3 = f32x4.add(s3, f32x4.mul(v128.load(ph, 48), y));
+      ph += rowBytes;
+      pz += zStride;
+    }
+    v128.store(pa, s0); v128.store(pa, s1, 16); v128.store(pa, s2, 32); v128.store(pa, s3, 48);
+  }
+  for (; j < H; j++) {
+    let s = load<f32>(at(acc, j));
+    for (let r = 0; r < rows; r++) s += load<f32>(h + <usize>r * rowBytes + (<usize>j << 2)) * load<f32>(z + <usize>r * zStride);
+    store<f32>(at(acc, j), s);
+  }
+}
+
+/** acc[j] (f64) += Σ_r x[r, j] for r < rows, in r order. */
+function columnSums64(H: i32, rows: i32, x: usize, acc: usize): void {
+  const rowBytes = <usize>H << 2;
+  let j = 0;
+  for (; j + 8 <= H; j += 8) {
+    const pa = acc + (<usize>j << 3);
+    let s0 = v128.load(pa), s1 = v128.load(pa, 16), s2 = v128.load(pa, 32), s3 = v128.load(pa, 48);
+    let px = x + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      const v0 = v128.load(px), v1 = v128.load(px, 16);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v0)); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v0, v0, 2, 3, 2, 3)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v1)); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(v128.shuffle<f32>(v1, v1, 2, 3, 2, 3)));
+      px += rowBytes;
+    }
+    v128.store(pa, s0); v128.store(pa, s1, 16); v128.store(pa, s2, 32); v128.store(pa, s3, 48);
+  }
+  for (; j < H; j++) {
+    let s = load<f64>(acc + (<usize>j << 3));
+    for (let r = 0; r < rows; r++) s += <f64>load<f32>(x + <usize>r * rowBytes + (<usize>j << 2));
+    store<f64>(acc + (<usize>j << 3), s);
+  }
+}
+
+/** out[j] += Σ buf[r, j] over the rows r = rowList[a0 .. a1) (uint8, ascending), in that order. */
+function sumRows(H: i32, rowList: usize, a0: i32, a1: i32, buf: usize, out: usize): void {
+  const rowBytes = <usize>H << 2;
+  let j = 0;
+  for (; j + BLOCK <= H; j += BLOCK) {
+    const po = out + (<usize>j << 2);
+    let s0 = v128.load(po), s1 = v128.load(po, 16), s2 = v128.load(po, 32), s3 = v128.load(po, 48), s4 = v128.load(po, 64), s5 = v128.load(po, 80);
+    const b = buf + (<usize>j << 2);
+    for (let a = a0; a < a1; a++) {
+      const p = b + <usize>load<u8>(rowList + <usize>a) * rowBytes;
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48)); s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
+    }
+    v128.store(po, s0); v128.store(po, s1, 16); v128.store(po, s2, 32); v128.store(po, s3, 48); v128.store(po, s4, 64); v128.store(po, s5, 80);
+  }
+  for (; j + 16 <= H; j += 16) {
+    const po = out + (<usize>j << 2);
+    let s0 = v128.load(po), s1 = v128.load(po, 16), s2 = v128.load(po, 32), s3 = v128.load(po, 48);
+    const b = buf + (<usize>j << 2);
+    for (let a = a0; a < a1; a++) {
+      const p = b + <usize>load<u8>(rowList + <usize>a) * rowBytes;
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+    }
+    v128.store(po, s0); v128.store(po, s1, 16); v128.store(po, s2, 32); v128.store(po, s3, 48);
+  }
+  for (; j + 4 <= H; j += 4) {
+    const po = out + (<usize>j << 2);
+    let s = v128.load(po);
+    for (let a = a0; a < a1; a++) s = f32x4.add(s, v128.load(buf + <usize>load<u8>(rowList + <usize>a) * rowBytes + (<usize>j << 2)));
+    v128.store(po, s);
+  }
+  for (; j < H; j++) {
+    let s = load<f32>(at(out, j));
+    for (let a = a0; a < a1; a++) s += load<f32>(buf + <usize>load<u8>(rowList + <usize>a) * rowBytes + (<usize>j << 2));
+    store<f32>(at(out, j), s);
+  }
+}
+
+/** 1 when x[0..len) holds no NaN or ±∞ (x · 0 is ±0 for finite x, NaN otherwise). */
+function allFinite(x: usize, len: i32): i32 {
+  let s = f32x4.splat(0);
+  const vecEnd = x + (<usize>(len & ~3) << 2), end = x + (<usize>len << 2);
+  const z = f32x4.splat(0);
+  let p = x;
+  for (; p < vecEnd; p += 16) s = f32x4.add(s, f32x4.mul(v128.load(p), z));
+  let t = hsum(s);
+  for (; p < end; p += 4) t += load<f32>(p) * 0;
+  return t == t ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Optimizers, with the float64 arithmetic of src/train/optimizers.ts term for term (moments stored in float32 and
+// read back rounded, as there).
+
+@inline function sign(x: f64): f64 {
+  return x > 0 ? 1 : x < 0 ? -1 : x;
+}
+
+/**
+ * Adam / AdamW over len floats: gi = g + l2·p + l1·sign p; m ← b1 m + (1 − b1) gi; v ← b2 v + (1 − b2) gi gi;
+ * p ← p · decay − (stepSize · m) / (sqrt(v) / bc2Sqrt + eps). oneMinusB1 = 1 − b1 and oneMinusB2 = 1 − b2 as
+ * computed in float64.
+ */
+export function adamUpdate(len: i32, p: usize, g: usize, m: usize, v: usize, decay: f64, l2: f64, l1: f64, b1: f64, b2: f64, oneMinusB1: f64, oneMinusB2: f64, stepSize: f64, bc2Sqrt: f64, eps: f64): void {
+  // two elements at a time in float64 lanes: the same IEEE operations per lane (division and sqrt included)
+  const vDecay = f64x2.splat(decay), vL2 = f64x2.splat(l2), vL1 = f64x2.splat(l1), vB1 = f64x2.splat(b1), vB2 = f64x2.splat(b2);
+  const vOne1 = f64x2.splat(oneMinusB1), vOne2 = f64x2.splat(oneMinusB2), vStep = f64x2.splat(stepSize), vBc2 = f64x2.splat(bc2Sqrt), vEps = f64x2.splat(eps);
+  const zero = f64x2.splat(0), one = f64x2.splat(1), minusOne = f64x2.splat(-1);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 2;
+    const pi = f64x2.promote_low_f32x4(v128.load64_zero(p + o));
+    const sg = v128.bitselect(one, v128.bitselect(minusOne, pi, f64x2.lt(pi, zero)), f64x2.gt(pi, zero));
+    const gi = f64x2.add(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(g + o)), f64x2.mul(vL2, pi)), f64x2.mul(vL1, sg));
+    const mi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(vB1, f64x2.promote_low_f32x4(v128.load64_zero(m + o))), f64x2.mul(vOne1, gi)));
+    const vi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(vB2, f64x2.promote_low_f32x4(v128.load64_zero(v + o))), f64x2.mul(f64x2.mul(vOne2, gi), gi)));
+    v128.store64_lane(m + o, mi, 0);
+    v128.store64_lane(v + o, vi, 0);
+    const den = f64x2.add(f64x2.div(f64x2.sqrt(f64x2.promote_low_f32x4(vi)), vBc2), vEps);
+    const pn = f64x2.sub(f64x2.mul(pi, vDecay), f64x2.div(f64x2.mul(vStep, f64x2.promote_low_f32x4(mi)), den));
+    v128.store64_lane(p + o, f32x4.demote_f64x2_zero(pn), 0);
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const pi = <f64>load<f32>(p + o);
+    const gi = <f64>load<f32>(g + o) + l2 * pi + l1 * sign(pi);
+    const mi = <f32>(b1 * <f64>load<f32>(m + o) + oneMinusB1 * gi);
+    const vi = <f32>(b2 * <f64>load<f32>(v + o) + oneMinusB2 * gi * gi);
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, <f32>(pi * decay - (stepSize * <f64>mi) / (Math.sqrt(<f64>vi) / bc2Sqrt + eps)));
+  }
+}
+
+/** SGD: gi = g + wd·p + l1·sign p; with momentum (buf ≠ 0) buf ← mu·buf + gi, gi = buf; p ← p − lr·gi. */
+export function sgdUpdate(len: i32, p: usize, g: usize, buf: usize, lr: f64, wd: f64, l1: f64, mu: f64): void {
+  for (let i = 0; i < len; i++) {
+    const o = <usize>i << 2;
+    const pi = <f64>load<f32>(p + o);
+    let gi = <f64>load<f32>(g + o) + wd * pi + l1 * sign(pi);
+    if (buf != 0) {
+      const b = <f32>(mu * <f64>load<f32>(buf + o) + gi);
+      store<f32>(buf + o, b);
+      gi = <f64>b;
+    }
+    store<f32>(p + o, <f32>(pi - lr * gi));
+  }
+}
