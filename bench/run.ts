@@ -2,7 +2,8 @@
  * `npm run bench`: ms per training step of the gromov net (R1) and the sparse-parity MLP (R3) on the js backend,
  * the wasm backend with 1 and 2 threads, and PyTorch CPU with 1 and 2 threads, side by side in one run; plus the
  * wasm kernels' GFLOP/s on the gromov shapes. Prints tables; writes bench/results/latest.json and a dated copy.
- * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch.
+ * Then a sweep of 64 sparse-parity models: grokscope batched vs one by one vs a per-model PyTorch loop (bench/sweep.ts).
+ * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -14,6 +15,7 @@ import { machineInfo } from "./machine.js";
 import { gromovStep, sparseParityStep, type StepFactory } from "./steps.js";
 import { timeCalls, type Timing } from "./timing.js";
 import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
+import { benchSweep, sweepTable } from "./sweep.js";
 
 /** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
 const STEPS: Record<string, { factory: StepFactory; torch?: string; warmup: number; reps: number; jsReps: number }> = {
@@ -30,6 +32,7 @@ const BACKENDS: Array<{ name: string; make: () => Promise<Backend> }> = [
 const args = new Set(process.argv.slice(2));
 const skipJs = args.has("--skip-js");
 const skipTorch = args.has("--skip-torch");
+const skipSweep = args.has("--skip-sweep");
 
 function fmt(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits);
@@ -121,6 +124,9 @@ async function main(): Promise<void> {
   console.log(table(["kernel", "shape", "js", "wasm×1", "wasm×2", "wasm×2 % peak", "wasm×1 % simd128"], kRows));
   console.log(`(simd128 = one core's WebAssembly SIMD bound without FMA: 4 lanes × (2 mul + 2 add) per cycle × ${machine.measured_mhz} MHz measured = ${fmt(wasmPeak, 0)} GFLOP/s)`);
 
+  const sweep = skipSweep ? null : await benchSweep({ skipTorch });
+  if (sweep) console.log("\n" + sweepTable(sweep));
+
   const report = {
     date: new Date().toISOString(),
     machine,
@@ -129,6 +135,7 @@ async function main(): Promise<void> {
     steps_ms: Object.fromEntries(Object.keys(STEPS).map((name) => [name, { ...steps[name], ...torch[name] }])),
     ratios,
     kernels,
+    sweep,
     torch_skipped: torchMissing,
     seconds: (Date.now() - started) / 1000,
   };
