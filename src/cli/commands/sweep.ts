@@ -1,7 +1,5 @@
 import { Command } from "commander";
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { applyOverrides, parseOverride } from "../../runs/overrides.js";
 import { SpecError } from "../../runs/spec.js";
 import { openSweepSession } from "../../sweeps/coordinator.js";
@@ -12,27 +10,14 @@ import { sweepPresetSpec } from "../../sweeps/presets.js";
 import { normalizeSweep, type SweepConfig } from "../../sweeps/spec.js";
 import { runClassifier } from "../../sweeps/classify.js";
 import { dataDirFrom } from "../data-dir.js";
+import { readYamlMapping } from "../spec-file.js";
 import { parseCount } from "../parse.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** A sweep spec from a preset name or a YAML/JSON file. */
 export async function readSweepSpec(ref: string): Promise<Record<string, unknown>> {
-  if (!/\.(json|ya?ml)$/i.test(ref)) return sweepPresetSpec(ref);
-  let text: string;
-  try {
-    text = await readFile(ref, "utf8");
-  } catch {
-    throw new SpecError(`cannot read sweep file ${ref}`);
-  }
-  let spec: unknown;
-  try {
-    spec = parseYaml(text);
-  } catch (e) {
-    throw new SpecError(`${ref}: not valid YAML/JSON (${(e as Error).message.split("\n")[0]})`);
-  }
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new SpecError(`${ref}: a sweep spec must be a mapping of keys to values`);
-  return spec as Record<string, unknown>;
+  return /\.(json|ya?ml)$/i.test(ref) ? readYamlMapping(ref, "sweep") : sweepPresetSpec(ref);
 }
 
 function fmtDuration(s: number | null): string {
