@@ -46,8 +46,12 @@ export interface FrequencySource {
   readonly inputAxis: 0 | 1;
 }
 
-/** gromov: U [N, p] (axis 1); embed_mlp: W_E [vocab, d] (axis 0); otherwise U or W_E if the model has one. */
+/**
+ * gromov: U [N, p] (axis 1); embed_mlp: W_E [vocab, d] (axis 0); transformer: embed.W_E [vocab, d] (axis 0, Nanda
+ * et al. 2023 §4); otherwise U or W_E if the model has one.
+ */
 export function defaultSource(model: Model, params: Params): FrequencySource | null {
+  if (params["embed.W_E"]) return { tensor: "embed.W_E", inputAxis: 0 };
   if (model.name === "gromov" || (model.name !== "embed_mlp" && params.U)) return params.U ? { tensor: "U", inputAxis: 1 } : null;
   return params.W_E ? { tensor: "W_E", inputAxis: 0 } : null;
 }

@@ -85,7 +85,10 @@ export function hiddenEffectiveRank(model: Model, params: Params, data: Dataset,
   return effectiveRank(sub, rows, width);
 }
 
-/** ‖θ − θ₀‖ / ‖θ₀‖ over all tensors, plus `regime/relative_change/<name>` per tensor; NaN when θ₀ is unknown. */
+/**
+ * ‖θ − θ₀‖ / ‖θ₀‖ over all tensors, plus `regime/relative_change/<name>` per tensor not initialised at zero; NaN when
+ * θ₀ is unknown.
+ */
 export function relativeChange(params: Params, init: Params | undefined): Record<string, number> {
   const out: Record<string, number> = { "regime/relative_change": NaN };
   let num = 0, den = 0;
@@ -102,7 +105,8 @@ export function relativeChange(params: Params, init: Params | undefined): Record
       dn += (a - b) * (a - b);
       d0 += b * b;
     }
-    out[`regime/relative_change/${name}`] = Math.sqrt(dn) / Math.sqrt(d0);
+    // A tensor initialised at zero (biases) has no relative change of its own; it still counts in the total.
+    if (d0 > 0) out[`regime/relative_change/${name}`] = Math.sqrt(dn) / Math.sqrt(d0);
     num += dn;
     den += d0;
   }

@@ -11,6 +11,7 @@ import { createFiveNeuron } from "./five-neuron.js";
 import { createGromov } from "./gromov.js";
 import { createMlp } from "./mlp.js";
 import type { Model } from "./model.js";
+import { createTransformer } from "./transformer.js";
 import { describeIssue } from "../util/zod-issue.js";
 
 const size = z.number().int("must be an integer").min(1, "must be ≥ 1");
@@ -47,11 +48,28 @@ export const FiveNeuronModelSchema = z.strictObject({
   init_scale: initScale.default(1),
 });
 
+export const TransformerModelSchema = z
+  .strictObject({
+    name: z.literal("transformer"),
+    layers: size.max(16, "must be ≤ 16").default(1), // Nanda et al. (2023), R7: one layer, d_model 128, 4 heads, d_mlp 512
+    d_model: size.default(128),
+    heads: size.default(4),
+    d_mlp: size.default(512),
+    layer_norm: z.boolean().default(false), // R7 has none
+    eq_token: z.boolean().default(true), // inputs [a, b, =]
+    init_scale: initScale.default(1),
+  })
+  .refine((c) => c.d_model % c.heads === 0, {
+    path: ["heads"],
+    message: "must divide d_model (d_head = d_model / heads must be an integer)",
+  });
+
 export const MODEL_SCHEMAS = {
   gromov: GromovModelSchema,
   mlp: MlpModelSchema,
   embed_mlp: EmbedMlpModelSchema,
   five_neuron: FiveNeuronModelSchema,
+  transformer: TransformerModelSchema,
 } as const;
 
 export type ModelName = keyof typeof MODEL_SCHEMAS;
@@ -74,6 +92,12 @@ export const MODELS: { readonly [N in ModelName]: Factory<N> } = {
       backend,
     ),
   five_neuron: (c, data, backend) => createFiveNeuron({ neurons: c.neurons, initScale: c.init_scale }, data, backend),
+  transformer: (c, data, backend) =>
+    createTransformer(
+      { layers: c.layers, dModel: c.d_model, heads: c.heads, dMlp: c.d_mlp, layerNorm: c.layer_norm, eqToken: c.eq_token, initScale: c.init_scale },
+      data,
+      backend,
+    ),
 };
 
 export const MODEL_NAMES = Object.keys(MODEL_SCHEMAS) as ModelName[];
@@ -113,5 +137,7 @@ export function buildModel(config: { readonly name: string } & Record<string, un
       return MODELS.embed_mlp(c, data, backend);
     case "five_neuron":
       return MODELS.five_neuron(c, data, backend);
+    case "transformer":
+      return MODELS.transformer(c, data, backend);
   }
 }

@@ -35,6 +35,12 @@ export interface RunSummary {
   memorize_step: number | null;
   grok_step: number | null;
   grok_delay: number | null;
+  /**
+   * Runs whose task has further splits (src/tasks/dataset.ts `evalSplits`: an OOD test, a mixture's domains): the
+   * first evaluated step at which each split's accuracy reached `acc_threshold`, or null — e.g. a domain's memorize
+   * step is `split_steps["domain/add/train"]`, its grok step `split_steps["domain/add/test"]`.
+   */
+  split_steps?: Record<string, number | null>;
   final_measures: Record<string, number>;
   backend: string;
   seconds: number;
@@ -111,12 +117,19 @@ export interface EvaluationInputs {
   readonly onWarning?: (message: string) => void;
 }
 
-/** Rows of one evaluation: train/test loss and accuracy of the current parameters, then every measure. */
+/** Rows of one evaluation: train/test (and the task's further splits') loss and accuracy, then every measure. */
 export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: TrainState): MetricRow[] {
   const step = state.step;
   const train = evaluate(setup, state, setup.data.train);
   const test = evaluate(setup, state, setup.data.test);
   const values: Record<string, number> = { train_loss: train.loss, train_acc: train.acc, test_loss: test.loss, test_acc: test.acc };
+  if (setup.data.kind === "tokens") {
+    for (const [name, split] of Object.entries(setup.data.evalSplits ?? {})) {
+      const r = evaluate(setup, state, split);
+      values[`${name}_loss`] = r.loss;
+      values[`${name}_acc`] = r.acc;
+    }
+  }
   const ctx = measureContext(run.config, setup, state.params, step, run.init, state.surfing?.sums);
   for (const name of run.measures) {
     try {
@@ -206,6 +219,20 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
   return summary;
 }
 
+/** `split_steps` for every further split: keys `<name>_acc` recorded beside `<name>_loss` (not train or test). */
+function splitSteps(rows: readonly MetricRow[], threshold: number): { split_steps?: Record<string, number | null> } {
+  const keys = new Set(rows.map((r) => r.key));
+  const names = [...keys].filter((k) => k.endsWith("_acc") && k !== "train_acc" && k !== "test_acc" && keys.has(k.slice(0, -4) + "_loss")).map((k) => k.slice(0, -4));
+  if (names.length === 0) return {};
+  const out: Record<string, number | null> = {};
+  for (const name of names.sort()) {
+    let first: number | null = null;
+    for (const r of rows) if (r.key === `${name}_acc` && r.value >= threshold && (first === null || r.step < first)) first = r.step;
+    out[name] = first;
+  }
+  return { split_steps: out };
+}
+
 /** The final JSON object of a run from its metric rows (in step order). */
 export function summarizeRun(runId: string, runDir: string, config: RunConfig, rows: readonly MetricRow[], backend: string, seconds: number): RunSummary {
   const h = history(rows);
@@ -222,6 +249,7 @@ export function summarizeRun(runId: string, runDir: string, config: RunConfig, r
     memorize_step: memorizeStep(h, config.acc_threshold),
     grok_step: grokStep(h, config.acc_threshold),
     grok_delay: grokDelay(h, config.acc_threshold),
+    ...splitSteps(rows, config.acc_threshold),
     final_measures: measures,
     backend,
     seconds: Math.round(seconds * 1000) / 1000,

@@ -31,6 +31,12 @@ export interface TokenDataset {
   readonly nClasses: number;
   readonly train: TokenSplit;
   readonly test: TokenSplit;
+  /**
+   * Further labelled splits evaluated beside train and test at every evaluation, keyed by a name that prefixes
+   * their metric keys (`<name>_loss`, `<name>_acc`): Wang et al.'s out-of-distribution test ("ood"), a mixture's
+   * per-domain splits ("domain/<d>/train", "domain/<d>/test"). Never trained on.
+   */
+  readonly evalSplits?: Readonly<Record<string, TokenSplit>>;
   /** Task facts measures may use (e.g. { p: 97 } for modular arithmetic). */
   readonly meta: Record<string, number | string | boolean>;
 }

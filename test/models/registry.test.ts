@@ -22,6 +22,9 @@ test("model registry: every name has a factory, and a bare name gets the documen
   });
   assert.deepEqual(parseModelConfig({ name: "five_neuron" }), { name: "five_neuron", neurons: 5, init_scale: 1 });
   assert.deepEqual(parseModelConfig({ name: "gromov", width: 64 }), { name: "gromov", width: 64, init_scale: 1 });
+  assert.deepEqual(parseModelConfig({ name: "transformer" }), {
+    name: "transformer", layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false, eq_token: true, init_scale: 1,
+  });
 });
 
 test("model registry: bad configs fail with the offending key named", () => {
@@ -31,7 +34,8 @@ test("model registry: bad configs fail with the offending key named", () => {
   assert.throws(() => parseModelConfig({ name: "mlp", activation: "sigmoid" }), /^Error: model\.activation: /);
   assert.throws(() => parseModelConfig({ name: "embed_mlp", embed_init: "xavier" }), /^Error: model\.embed_init: /);
   assert.throws(() => parseModelConfig({ name: "gromov", init_scale: -1 }), /^Error: model\.init_scale: /);
-  assert.throws(() => parseModelConfig({ name: "transformer" }), /^Error: model\.name: unknown model "transformer"/);
+  assert.throws(() => parseModelConfig({ name: "lstm" }), /^Error: model\.name: unknown model "lstm"/);
+  assert.throws(() => parseModelConfig({ name: "transformer", d_model: 10, heads: 4 }), /^Error: model\.heads: must divide d_model/);
   assert.throws(() => parseModelConfig("mlp"), /^Error: model: must be an object/);
 });
 
@@ -46,6 +50,7 @@ test("model registry: buildModel builds each model, whose forward gives finite l
     [{ name: "embed_mlp", d_embed: 6, width: 4 }, data],
     [{ name: "embed_mlp", d_embed: 6, width: 4, tied_unembed: false, embed_init: "normal" }, data],
     [{ name: "five_neuron" }, data],
+    [{ name: "transformer", d_model: 8, heads: 2, d_mlp: 8, layers: 2, layer_norm: true }, data],
   ] as const;
   for (const [config, d] of cases) {
     const model = buildModel(config, d, backend);

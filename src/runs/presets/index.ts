@@ -7,6 +7,7 @@ import { pairMod67 } from "./pair-mod67.js";
 import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
 import { prietoOrthograd, prietoSoftmax, prietoStablemax } from "./prieto.js";
+import { nanda } from "./nanda.js";
 
 export type { Preset } from "./preset.js";
 
@@ -21,6 +22,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "prieto-softmax": prietoSoftmax,
   "prieto-stablemax": prietoStablemax,
   "prieto-orthograd": prietoOrthograd,
+  nanda,
 };
 
 /** The preset's spec with `preset` set, as a fresh mutable object. */
