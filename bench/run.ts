@@ -3,7 +3,8 @@
  * the wasm backend with 1 and 2 threads, and PyTorch CPU with 1 and 2 threads, side by side in one run; plus the
  * wasm kernels' GFLOP/s on the gromov shapes. Prints tables; writes bench/results/latest.json and a dated copy.
  * Then a sweep of 64 sparse-parity models: grokscope batched vs one by one vs a per-model PyTorch loop (bench/sweep.ts).
- * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep.
+ * Then the Explore page's live five-neuron training in headless Chromium: animated steps per second (bench/browser.ts).
+ * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep, --skip-browser.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -16,6 +17,7 @@ import { gromovStep, sparseParityStep, type StepFactory } from "./steps.js";
 import { timeCalls, type Timing } from "./timing.js";
 import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
 import { benchSweep, sweepTable } from "./sweep.js";
+import { benchBrowser } from "./browser.js";
 
 /** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
 const STEPS: Record<string, { factory: StepFactory; torch?: string; warmup: number; reps: number; jsReps: number }> = {
@@ -33,6 +35,7 @@ const args = new Set(process.argv.slice(2));
 const skipJs = args.has("--skip-js");
 const skipTorch = args.has("--skip-torch");
 const skipSweep = args.has("--skip-sweep");
+const skipBrowser = args.has("--skip-browser");
 
 function fmt(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits);
@@ -127,6 +130,13 @@ async function main(): Promise<void> {
   const sweep = skipSweep ? null : await benchSweep({ skipTorch });
   if (sweep) console.log("\n" + sweepTable(sweep));
 
+  const browser = skipBrowser ? { skipped: "--skip-browser" } : await benchBrowser();
+  if ("skipped" in browser) console.log(`\n*** browser bench skipped: ${browser.skipped} ***`);
+  else {
+    console.log(`\nExplore page, five-neuron model training in a Web Worker of ${browser.browser}, the page drawing as it goes:`);
+    console.log(`${browser.steps} steps in ${fmt(browser.seconds)} s = ${fmt(browser.steps_per_second, 0)} animated steps/s (target ≥ ${browser.target_steps_per_second}; worker alone ${fmt(browser.worker_steps_per_second, 0)}/s, ${fmt(browser.frames_per_second, 0)} frames/s)`);
+  }
+
   const report = {
     date: new Date().toISOString(),
     machine,
@@ -136,6 +146,7 @@ async function main(): Promise<void> {
     ratios,
     kernels,
     sweep,
+    browser,
     torch_skipped: torchMissing,
     seconds: (Date.now() - started) / 1000,
   };

@@ -1,6 +1,6 @@
-/** Hash routes (#/runs, #/runs/<id>, #/sweeps, #/sweeps/<name>, #/compare?runs=a,b): the server serves one page. */
+/** Hash routes (#/runs, #/runs/<id>, #/sweeps, #/sweeps/<name>, #/compare?runs=a,b, #/explore): the server serves one page. */
 export interface Route {
-  readonly page: "runs" | "run" | "sweeps" | "sweep" | "compare" | "missing";
+  readonly page: "runs" | "run" | "sweeps" | "sweep" | "compare" | "explore" | "missing";
   readonly arg: string;
   readonly query: URLSearchParams;
 }
@@ -14,6 +14,7 @@ function parse(hash: string): Route {
   if (parts[0] === "sweeps" && parts.length === 1) return { page: "sweeps", arg: "", query };
   if (parts[0] === "sweeps" && parts.length === 2) return { page: "sweep", arg: parts[1], query };
   if (parts[0] === "compare") return { page: "compare", arg: "", query };
+  if (parts[0] === "explore" && parts.length === 1) return { page: "explore", arg: "", query };
   return { page: "missing", arg: path, query };
 }
 

@@ -1,0 +1,141 @@
+/**
+ * The Explore page in a real browser (playwright-core driving the system's Chromium, as test/web/browser.test.ts):
+ * the lab server serves the built UI, the page trains both models in Web Workers with the library's engine, and
+ *  - the five-neuron model (R4, seed 1) reaches 100% test accuracy with its neurons spread evenly (every gap near 72°);
+ *  - the weight-decay slider (driven with the keyboard) flips sparse parity (R3, seed 1) between generalizing
+ *    (wd 0.3: test accuracy ≥ 90% after 3,000 steps, measured 95% in Node) and memorizing (wd 0: ≤ 75%, measured 64%),
+ *    and only in the first case does the weight from the 27 noise bits shrink after memorization.
+ * Screenshots go to $GROKSCOPE_SCREENSHOTS (default: a temp folder, printed). Skipped with a notice when Chromium is
+ * missing, except in CI (CI=true), where it is required.
+ */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { startServer, type RunningServer } from "../../src/server/server.js";
+
+const CHROMIUM = process.env.GROKSCOPE_CHROMIUM ?? "/usr/bin/chromium";
+const WEB_INDEX = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "index.html");
+const PARITY_STEPS = 3000;
+
+function chromiumOrSkip(t: TestContext): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  assert.notEqual(process.env.CI, "true", `${CHROMIUM} is required in CI for the Explore page's browser test`);
+  t.skip(`no Chromium at ${CHROMIUM}: Explore page browser test skipped`);
+  return false;
+}
+
+/** The number a section shows in `[data-testid=<id>]`'s data-value (an accuracy in [0, 1]). */
+async function value(page: Page, id: string): Promise<number> {
+  return Number(await page.locator(`[data-testid="${id}"]`).getAttribute("data-value"));
+}
+
+/** Pixels of `color` (within a small distance) on the canvases under `selector`. */
+async function colorPixels(page: Page, selector: string, color: string): Promise<number> {
+  return page.$$eval(
+    `${selector} canvas`,
+    (canvases, hex) => {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      let n = 0;
+      for (const c of canvases as HTMLCanvasElement[]) {
+        const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < px.length; i += 4) if (px[i + 3] >= 200 && Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 40) n++;
+      }
+      return n;
+    },
+    color,
+  );
+}
+
+/**
+ * Trains the parity section from a reset at the slider's current weight decay: its final test accuracy, and the mean
+ * |weight| from the 27 noise bits at the end and at its peak.
+ */
+async function trainParity(page: Page): Promise<{ testAcc: number; noiseWeight: number; noisePeak: number }> {
+  const section = page.locator('[data-testid="parity"]');
+  await page.getByTestId("parity-reset").click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="parity"]')?.getAttribute("data-step") === "0");
+  await page.getByTestId("parity-train").click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="parity"]')?.getAttribute("data-done") === "true", null, { timeout: 400_000, polling: 500 });
+  assert.equal(await section.getAttribute("data-step"), String(PARITY_STEPS));
+  return {
+    testAcc: await value(page, "parity-test-acc"),
+    noiseWeight: Number(await section.getAttribute("data-noise-weight")),
+    noisePeak: Number(await section.getAttribute("data-noise-weight-peak")),
+  };
+}
+
+test("explore page: the five-neuron model reaches 100% and weight decay decides sparse parity (screenshots saved)", { timeout: 900_000 }, async (t) => {
+  if (!chromiumOrSkip(t)) return;
+  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
+  const { chromium } = await import("playwright-core");
+  const dir = mkdtempSync(join(tmpdir(), "grokscope-explore-"));
+  const shots = process.env.GROKSCOPE_SCREENSHOTS ?? join(dir, "screenshots");
+  mkdirSync(shots, { recursive: true });
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  t.after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (process.env.GROKSCOPE_SCREENSHOTS === undefined) t.diagnostic(`screenshots (removed with the temp folder): ${shots}`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  server = await startServer({ dataDir: join(dir, "store") });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) problems.push(`console error: ${m.text()}`);
+  });
+
+  // The nav links to the page.
+  await page.goto(`${server.url}#/runs`);
+  await page.getByRole("link", { name: "Explore" }).click();
+  await page.waitForSelector('[data-testid="five"][data-step="0"]');
+  assert.equal(await page.getByRole("link", { name: "Explore" }).getAttribute("aria-current"), "page");
+  await page.goto(`${server.url}#/explore?parity_steps=${PARITY_STEPS}`);
+  await page.reload(); // a fresh page with the shorter parity run
+  await page.waitForSelector('[data-testid="parity"][data-step="0"]');
+
+  // The weight-decay slider is labelled and keyboard driven: End → 1, ← → 0.3, Home → 0.
+  const slider = page.getByLabel("Weight decay");
+  await slider.focus();
+  await page.keyboard.press("End");
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.getByTestId("parity-wd-value").innerText(), "0.3");
+
+  // Five neurons (seed 1, the default) and sparse parity at wd 0.3 train side by side, each in its own worker.
+  await page.getByTestId("five-train").click();
+  const high = await trainParity(page);
+  await page.locator('[data-testid="parity"] .row').screenshot({ path: join(shots, "explore-parity-wd0.3.png") });
+  assert.ok(await colorPixels(page, '[data-testid="parity"] .charts', "#0072B2") > 200, "the parity charts draw the train curves");
+  assert.ok(await colorPixels(page, '[data-testid="parity"] .charts', "#D55E00") > 200, "the parity charts draw the test curves");
+
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="five-test-acc"]')?.getAttribute("data-value")) >= 1, null, { timeout: 600_000, polling: 500 });
+  if ((await page.locator('[data-testid="five"]').getAttribute("data-running")) === "true") await page.getByTestId("five-train").click(); // pause
+  const gaps = (await page.getByTestId("five-gaps").innerText()).split(",").map((g) => Number.parseFloat(g));
+  assert.equal(gaps.length, 5);
+  for (const g of gaps) assert.ok(Math.abs(g - 72) < 15, `the neurons spread evenly at 100% test accuracy (gaps ${gaps.join(", ")}°)`);
+  assert.ok(Number(await page.locator('[data-testid="five"]').getAttribute("data-frames")) > 20, "the section animated while it trained");
+  await page.locator('[data-testid="five"]').screenshot({ path: join(shots, "explore-five-neuron.png") });
+
+  await slider.focus();
+  await page.keyboard.press("Home");
+  assert.equal(await page.getByTestId("parity-wd-value").innerText(), "0");
+  const low = await trainParity(page);
+  await page.locator('[data-testid="parity"] .row').screenshot({ path: join(shots, "explore-parity-wd0.png") });
+  await page.screenshot({ path: join(shots, "explore.png"), fullPage: true });
+
+  const shrink = (r: { noiseWeight: number; noisePeak: number }) => r.noiseWeight / r.noisePeak;
+  t.diagnostic(`sparse parity after ${PARITY_STEPS} steps: wd 0.3 test acc ${high.testAcc.toFixed(3)}, noise-bit weight ${shrink(high).toFixed(2)} of its peak; wd 0 test acc ${low.testAcc.toFixed(3)}, ${shrink(low).toFixed(2)} of its peak`);
+  assert.ok(high.testAcc >= 0.9, `wd 0.3 generalizes within ${PARITY_STEPS} steps (test acc ${high.testAcc})`);
+  assert.ok(low.testAcc <= 0.75, `wd 0 memorizes (test acc ${low.testAcc} after ${PARITY_STEPS} steps)`);
+  // seen in the browser (seed 1): about 0.33 of the peak with wd 0.3, 1.00 with wd 0
+  assert.ok(shrink(high) < 0.6, `with weight decay the noise bits' weight shrinks after memorizing (${shrink(high).toFixed(2)} of its peak)`);
+  assert.ok(shrink(low) > 0.9, `without it the noise bits keep their weight (${shrink(low).toFixed(2)} of its peak)`);
+  assert.deepEqual(problems, [], "no errors in the page or its workers");
+});

@@ -1,0 +1,30 @@
+/**
+ * A diverging colour scale for signed weights: blue (negative) through near-white (0) to vermillion (positive),
+ * the two ends taken from Okabe & Ito's palette so the scale stays two-sided under the common colour vision
+ * deficiencies (blue–orange is the pair that survives deuteranopia, protanopia and tritanopia), and the lightness
+ * rises monotonically towards 0 on both sides, so it also reads in grey as "magnitude".
+ */
+const NEG = [0x00, 0x72, 0xb2];
+const MID = [0xf7, 0xf7, 0xf7];
+const POS = [0xd5, 0x5e, 0x00];
+
+const toLinear = (c: number): number => {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+};
+const toSrgb = (l: number): number => Math.round(255 * (l <= 0.0031308 ? 12.92 * l : 1.055 * l ** (1 / 2.4) - 0.055));
+
+/** RGB of t ∈ [−1, 1] (clamped): −1 blue, 0 near-white, 1 vermillion; mixed in linear light. */
+export function diverging(t: number): [number, number, number] {
+  const u = Math.max(-1, Math.min(1, Number.isFinite(t) ? t : 0));
+  const end = u < 0 ? NEG : POS;
+  const a = Math.abs(u);
+  return [0, 1, 2].map((i) => toSrgb((1 - a) * toLinear(MID[i]) + a * toLinear(end[i]))) as [number, number, number];
+}
+
+/** The symmetric range ±m to colour `values` with: their largest magnitude (1 when all are 0). */
+export function symmetricRange(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
+  return m > 0 ? m : 1;
+}

@@ -1,0 +1,122 @@
+/**
+ * The page side of a training worker: sends commands, and folds its progress messages into reactive state at most
+ * once per animation frame (the worker may post faster than the screen redraws; only the newest picture is drawn,
+ * every evaluation point is kept).
+ */
+import type { LabPicture, LabSpec } from "./presets";
+import type { EvalPoint, FromWorker, ToWorker } from "./protocol";
+
+export interface History {
+  readonly step: number[];
+  readonly trainLoss: number[];
+  readonly testLoss: number[];
+  readonly trainAcc: number[];
+  readonly testAcc: number[];
+  /** traces[c][i]: component c of the lab's trace at step[i]. */
+  readonly traces: number[][];
+}
+
+const emptyHistory = (): History => ({ step: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [], traces: [] });
+
+export class Trainer {
+  step = $state(0);
+  steps = $state(0);
+  running = $state(false);
+  error = $state<string | null>(null);
+  history = $state.raw<History>(emptyHistory());
+  picture = $state.raw<LabPicture | null>(null);
+  /** Frames in which new progress was drawn since the last reset (the benchmark reads it). */
+  frames = $state(0);
+  trainMs = $state(0);
+
+  readonly #worker: Worker;
+  #generation = 0;
+  #queued: EvalPoint[] = [];
+  #latest: Extract<FromWorker, { type: "progress" }> | null = null;
+  #frame = 0;
+
+  constructor() {
+    this.#worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "explore-training" });
+    this.#worker.onmessage = (e: MessageEvent<FromWorker>) => this.#receive(e.data);
+    this.#worker.onerror = (e) => {
+      this.error = e.message || "the training worker failed to start";
+      this.running = false;
+    };
+  }
+
+  #send(msg: ToWorker): void {
+    this.#worker.postMessage(msg);
+  }
+
+  #receive(msg: FromWorker): void {
+    if (msg.generation !== this.#generation) return; // from a model that was reset since
+    if (msg.type === "error") {
+      this.error = msg.message;
+      this.running = false;
+      return;
+    }
+    this.#queued.push(...msg.points);
+    this.#latest = msg;
+    if (this.#frame === 0) this.#frame = requestAnimationFrame(() => this.#draw());
+  }
+
+  #draw(): void {
+    this.#frame = 0;
+    const msg = this.#latest;
+    if (!msg) return;
+    if (this.#queued.length > 0) {
+      const h = this.history;
+      const q = this.#queued;
+      this.history = {
+        step: [...h.step, ...q.map((p) => p.step)],
+        trainLoss: [...h.trainLoss, ...q.map((p) => p.trainLoss)],
+        testLoss: [...h.testLoss, ...q.map((p) => p.testLoss)],
+        trainAcc: [...h.trainAcc, ...q.map((p) => p.trainAcc)],
+        testAcc: [...h.testAcc, ...q.map((p) => p.testAcc)],
+        traces: q[0].trace.map((_, c) => [...(h.traces[c] ?? []), ...q.map((p) => p.trace[c])]),
+      };
+      this.#queued = [];
+    }
+    this.step = msg.step;
+    this.steps = msg.steps;
+    this.running = msg.running;
+    this.picture = msg.picture;
+    this.trainMs = msg.trainMs;
+    this.frames++;
+  }
+
+  /** A fresh model at step 0 (drawn when the worker answers); training waits for `play`. */
+  reset(spec: LabSpec, evalEvery: number): void {
+    this.#generation++;
+    this.#queued = [];
+    this.#latest = null;
+    this.history = emptyHistory();
+    this.picture = null;
+    this.step = 0;
+    this.steps = spec.steps;
+    this.running = false;
+    this.error = null;
+    this.frames = 0;
+    this.trainMs = 0;
+    this.#send({ type: "reset", spec, evalEvery });
+  }
+
+  play(): void {
+    this.running = true;
+    this.#send({ type: "play" });
+  }
+
+  pause(): void {
+    this.running = false;
+    this.#send({ type: "pause" });
+  }
+
+  setWeightDecay(value: number): void {
+    this.#send({ type: "weight_decay", value });
+  }
+
+  dispose(): void {
+    if (this.#frame !== 0) cancelAnimationFrame(this.#frame);
+    this.#worker.terminate();
+  }
+}
