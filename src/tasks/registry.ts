@@ -12,6 +12,9 @@ import { isPrime } from "./number-theory.js";
 import { S5_OPS, S5_OP_NAMES, s5Dataset, type S5OpName } from "./s5.js";
 import { MAX_BITS, MAX_EXAMPLES, SPARSE_PARITY_DEFAULTS, sparseParityDataset } from "./sparse-parity.js";
 import { checkKnownKeys, taskError } from "./validate.js";
+import { COMPOSITION_DEFAULTS, CompositionTaskSchema, compositionDataset, type CompositionTaskConfig } from "./kg-composition.js";
+import { COMPARISON_DEFAULTS, ComparisonTaskSchema, comparisonDataset, type ComparisonTaskConfig } from "./kg-comparison.js";
+import { MIXTURE_DEFAULTS, MixtureTaskSchema, mixtureDataset, mixtureOptions, type MixtureTaskConfig } from "./mixture.js";
 import { describeIssue } from "../util/zod-issue.js";
 
 export interface ModularTaskConfig {
@@ -41,7 +44,8 @@ export interface SparseParityTaskConfig {
   readonly label_noise?: number;
 }
 
-export type TaskConfig = ModularTaskConfig | S5TaskConfig | SparseParityTaskConfig;
+export type { CompositionTaskConfig, ComparisonTaskConfig, MixtureTaskConfig };
+export type TaskConfig = ModularTaskConfig | S5TaskConfig | SparseParityTaskConfig | CompositionTaskConfig | ComparisonTaskConfig | MixtureTaskConfig;
 export type TaskName = TaskConfig["name"];
 /** A config with every optional key filled from the task's defaults (what a run records in its spec). */
 export type ResolvedTaskConfig = { [C in TaskConfig as C["name"]]: Readonly<Required<C>> }[TaskName];
@@ -87,7 +91,14 @@ export const SparseParityTaskSchema = z.strictObject({
   message: "must not exceed n_bits",
 });
 
-export const TaskConfigSchema = z.discriminatedUnion("name", [ModularTaskSchema, S5TaskSchema, SparseParityTaskSchema]);
+export const TaskConfigSchema = z.discriminatedUnion("name", [
+  ModularTaskSchema,
+  S5TaskSchema,
+  SparseParityTaskSchema,
+  CompositionTaskSchema,
+  ComparisonTaskSchema,
+  MixtureTaskSchema,
+]);
 
 // ---- registry ----
 export interface TaskEntry<C extends TaskConfig> {
@@ -162,7 +173,43 @@ export const TASKS: { readonly [N in TaskName]: TaskEntry<Extract<TaskConfig, { 
         key,
       ),
   },
+  composition: {
+    describe: "two-hop composition (h, r1, r2) → t on a random knowledge graph, with ID and OOD tests (Wang et al. 2024)",
+    defaults: COMPOSITION_DEFAULTS,
+    keys: ["name", "entities", "relations", "out_degree", "phi", "ood_fraction", "test_size"],
+    schema: CompositionTaskSchema,
+    build: (c, key) => {
+      const d = COMPOSITION_DEFAULTS;
+      return compositionDataset(
+        { entities: c.entities ?? d.entities, relations: c.relations ?? d.relations, outDegree: c.out_degree ?? d.out_degree, phi: c.phi ?? d.phi, oodFraction: c.ood_fraction ?? d.ood_fraction, testSize: c.test_size ?? d.test_size },
+        key,
+      );
+    },
+  },
+  comparison: {
+    describe: "attribute comparison (a, e1, e2) → <, =, > from atomic facts (a, e) → value, with ID and OOD tests (Wang et al. 2024)",
+    defaults: COMPARISON_DEFAULTS,
+    keys: ["name", "entities", "attributes", "values", "phi", "ood_fraction", "test_size"],
+    schema: ComparisonTaskSchema,
+    build: (c, key) => {
+      const d = COMPARISON_DEFAULTS;
+      return comparisonDataset(
+        { entities: c.entities ?? d.entities, attributes: c.attributes ?? d.attributes, values: c.values ?? d.values, phi: c.phi ?? d.phi, oodFraction: c.ood_fraction ?? d.ood_fraction, testSize: c.test_size ?? d.test_size },
+        key,
+      );
+    },
+  },
+  mixture: {
+    describe: "several modular operations mod p in one model, input [op, x, y], each domain its own split and metrics (domain/<op>/…)",
+    defaults: MIXTURE_DEFAULTS,
+    keys: ["name", "p", "train_fraction", "domains"],
+    schema: MixtureTaskSchema,
+    build: (c, key) => mixtureDataset(mixtureOptions(c), key),
+  },
 };
+
+/** Tasks that need an `op` key. */
+const TASKS_WITH_OP: ReadonlySet<TaskName> = new Set(["modular", "s5"]);
 
 export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
 
@@ -205,7 +252,7 @@ export function resolveTaskConfig(config: TaskConfig): ResolvedTaskConfig {
 export function buildTask(config: TaskConfig, key: Key): Dataset {
   const name = checkName(config);
   checkKnownKeys(name, config, TASKS[name].keys);
-  if (name !== "sparse_parity" && (config as { op?: unknown }).op === undefined) {
+  if (TASKS_WITH_OP.has(name) && (config as { op?: unknown }).op === undefined) {
     throw taskError("op", `required for task "${name}"; one of ${Object.keys(TASKS[name].ops ?? {}).join(", ")}`);
   }
   // The entry's build is typed for its own config; `name` was checked to select it.

@@ -85,7 +85,7 @@ test("the measure applies only with corrupted training labels; ξ outside [0, 1)
   for (const bad of [1, 1.5, -0.1]) {
     assert.throws(() => normalizeSpec(spec(bad)), (e: Error) => e instanceof SpecError && /^task\.label_noise: must be in \[0, 1\)/.test(e.message));
   }
-  assert.equal(normalizeSpec(spec(0.1)).task.label_noise, 0.1);
+  assert.equal((normalizeSpec(spec(0.1)).task as { label_noise?: number }).label_noise, 0.1);
 });
 
 test("phase rule: each of the six phases from final accuracies; thresholds adjustable and checked", () => {

@@ -14,7 +14,7 @@ import { S5_OP_NAMES } from "../../src/tasks/s5.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 
 test("registry lists every task and operation; defaults build datasets of the documented shape", () => {
-  assert.deepEqual(TASK_NAMES, ["modular", "s5", "sparse_parity"]);
+  assert.deepEqual(TASK_NAMES, ["modular", "s5", "sparse_parity", "composition", "comparison", "mixture"]);
   assert.deepEqual(Object.keys(TASKS.modular.ops!), MODULAR_OP_NAMES);
   assert.deepEqual(Object.keys(TASKS.s5.ops!), S5_OP_NAMES);
   for (const name of TASK_NAMES) assert.ok(TASKS[name].describe.length > 10);
@@ -26,6 +26,11 @@ test("registry lists every task and operation; defaults build datasets of the do
   assert.ok(s.kind === "dense" && s.dim === 31 && s.train.n === 100 && s.test.n === 50 && s.train.corrupted!.length === 10);
   const g = buildTask({ name: "s5", op: "xyx", train_fraction: 0.25 }, keyFromSeed(1));
   assert.equal(g.train.n, 3600);
+  for (const name of ["composition", "comparison", "mixture"] as const) {
+    const d = buildTask({ name }, keyFromSeed(1)); // no op key needed
+    assert.ok(d.kind === "tokens" && d.seqLen === 3 && d.train.n > 0 && d.test.n > 0, name);
+    assert.ok(Object.keys(d.evalSplits ?? {}).length > 0, `${name} has further evaluation splits`);
+  }
 });
 
 test("snake_case keys map to the builders: PAIR's symmetric mod-67 split has 911 training pairs", () => {
