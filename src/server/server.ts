@@ -8,6 +8,9 @@
  *   GET  /api/runs/:id/checkpoints                  GET  /api/presets
  *   GET  /api/runs/:id/checkpoints/:step            GET  /api/events   (text/event-stream)
  *   POST /api/runs  {preset, set: {key: value}}
+ *   GET  /api/runs/:id/tensors?step=S               GET  /api/runs/:id/tensors/:name?step=S
+ *   GET  /api/runs/:id/fourier?step=S               GET  /api/sweep-presets
+ *   POST /api/sweeps  {preset, name, seeds, workers, axes: {key: values}, set: {key: value}}
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,7 +23,9 @@ import { decodeSegment, HttpError, readJsonBody, sendError, sendJson, sendText }
 import { launcher, parseLaunch, type Launcher } from "./launch.js";
 import { checkpointsJson, listRunsJson, metricsJson, requireRun, runJson, sendCheckpoint } from "./runs-api.js";
 import { sendStatic, WEB_ROOT } from "./static.js";
+import { parseSweepLaunch, sweepLauncher, sweepPresetsJson, type SweepLauncher } from "./sweep-launch.js";
 import { listSweepsJson, phasesSvg, sweepJson } from "./sweeps-api.js";
+import { fourierJson, tensorJson, tensorsJson } from "./tensors-api.js";
 
 export interface ServeOptions {
   readonly dataDir: string;
@@ -46,6 +51,7 @@ interface Context {
   readonly store: Store;
   readonly hub: EventHub;
   readonly launcher: Launcher;
+  readonly sweeps: SweepLauncher;
   readonly token: string | undefined;
   readonly webRoot: string;
 }
@@ -67,6 +73,7 @@ async function api(ctx: Context, req: IncomingMessage, res: ServerResponse, url:
     const launch = parseLaunch(await readJsonBody(req));
     return sendJson(res, 202, await ctx.launcher.launch(launch));
   }
+  if (resource === "sweeps" && id === undefined && method === "POST") return sendJson(res, 202, await ctx.sweeps.launch(parseSweepLaunch(await readJsonBody(req))));
   if (!get) throw new HttpError(405, `${method} ${url.pathname}: method not allowed`);
   if (resource === "runs") {
     if (id === undefined) return sendJson(res, 200, await listRunsJson(ctx.store, q));
@@ -74,6 +81,9 @@ async function api(ctx: Context, req: IncomingMessage, res: ServerResponse, url:
     if (sub === "metrics" && arg === undefined) return sendJson(res, 200, await metricsJson(ctx.store, id, q));
     if (sub === "checkpoints" && arg === undefined) return sendJson(res, 200, await checkpointsJson(ctx.store, id));
     if (sub === "checkpoints") return sendCheckpoint(ctx.store, id, arg, res);
+    if (sub === "tensors" && arg === undefined) return sendJson(res, 200, await tensorsJson(ctx.store, id, q));
+    if (sub === "tensors") return sendJson(res, 200, await tensorJson(ctx.store, id, arg, q));
+    if (sub === "fourier" && arg === undefined) return sendJson(res, 200, await fourierJson(ctx.store, id, q));
   }
   if (resource === "sweeps") {
     if (id === undefined) return sendJson(res, 200, await listSweepsJson(ctx.store));
@@ -83,6 +93,7 @@ async function api(ctx: Context, req: IncomingMessage, res: ServerResponse, url:
   if (resource === "presets" && id === undefined) {
     return sendJson(res, 200, { presets: Object.entries(PRESETS).map(([name, p]) => ({ name, description: p.describe, spec: p.spec })) });
   }
+  if (resource === "sweep-presets" && id === undefined) return sendJson(res, 200, sweepPresetsJson());
   if (resource === "events" && id === undefined) return ctx.hub.subscribe(req, res);
   throw new HttpError(404, `no API route ${url.pathname}`);
 }
@@ -111,7 +122,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   checkBinding(host, opts.token);
   const store = await openStore(opts.dataDir);
-  const ctx: Context = { store, hub: eventHub(store, opts.pollMs), launcher: launcher(opts.dataDir), token: opts.token, webRoot: opts.webRoot ?? WEB_ROOT };
+  const ctx: Context = { store, hub: eventHub(store, opts.pollMs), launcher: launcher(opts.dataDir), sweeps: sweepLauncher(store, opts.dataDir), token: opts.token, webRoot: opts.webRoot ?? WEB_ROOT };
   const server = createServer((req, res) => void handle(ctx, req, res));
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -127,6 +138,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     async close() {
       ctx.hub.close();
       await ctx.launcher.close();
+      await ctx.sweeps.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;

@@ -82,6 +82,41 @@ export interface Metrics {
   readonly values: Record<string, (number | null)[]>;
 }
 
+/** GET /api/runs/<id>/tensors: a checkpoint's parameters, the checkpoint steps, and the modular task's source tensor. */
+export interface TensorList {
+  readonly run_id: string;
+  readonly step: number;
+  readonly steps: number[];
+  readonly tensors: { name: string; dtype: string; shape: number[] }[];
+  readonly modular: { p: number; tensor: string; input_axis: 0 | 1 } | null;
+}
+
+/** GET /api/runs/<id>/tensors/<name>?step=S: row-major, reduced in blocks of row_block × col_block when large. */
+export interface TensorView {
+  readonly name: string;
+  readonly step: number;
+  readonly shape: number[];
+  readonly rows: number;
+  readonly cols: number;
+  readonly row_block: number;
+  readonly col_block: number;
+  readonly abs_max: number;
+  readonly data: (number | null)[];
+}
+
+/** GET /api/runs/<id>/fourier?step=S: power per frequency and the embedding circle of the strongest one. */
+export interface FourierView {
+  readonly step: number;
+  readonly p: number;
+  readonly tensor: string;
+  readonly power: number[];
+  readonly key_frequencies: number[];
+  readonly top_frequency: number;
+  readonly circle: { residue: number; x: number; y: number }[];
+  /** Σ(x² + y²) / Σ‖e_a‖²: 1 for a pure frequency, about 2/p for random weights. */
+  readonly plane_share: number;
+}
+
 /** What the server streams at /api/events (event "runs"). */
 export interface RunEvent {
   readonly run_id: string;
