@@ -4,7 +4,13 @@
  *  - the five-neuron model (R4, seed 1) reaches 100% test accuracy with its neurons spread evenly (every gap near 72°);
  *  - the weight-decay slider (driven with the keyboard) flips sparse parity (R3, seed 1) between generalizing
  *    (wd 0.3: test accuracy ≥ 90% after 3,000 steps, measured 95% in Node) and memorizing (wd 0: ≤ 75%, measured 64%),
- *    and only in the first case does the weight from the 27 noise bits shrink after memorization.
+ *    and only in the first case does the weight from the 27 noise bits shrink after memorization;
+ *  - the small gromov network (R1 at p = 41, N = 128) groks (≥ 95% test accuracy) and its neurons turn into single
+ *    waves (the mean share of a neuron's power in its strongest frequency at least doubles, to over 50%);
+ *  - float32 softmax CE collapses (R6 at p = 23: over 30% of the training set at some point, measured 63% at step
+ *    1,200 in Node) while StableMax CE, same network, never does;
+ *  - circuit efficiency (Varma et al.): the memorizing part rises first, the generalizing part overtakes it, and it
+ *    ends the larger one.
  * Screenshots go to $GROKSCOPE_SCREENSHOTS (default: a temp folder, printed). Skipped with a notice when Chromium is
  * missing, except in CI (CI=true), where it is required.
  */
@@ -68,9 +74,8 @@ async function trainParity(page: Page): Promise<{ testAcc: number; noiseWeight: 
   };
 }
 
-test("explore page: the five-neuron model reaches 100% and weight decay decides sparse parity (screenshots saved)", { timeout: 900_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
+/** A lab server, Chromium and a page (errors collected), torn down after the test; screenshots' folder. */
+async function openLab(t: TestContext): Promise<{ page: Page; url: string; shots: string; problems: string[] }> {
   const { chromium } = await import("playwright-core");
   const dir = mkdtempSync(join(tmpdir(), "grokscope-explore-"));
   const shots = process.env.GROKSCOPE_SCREENSHOTS ?? join(dir, "screenshots");
@@ -91,13 +96,26 @@ test("explore page: the five-neuron model reaches 100% and weight decay decides 
   page.on("console", (m) => {
     if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) problems.push(`console error: ${m.text()}`);
   });
+  return { page, url: server.url, shots, problems };
+}
+
+const attr = async (page: Page, id: string, name: string): Promise<number> => Number(await page.locator(`[data-testid="${id}"]`).getAttribute(name));
+
+async function waitDone(page: Page, id: string): Promise<void> {
+  await page.waitForFunction((s) => document.querySelector(`[data-testid="${s}"]`)?.getAttribute("data-done") === "true", id, { timeout: 400_000, polling: 500 });
+}
+
+test("explore page: the five-neuron model reaches 100% and weight decay decides sparse parity (screenshots saved)", { timeout: 900_000 }, async (t) => {
+  if (!chromiumOrSkip(t)) return;
+  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
+  const { page, url, shots, problems } = await openLab(t);
 
   // The nav links to the page.
-  await page.goto(`${server.url}#/runs`);
+  await page.goto(`${url}#/runs`);
   await page.getByRole("link", { name: "Explore" }).click();
   await page.waitForSelector('[data-testid="five"][data-step="0"]');
   assert.equal(await page.getByRole("link", { name: "Explore" }).getAttribute("aria-current"), "page");
-  await page.goto(`${server.url}#/explore?parity_steps=${PARITY_STEPS}`);
+  await page.goto(`${url}#/explore?parity_steps=${PARITY_STEPS}`);
   await page.reload(); // a fresh page with the shorter parity run
   await page.waitForSelector('[data-testid="parity"][data-step="0"]');
 
@@ -137,5 +155,55 @@ test("explore page: the five-neuron model reaches 100% and weight decay decides 
   // seen in the browser (seed 1): about 0.33 of the peak with wd 0.3, 1.00 with wd 0
   assert.ok(shrink(high) < 0.6, `with weight decay the noise bits' weight shrinks after memorizing (${shrink(high).toFixed(2)} of its peak)`);
   assert.ok(shrink(low) > 0.9, `without it the noise bits keep their weight (${shrink(low).toFixed(2)} of its peak)`);
+  assert.deepEqual(problems, [], "no errors in the page or its workers");
+});
+
+const GROMOV_STEPS = 150, COLLAPSE_STEPS = 1200, EFFICIENCY_STEPS = 150;
+
+test("explore page: waves in the gromov net, Softmax Collapse vs StableMax, circuit efficiency (screenshots saved)", { timeout: 900_000 }, async (t) => {
+  if (!chromiumOrSkip(t)) return;
+  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
+  const { page, url, shots, problems } = await openLab(t);
+  await page.goto(`${url}#/explore?gromov_steps=${GROMOV_STEPS}&collapse_steps=${COLLAPSE_STEPS}&efficiency_steps=${EFFICIENCY_STEPS}`);
+  for (const id of ["gromov", "collapse", "efficiency"]) await page.waitForSelector(`[data-testid="${id}"][data-step="0"]`);
+
+  // The collapse pair (two workers) starts first, from the keyboard; the shorter runs train beside it.
+  await page.getByTestId("collapse-train").focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("gromov-train").click();
+  await page.getByTestId("efficiency-train").click();
+
+  await waitDone(page, "gromov");
+  const gromov = page.locator('[data-testid="gromov"]');
+  await gromov.scrollIntoViewIfNeeded();
+  await gromov.screenshot({ path: join(shots, "explore-gromov.png") });
+  const gAcc = await value(page, "gromov-test-acc");
+  const peak0 = await attr(page, "gromov", "data-peak-share-start"), peak = await attr(page, "gromov", "data-peak-share");
+  const mem = await attr(page, "gromov", "data-memorize-step"), grok = await attr(page, "gromov", "data-grok-step");
+  t.diagnostic(`gromov p=41 N=128 after ${GROMOV_STEPS} steps: test acc ${gAcc.toFixed(3)}, memorized at ${mem}, grokked at ${grok}; one-wave share ${peak0.toFixed(3)} → ${peak.toFixed(3)}, top-5 share ${await attr(page, "gromov", "data-top5")}`);
+  assert.ok(gAcc >= 0.95, `the small gromov net groks within ${GROMOV_STEPS} steps (test acc ${gAcc})`);
+  assert.ok(mem > 0 && grok >= mem, `it memorizes (step ${mem}) before it groks (step ${grok})`);
+  assert.ok(peak > 0.5 && peak > 2 * peak0, `the neurons become single waves (strongest-frequency share ${peak0.toFixed(3)} → ${peak.toFixed(3)})`);
+
+  await waitDone(page, "efficiency");
+  const eff = page.locator('[data-testid="efficiency"]');
+  await eff.scrollIntoViewIfNeeded();
+  await eff.screenshot({ path: join(shots, "explore-efficiency.png") });
+  const gen = await attr(page, "efficiency", "data-gen"), memE = await attr(page, "efficiency", "data-mem"), memPeak = await attr(page, "efficiency", "data-mem-peak");
+  const crossing = await attr(page, "efficiency", "data-crossing-step"), effGrok = await attr(page, "efficiency", "data-grok-step");
+  t.diagnostic(`efficiency after ${EFFICIENCY_STEPS} steps: gen ${gen.toExponential(2)}, mem ${memE.toExponential(2)} (peak ${memPeak.toExponential(2)}); gen > mem from step ${crossing}, grokked at ${effGrok}`);
+  assert.ok(crossing > 0, "the generalizing part overtakes the memorizing part after the latter has risen");
+  assert.ok(gen > 2 * memE && memE < 0.5 * memPeak, `the rule ends the more efficient circuit and the table shrinks (gen ${gen}, mem ${memE}, mem peak ${memPeak})`);
+
+  await waitDone(page, "collapse");
+  const collapse = page.locator('[data-testid="collapse"]');
+  await collapse.scrollIntoViewIfNeeded();
+  await collapse.screenshot({ path: join(shots, "explore-collapse.png") });
+  const scSoft = await attr(page, "collapse", "data-softmax-collapse-peak"), scStable = await attr(page, "collapse", "data-stablemax-collapse-peak");
+  t.diagnostic(`collapse after ${COLLAPSE_STEPS} steps: softmax collapsed share peak ${scSoft}, now ${await attr(page, "collapse", "data-softmax-collapse")}; StableMax peak ${scStable}; test acc ${await attr(page, "collapse", "data-softmax-test-acc")} / ${await attr(page, "collapse", "data-stablemax-test-acc")}; loss ${await attr(page, "collapse", "data-softmax-loss")} / ${await attr(page, "collapse", "data-stablemax-loss")}`);
+  assert.ok(scSoft >= 0.3, `float32 softmax CE collapses (peak share ${scSoft})`);
+  assert.equal(scStable, 0, "StableMax CE never collapses");
+  assert.ok(await colorPixels(page, '[data-testid="collapse"] .charts', "#D55E00") > 200, "the collapse charts draw the softmax curves");
+  assert.ok(await colorPixels(page, '[data-testid="collapse"] .charts', "#0072B2") > 200, "the collapse charts draw the StableMax curves");
   assert.deepEqual(problems, [], "no errors in the page or its workers");
 });

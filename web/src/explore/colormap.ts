@@ -28,3 +28,8 @@ export function symmetricRange(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
   return m > 0 ? m : 1;
 }
+
+/** RGB of t ∈ [0, 1] (clamped) on a sequential scale: near-white at 0 to Okabe & Ito's blue at 1 (lightness falls monotonically). */
+export function sequential(t: number): [number, number, number] {
+  return diverging(-Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0)));
+}

@@ -1,12 +1,14 @@
 /**
- * What the explorable's sections and their worker share: the presets they follow (R4 and R3 of the reproductions),
- * what a section asks the worker to train, and the arrays it gets back to draw. Data only, no engine code, so the
- * page's bundle stays small; the engine runs in the worker (./labs).
+ * What the explorable's sections and their worker share: the presets they follow (R4, R3, R1 and R6 of the
+ * reproductions, the last two at a browser size), what a section asks the worker to train, and the arrays it gets
+ * back to draw. Data only, no engine code, so the page's bundle stays small; the engine runs in the worker (./labs).
  */
+import { gromov } from "../../../src/runs/presets/gromov";
 import { pairFiveNeuron } from "../../../src/runs/presets/pair-five-neuron";
+import { prietoSoftmax, prietoStablemax } from "../../../src/runs/presets/prieto";
 import { sparseParity } from "../../../src/runs/presets/sparse-parity";
 
-export type LabName = "five_neuron" | "sparse_parity";
+export type LabName = "five_neuron" | "sparse_parity" | "gromov" | "softmax" | "stablemax" | "efficiency";
 
 /** What a section asks the worker to train. */
 export interface LabSpec {
@@ -35,12 +37,52 @@ export type LabPicture =
       readonly hidden: number;
       readonly nBits: number;
       readonly kRelevant: number;
-    };
+    }
+  | {
+      readonly lab: "gromov";
+      readonly U: Float32Array; // [N, p]: row n is neuron n's weight on the first operand a = 0 … p − 1
+      readonly N: number;
+      readonly p: number;
+      /** [N, J], J = ⌊p/2⌋: each neuron's power at frequency k = 1 … J (column k − 1), as a share of its own total. */
+      readonly neuronPower: Float32Array;
+      /** [J]: Σ over neurons of the power at frequency k = 1 … J, as a share of the total (fourier-circuit's S_k). */
+      readonly spectrum: Float64Array;
+      /** Neuron indices ordered by their strongest frequency (then by phase), so equal waves sit together. */
+      readonly order: Int32Array;
+    }
+  | { readonly lab: "none" };
 
-/** The presets the sections follow (R4 and R3 of the reproductions). */
+/**
+ * R1 (gromov) at a browser size: p = 41 and N = 128 instead of 97 and 500 (about 30× less work per step on the js
+ * backend); the rest is the preset's (MSE, AdamW lr 1e-2, wd 5, half the pairs for training). It still memorizes
+ * near step 80 and groks near step 100 (seed 1).
+ */
+const GROMOV_SMALL = {
+  ...gromov.spec,
+  steps: 300,
+  task: { name: "modular", op: "add", p: 41, train_fraction: 0.5 },
+  model: { name: "gromov", width: 128, init_scale: 1 },
+};
+
+/**
+ * R6 (Prieto et al. 2025) at a browser size: the authors' bias-free MLP on concatenated one-hots, p = 23 and width 64
+ * instead of 113 and 200 (about 60× less work per step); float32 softmax CE against StableMax CE, both with AdamW,
+ * no weight decay, ε = 1e-25, each with its preset's β2.
+ */
+const PRIETO_SMALL = {
+  task: { name: "modular", op: "add", p: 23, train_fraction: 0.4 },
+  model: { name: "mlp", depth: 2, width: 64, activation: "relu", bias: false, init_scale: 1 },
+};
+
+/** The presets the sections follow (R4, R3, R1 and R6 of the reproductions; the last two made smaller). */
 export const PRESET_SPECS: Readonly<Record<LabName, Readonly<Record<string, unknown>>>> = {
   five_neuron: pairFiveNeuron.spec,
   sparse_parity: sparseParity.spec,
+  gromov: GROMOV_SMALL,
+  softmax: { ...prietoSoftmax.spec, ...PRIETO_SMALL, steps: 2000 }, // collapse from ~1,000; a loss spike near 1,700 (seed 1)
+  stablemax: { ...prietoStablemax.spec, ...PRIETO_SMALL, steps: 2000 },
+  // circuit efficiency (Varma et al. 2023) on the same small gromov net
+  efficiency: GROMOV_SMALL,
 };
 
 /** The parts of a preset spec the explorable reads. */
