@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: ms per training step of the gromov net (R1) and the sparse-parity MLP (R3) on the js backend,
+ * `npm run bench`: ms per training step of the gromov net (R1), the sparse-parity MLP (R3) and the transformer (R7:
+ * nanda-small and Nanda et al.'s full size) on the js backend,
  * the wasm backend with 1 and 2 threads, and PyTorch CPU with 1 and 2 threads, side by side in one run; plus the
  * wasm kernels' GFLOP/s on the gromov shapes. Prints tables; writes bench/results/latest.json and a dated copy.
  * Then a sweep of 64 sparse-parity models: grokscope batched vs one by one vs a per-model PyTorch loop (bench/sweep.ts).
@@ -13,16 +14,28 @@ import type { Backend } from "../src/tensor/backend.js";
 import { createBackend } from "../src/tensor/backend-select.js";
 import { benchKernels, type KernelResult } from "./kernels.js";
 import { machineInfo } from "./machine.js";
-import { gromovStep, sparseParityStep, type StepFactory } from "./steps.js";
+import { gromovStep, nandaSmallStep, nandaStep, sparseParityStep, type StepFactory } from "./steps.js";
 import { timeCalls, type Timing } from "./timing.js";
 import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
 import { benchSweep, sweepTable } from "./sweep.js";
 import { benchBrowser } from "./browser.js";
 
 /** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
-const STEPS: Record<string, { factory: StepFactory; torch?: string; warmup: number; reps: number; jsReps: number }> = {
-  gromov: { factory: gromovStep, torch: "torch_gromov.py", warmup: 8, reps: 60, jsReps: 3 },
-  sparse_parity: { factory: sparseParityStep, torch: "torch_sparse_parity.py", warmup: 50, reps: 400, jsReps: 100 },
+interface StepSpec {
+  readonly factory: StepFactory;
+  /** The PyTorch script of the same step, its extra arguments, and how many steps it times after its warm-up. */
+  readonly torch?: { script: string; args?: string[]; steps: number; warmup: number };
+  readonly warmup: number;
+  readonly reps: number;
+  /** Timed steps on the js backend; 0 skips it there (too slow to be worth the wait). */
+  readonly jsReps: number;
+}
+
+const STEPS: Record<string, StepSpec> = {
+  gromov: { factory: gromovStep, torch: { script: "torch_gromov.py", steps: 60, warmup: 5 }, warmup: 8, reps: 60, jsReps: 3 },
+  sparse_parity: { factory: sparseParityStep, torch: { script: "torch_sparse_parity.py", steps: 400, warmup: 50 }, warmup: 50, reps: 400, jsReps: 100 },
+  transformer_small: { factory: nandaSmallStep, torch: { script: "torch_transformer.py", args: ["--config", "nanda-small"], steps: 100, warmup: 10 }, warmup: 10, reps: 100, jsReps: 3 },
+  transformer_nanda: { factory: nandaStep, torch: { script: "torch_transformer.py", args: ["--config", "nanda"], steps: 20, warmup: 3 }, warmup: 3, reps: 20, jsReps: 0 },
 };
 
 const BACKENDS: Array<{ name: string; make: () => Promise<Backend> }> = [
@@ -63,6 +76,7 @@ async function main(): Promise<void> {
     process.stderr.write(`timing ${b.name} …\n`);
     kernels[b.name] = benchKernels(backend, isJs ? 1 : 30, isJs ? 3000 : 4000);
     for (const [name, s] of Object.entries(STEPS)) {
+      if (isJs && s.jsReps === 0) continue;
       const step = await s.factory(backend);
       (steps[name] ??= {})[b.name] = isJs ? timeCalls(step.step, 1, s.jsReps, 6000) : timeCalls(step.step, s.warmup, s.reps, 8000);
     }
@@ -77,7 +91,7 @@ async function main(): Promise<void> {
       if (!s.torch) continue;
       for (const threads of [1, 2]) {
         process.stderr.write(`timing torch×${threads} ${name} …\n`);
-        (torch[name] ??= {})[`torch×${threads}`] = runTorch(s.torch, threads, name === "gromov" ? 60 : 400, name === "gromov" ? 5 : 50);
+        (torch[name] ??= {})[`torch×${threads}`] = runTorch(s.torch.script, threads, s.torch.steps, s.torch.warmup, s.torch.args);
       }
     }
   }

@@ -27,3 +27,9 @@ export const gromovStep = presetStep("gromov", "gromov (trainer: forward, MSE, b
 
 /** R3: sparse parity, 30 bits + bias input, 1,000 train rows, MLP 31→64 ReLU→2, CE, AdamW, full batch. */
 export const sparseParityStep = presetStep("sparse-parity", "sparse parity (trainer: forward, CE, backward, AdamW)");
+
+/** R7 small: nanda-small, a 1-layer transformer (d_model 32, 4 heads, d_mlp 128) on (a+b) mod 59, 1,218 train rows. */
+export const nandaSmallStep = presetStep("nanda-small", "nanda-small transformer (trainer: forward, CE, backward, AdamW)");
+
+/** R7: Nanda et al.'s transformer (d_model 128, 4 heads, d_mlp 512) on (a+b) mod 113, 3,830 train rows. */
+export const nandaStep = presetStep("nanda", "nanda transformer (trainer: forward, CE, backward, AdamW)");

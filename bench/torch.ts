@@ -22,11 +22,11 @@ export function torchAvailable(): string | null {
   return null;
 }
 
-export function runTorch(script: string, threads: number, steps: number, warmup: number): TorchTiming {
+export function runTorch(script: string, threads: number, steps: number, warmup: number, extra: readonly string[] = []): TorchTiming {
   const path = fileURLToPath(new URL(`../../bench/${script}`, import.meta.url));
   // The BLAS and OpenMP pools get the same thread count as torch, so the threads do not oversubscribe the cores.
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  const r = spawnSync(PYTHON, [path, String(threads), String(steps), String(warmup)], { encoding: "utf8", timeout: 300_000, env });
+  const r = spawnSync(PYTHON, [path, String(threads), String(steps), String(warmup), ...extra], { encoding: "utf8", timeout: 300_000, env });
   if (r.status !== 0) throw new Error(`bench/${script} failed (exit ${r.status}): ${(r.stderr || r.error?.message || "").trim()}`);
   const last = r.stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(last) as TorchTiming;

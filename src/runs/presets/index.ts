@@ -7,7 +7,7 @@ import { pairMod67 } from "./pair-mod67.js";
 import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
 import { prietoOrthograd, prietoSoftmax, prietoStablemax } from "./prieto.js";
-import { nanda } from "./nanda.js";
+import { nanda, nandaSmall } from "./nanda.js";
 
 export type { Preset } from "./preset.js";
 
@@ -23,6 +23,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "prieto-stablemax": prietoStablemax,
   "prieto-orthograd": prietoOrthograd,
   nanda,
+  "nanda-small": nandaSmall,
 };
 
 /** The preset's spec with `preset` set, as a fresh mutable object. */
