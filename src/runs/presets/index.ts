@@ -8,6 +8,7 @@ import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
 import { prietoOrthograd, prietoSoftmax, prietoStablemax } from "./prieto.js";
 import { nanda, nandaSmall } from "./nanda.js";
+import { mixtureAsync, wangComparison, wangComposition } from "./transformer-tasks.js";
 
 export type { Preset } from "./preset.js";
 
@@ -24,6 +25,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "prieto-orthograd": prietoOrthograd,
   nanda,
   "nanda-small": nandaSmall,
+  "wang-composition": wangComposition,
+  "wang-comparison": wangComparison,
+  "mixture-async": mixtureAsync,
 };
 
 /** The preset's spec with `preset` set, as a fresh mutable object. */
