@@ -39,6 +39,32 @@ import { gemmJs } from "../tensor/backend-js.js";
 import type { Params, Tensor } from "../tensor/tensor.js";
 import { softmaxCrossEntropy } from "../train/losses.js";
 import { paramOf, type MeasureContext, type MeasureDef } from "./measure.js";
+import { z } from "zod";
+import { describeIssue } from "../util/zod-issue.js";
+
+/**
+ * `measure_settings.fourier`: the key-frequency rule of the key-frequency count and the restricted / excluded loss.
+ * `max_keys: 5` caps the key set at Nanda et al.'s five strongest frequencies (their transformer has 5), which keeps
+ * the restricted loss informative when the spectrum is flat (gromov spreads its neurons over every frequency).
+ */
+export const FourierSettingsSchema = z.strictObject({
+  threshold: z.number().gt(0, "must be in (0, 1]").max(1, "must be in (0, 1]").default(0.1),
+  max_keys: z.number().int("must be an integer").min(1, "must be ≥ 1").nullable().default(null),
+});
+export type FourierSettings = z.output<typeof FourierSettingsSchema>;
+
+/** Normalized settings; the error names the key path ("measure_settings.fourier.max_keys: must be ≥ 1"). */
+export function parseFourierSettings(input: unknown = {}, where = "fourier"): FourierSettings {
+  const r = FourierSettingsSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  throw new Error(describeIssue(r.error.issues[0], where, Object.keys(FourierSettingsSchema.shape)));
+}
+
+/** The circuit options a run's settings ask for (defaults when it sets none). */
+function settingsOptions(ctx: MeasureContext): FourierCircuitOptions {
+  const s = parseFourierSettings(ctx.settings?.fourier);
+  return { threshold: s.threshold, maxKeys: s.max_keys ?? undefined };
+}
 
 /** Which tensor holds the first-layer weights of a model, and which of its axes runs over the p inputs. */
 export interface FrequencySource {
@@ -200,7 +226,7 @@ export function fourierSpectrum(options: FourierCircuitOptions = {}) {
 
 /** `fourier/key_frequencies`: how many frequencies hold ≥ τ of the strongest one's power. */
 export function fourierKeyFrequencyCount(options: FourierCircuitOptions = {}) {
-  return (ctx: MeasureContext): number => keyFrequencies(spectrumOf(ctx, "fourier/key_frequencies", options), options.threshold).length;
+  return (ctx: MeasureContext): number => keyFrequencies(spectrumOf(ctx, "fourier/key_frequencies", options), options.threshold).slice(0, options.maxKeys).length;
 }
 
 /** `fourier/gini`: Gini coefficient of the per-frequency norms √S_k, k = 1 … ⌊p/2⌋. */
@@ -246,7 +272,7 @@ export const FOURIER_CIRCUIT_MEASURES: Readonly<Record<string, MeasureDef>> = {
   "fourier/key_frequencies": {
     describe: "number of frequencies with ≥ 0.1 of the strongest frequency's power in U / W_E (key frequencies, Nanda et al. 2023)",
     appliesTo: needs("spectrum"),
-    compute: fourierKeyFrequencyCount(),
+    compute: (ctx) => fourierKeyFrequencyCount(settingsOptions(ctx))(ctx),
   },
   "fourier/gini": {
     describe: "Gini coefficient of the per-frequency Fourier norms of U / W_E: 0 spread, → 1 sparse (Nanda et al. 2023 §5)",
@@ -256,16 +282,16 @@ export const FOURIER_CIRCUIT_MEASURES: Readonly<Record<string, MeasureDef>> = {
   "fourier/restricted_loss": {
     describe: "training loss of the logits projected onto the key frequencies' cos/sin ω_k(a+b−c) directions (Nanda et al. 2023 §5; test-free)",
     appliesTo: needs("logits"),
-    compute: (ctx) => circuitLoss(ctx, "restricted", "train"),
+    compute: (ctx) => circuitLoss(ctx, "restricted", "train", settingsOptions(ctx)),
   },
   "fourier/restricted_loss_test": {
     describe: "test loss of the logits projected onto the key frequencies (Nanda et al. 2023 §5 restricted loss, on held-out pairs)",
     appliesTo: needs("logits"),
-    compute: (ctx) => circuitLoss(ctx, "restricted", "test"),
+    compute: (ctx) => circuitLoss(ctx, "restricted", "test", settingsOptions(ctx)),
   },
   "fourier/excluded_loss": {
     describe: "training loss with the key frequencies' cos/sin ω_k(a+b−c) directions removed from the logits (Nanda et al. 2023 §5)",
     appliesTo: needs("logits"),
-    compute: (ctx) => circuitLoss(ctx, "excluded", "train"),
+    compute: (ctx) => circuitLoss(ctx, "excluded", "train", settingsOptions(ctx)),
   },
 };

@@ -17,12 +17,13 @@ import { expandMeasureNames } from "../measures/registry.js";
 import { parseLlcSettings } from "../measures/llc.js";
 import { parseComplexitySettings } from "../measures/complexity.js";
 import { parseSurfingSettings } from "../measures/surfing.js";
+import { parseFourierSettings } from "../measures/fourier-circuit.js";
 import { describeIssue } from "../util/zod-issue.js";
 
 export class SpecError extends Error {}
 
 /** The measures that take settings (`measure_settings.<name>`), each with its parser; a new one is one line here. */
-const MEASURE_SETTINGS = { llc: parseLlcSettings, complexity: parseComplexitySettings, surfing: parseSurfingSettings } as const;
+const MEASURE_SETTINGS = { llc: parseLlcSettings, complexity: parseComplexitySettings, surfing: parseSurfingSettings, fourier: parseFourierSettings } as const;
 type MeasureSettingsName = keyof typeof MEASURE_SETTINGS;
 export type MeasureSettings = { readonly [K in MeasureSettingsName]?: ReturnType<(typeof MEASURE_SETTINGS)[K]> };
 
@@ -45,7 +46,9 @@ const TopLevelSchema = z.strictObject({
   /** Measure names, or "all" for every measure that applies to the run's model and task. */
   measures: z.array(z.string()).default([]),
   /** Settings of individual measures, e.g. llc: { epsilon: 1e-4, chains: 4 }. */
-  measure_settings: z.strictObject({ llc: z.unknown().optional(), complexity: z.unknown().optional(), surfing: z.unknown().optional() } satisfies Record<MeasureSettingsName, unknown>).default({}),
+  measure_settings: z
+    .strictObject({ llc: z.unknown().optional(), complexity: z.unknown().optional(), surfing: z.unknown().optional(), fourier: z.unknown().optional() } satisfies Record<MeasureSettingsName, unknown>)
+    .default({}),
   /**
    * Start from another run's parameters instead of a fresh initialization (Varma et al. 2023's ungrokking: a grokked
    * net trained further on a smaller training set). `step: null` = that run's last checkpoint. Parameters only:

@@ -219,3 +219,20 @@ test("cost per evaluation on the gromov preset (p = 97, N = 500, train fraction 
     for (const [k, v] of Object.entries(ms)) assert.ok(v < 200, `${k}: ${v} ms`); // loose: shared CI machines
   }
 });
+
+test("measure_settings.fourier: max_keys caps the key set (Nanda's top 5); threshold moves the rule; bad values name the key", () => {
+  const p = 97, N = 500, sigmas = [5, 17, 30];
+  const { data, model } = gromovSetup(p, N, 2);
+  const params = fewFrequencyConstruction(p, N, sigmas, keyFromSeed(5), 20);
+  const base = { ...ctxOf(model, data, params), backend };
+  const withSettings = (fourier: unknown) => ({ ...base, settings: { fourier } });
+  assert.equal(num("fourier/key_frequencies", base), 3);
+  assert.equal(num("fourier/key_frequencies", withSettings({ max_keys: 2 })), 2);
+  assert.equal(num("fourier/key_frequencies", withSettings({ max_keys: 5 })), 3);
+  // keeping 1 of the 3 frequencies the logits use throws away two thirds of the circuit: the restricted loss rises
+  const all = num("fourier/restricted_loss", base), one = num("fourier/restricted_loss", withSettings({ max_keys: 1 }));
+  assert.ok(one > all + 0.1, `restricted loss with every key ${all}, with the strongest only ${one}`);
+  assert.throws(() => num("fourier/key_frequencies", withSettings({ max_keys: 0 })), /fourier\.max_keys: must be ≥ 1/);
+  assert.throws(() => num("fourier/key_frequencies", withSettings({ threshold: 2 })), /fourier\.threshold: must be in \(0, 1\]/);
+  assert.throws(() => num("fourier/key_frequencies", withSettings({ max_key: 3 })), /fourier\.max_key/);
+});
