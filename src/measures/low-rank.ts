@@ -7,7 +7,7 @@
  * (Eckart–Young). The factors are split scale-balanced, L = U_r Σ_r^½ [m, r] and R = Σ_r^½ V_rᵀ [r, n], so both hold
  * numbers of the same magnitude and one quantization bin fits both. Everything is float64.
  */
-import { gramOfShortSide } from "./svd.js";
+import { gramOfShortSide, householderTridiagonal } from "./svd.js";
 
 export interface SymmetricEigen {
   /** Eigenvalues, descending. */
@@ -24,59 +24,9 @@ export interface SymmetricEigen {
  */
 export function symmetricEigen(s: Float64Array, n: number): SymmetricEigen {
   if (s.length !== n * n) throw new Error(`low-rank: symmetric matrix has ${s.length} entries, expected ${n}²`);
-  const d = new Float64Array(n), e = new Float64Array(n); // diagonal; e[i] = T[i+1, i], e[n−1] = 0
   const zt = new Float64Array(n * n); // Qᵀ, then the eigenvectors as rows
   for (let i = 0; i < n; i++) zt[i * n + i] = 1;
-  const v = new Float64Array(n), p = new Float64Array(n), w = new Float64Array(n);
-  for (let k = 0; k < n - 2; k++) {
-    let norm2 = 0;
-    for (let i = k + 1; i < n; i++) norm2 += s[i * n + k] * s[i * n + k];
-    const norm = Math.sqrt(norm2);
-    d[k] = s[k * n + k];
-    if (norm === 0) {
-      e[k] = 0;
-      continue;
-    }
-    const x0 = s[(k + 1) * n + k];
-    const alpha = x0 >= 0 ? -norm : norm; // reflect x onto alpha·e_1, the sign against cancellation
-    v.fill(0);
-    for (let i = k + 1; i < n; i++) v[i] = s[i * n + k];
-    v[k + 1] -= alpha;
-    let vn = 0;
-    for (let i = k + 1; i < n; i++) vn += v[i] * v[i];
-    vn = Math.sqrt(vn);
-    e[k] = alpha;
-    if (vn === 0) continue;
-    for (let i = k + 1; i < n; i++) v[i] /= vn;
-    // trailing block ← H S H with H = I − 2vvᵀ: S ← S − 2vqᵀ − 2qvᵀ, p = Sv, q = p − (vᵀp)v
-    let K = 0;
-    for (let i = k + 1; i < n; i++) {
-      let acc = 0;
-      for (let j = k + 1; j < n; j++) acc += s[i * n + j] * v[j];
-      p[i] = acc;
-      K += v[i] * acc;
-    }
-    for (let i = k + 1; i < n; i++) p[i] -= K * v[i];
-    for (let i = k + 1; i < n; i++) {
-      const vi = v[i], qi = p[i];
-      for (let j = k + 1; j < n; j++) s[i * n + j] -= 2 * (vi * p[j] + qi * v[j]);
-    }
-    // Qᵀ ← H Qᵀ (Q = H_0 H_1 …): Qᵀ ← Qᵀ − 2 v (vᵀ Qᵀ)
-    w.fill(0);
-    for (let i = k + 1; i < n; i++) {
-      const vi = v[i];
-      for (let j = 0; j < n; j++) w[j] += vi * zt[i * n + j];
-    }
-    for (let i = k + 1; i < n; i++) {
-      const f = 2 * v[i];
-      for (let j = 0; j < n; j++) zt[i * n + j] -= f * w[j];
-    }
-  }
-  if (n >= 2) {
-    d[n - 2] = s[(n - 2) * n + (n - 2)];
-    e[n - 2] = s[(n - 1) * n + (n - 2)];
-  }
-  if (n >= 1) d[n - 1] = s[(n - 1) * n + (n - 1)];
+  const { d, e } = householderTridiagonal(s, n, zt);
   tridiagonalQl(d, e, zt, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => d[b] - d[a]);
   const values = new Float64Array(n), vectors = new Float64Array(n * n);

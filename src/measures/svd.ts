@@ -52,31 +52,33 @@ function mirrorUpper(g: Float64Array, n: number): void {
 }
 
 /**
- * Eigenvalues (ascending) of a symmetric matrix S [n, n] (row-major, destroyed). Householder tridiagonalization:
- * for each column k, a reflector H = I − 2vvᵀ zeroes S[k+2.., k]; the trailing block becomes H S H, applied as
- * S ← S − 2vqᵀ − 2qvᵀ with p = Sv, q = p − (vᵀp)v. Then bisection on the tridiagonal (d, e) with Sturm counts.
+ * Householder reduction of a symmetric S [n, n] (row-major, destroyed) to tridiagonal form T = Qᵀ S Q: for each
+ * column k, a reflector H = I − 2vvᵀ zeroes S[k+2.., k]; the trailing block becomes H S H, applied as
+ * S ← S − 2vqᵀ − 2qvᵀ with p = Sv, q = p − (vᵀp)v. Returns the diagonal d [n] and the sub-diagonal e [n]
+ * (e[i] = T[i+1, i], e[n−1] = 0). When `zt` [n, n] is given (the identity on entry) the reflections are accumulated
+ * into it as Qᵀ — rows of Qᵀ rather than columns of Q, so every update runs over contiguous memory.
  */
-export function symmetricEigenvalues(s: Float64Array, n: number): Float64Array {
+export function householderTridiagonal(s: Float64Array, n: number, zt: Float64Array | null = null): { d: Float64Array; e: Float64Array } {
   if (s.length !== n * n) throw new Error(`svd: symmetric matrix has ${s.length} entries, expected ${n}²`);
-  const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0)); // diagonal, sub-diagonal
-  const v = new Float64Array(n), p = new Float64Array(n);
+  const d = new Float64Array(n), e = new Float64Array(n);
+  const v = new Float64Array(n), p = new Float64Array(n), w = zt ? new Float64Array(n) : null;
   for (let k = 0; k < n - 2; k++) {
     let norm2 = 0;
     for (let i = k + 1; i < n; i++) norm2 += s[i * n + k] * s[i * n + k];
-    const x0 = s[(k + 1) * n + k];
     const norm = Math.sqrt(norm2);
+    d[k] = s[k * n + k];
     if (norm === 0) {
-      d[k] = s[k * n + k];
       e[k] = 0;
       continue;
     }
+    const x0 = s[(k + 1) * n + k];
     const alpha = x0 >= 0 ? -norm : norm; // reflect x onto alpha·e_1, sign chosen against cancellation
+    v.fill(0);
     for (let i = k + 1; i < n; i++) v[i] = s[i * n + k];
     v[k + 1] -= alpha;
     let vn = 0;
     for (let i = k + 1; i < n; i++) vn += v[i] * v[i];
     vn = Math.sqrt(vn);
-    d[k] = s[k * n + k];
     e[k] = alpha;
     if (vn === 0) continue;
     for (let i = k + 1; i < n; i++) v[i] /= vn;
@@ -93,13 +95,31 @@ export function symmetricEigenvalues(s: Float64Array, n: number): Float64Array {
       const off = i * n, vi = v[i], qi = p[i];
       for (let j = k + 1; j < n; j++) s[off + j] -= 2 * (vi * p[j] + qi * v[j]);
     }
+    if (zt && w) {
+      // Qᵀ ← H Qᵀ (Q = H_0 H_1 …): Qᵀ ← Qᵀ − 2 v (vᵀ Qᵀ)
+      w.fill(0);
+      for (let i = k + 1; i < n; i++) {
+        const vi = v[i];
+        for (let j = 0; j < n; j++) w[j] += vi * zt[i * n + j];
+      }
+      for (let i = k + 1; i < n; i++) {
+        const f = 2 * v[i];
+        for (let j = 0; j < n; j++) zt[i * n + j] -= f * w[j];
+      }
+    }
   }
   if (n >= 2) {
     d[n - 2] = s[(n - 2) * n + (n - 2)];
     e[n - 2] = s[(n - 1) * n + (n - 2)];
   }
   if (n >= 1) d[n - 1] = s[(n - 1) * n + (n - 1)];
-  return tridiagonalEigenvalues(d, e);
+  return { d, e };
+}
+
+/** Eigenvalues (ascending) of a symmetric matrix S [n, n] (row-major, destroyed): Householder, then bisection. */
+export function symmetricEigenvalues(s: Float64Array, n: number): Float64Array {
+  const { d, e } = householderTridiagonal(s, n);
+  return tridiagonalEigenvalues(d, e.subarray(0, Math.max(n - 1, 0)));
 }
 
 /** Eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal d and sub-diagonal e, by bisection. */
