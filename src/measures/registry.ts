@@ -18,6 +18,7 @@ import { SURFING_MEASURES } from "./surfing.js";
 import { FOURIER_CIRCUIT_MEASURES } from "./fourier-circuit.js";
 import { STABILITY_MEASURES } from "./stability.js";
 import { ATTENTION_MEASURES } from "./attention.js";
+import { LOGIT_LENS_MEASURES } from "./logit-lens.js";
 
 const modularOnly = (_m: Model, data: Dataset): string | null => (typeof data.meta.p === "number" ? null : `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`);
 const hasTensor = (name: string) => (_m: Model, _d: Dataset, params: Params): string | null => (params[name] ? null : `needs a tensor "${name}" (the model has ${Object.keys(params).join(", ")})`);
@@ -38,6 +39,8 @@ export const MEASURES: Readonly<Record<string, MeasureDef>> = {
   },
   // Share of the prediction position's attention on the operands (Nanda et al. 2023).
   ...ATTENTION_MEASURES,
+  // Each block's residual decoded by the unembedding (logit lens), on the ID and OOD tests.
+  ...LOGIT_LENS_MEASURES,
   // Softmax Collapse fraction and the cosine with naive loss minimization (Prieto et al. 2025).
   ...STABILITY_MEASURES,
   // Effective rank of each weight matrix and of the hidden representation; relative change from init (regime).
