@@ -10,28 +10,7 @@ import {
 import { MODULAR_OP_NAMES, type ModularOpName } from "../../src/tasks/modular-ops.js";
 import type { TokenSplit } from "../../src/tasks/dataset.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
-
-/** Power et al. (2022) Appendix A.1.1, written independently: BigInt polynomials, division by exhaustive search. */
-function reference(op: ModularOpName, x: number, y: number, p: number): number {
-  const [X, Y, P] = [BigInt(x), BigInt(y), BigInt(p)];
-  const m = (v: bigint) => Number(((v % P) + P) % P);
-  const div = () => {
-    for (let z = 0; z < p; z++) if ((y * z) % p === x) return z;
-    throw new Error("no quotient");
-  };
-  switch (op) {
-    case "add": return m(X + Y);
-    case "sub": return m(X - Y);
-    case "div": return div();
-    case "div_odd_sub": return y % 2 === 1 ? div() : m(X - Y);
-    case "x2_plus_y2": return m(X ** 2n + Y ** 2n);
-    case "x2_xy_y2": return m(X ** 2n + X * Y + Y ** 2n);
-    case "x2_xy_y2_x": return m(X ** 2n + X * Y + Y ** 2n + X);
-    case "x3_xy": return m(X ** 3n + X * Y);
-    case "x3_xy2_y": return m(X ** 3n + X * Y ** 2n + Y);
-    case "mul": return m(X * Y);
-  }
-}
+import { modularReference as reference } from "../helpers/modular-reference.js";
 
 const rows = (s: TokenSplit) => Array.from({ length: s.n }, (_, i) => [s.x[3 * i], s.x[3 * i + 1], s.x[3 * i + 2], s.y[i]]);
 /** (x, y) of row i as one number, ignoring the operation token. */
