@@ -33,7 +33,7 @@
  * training pairs are no longer fitted by memorization outside it.
  */
 import type { Model } from "../models/model.js";
-import type { Dataset } from "../tasks/dataset.js";
+import type { Dataset, Split } from "../tasks/dataset.js";
 import type { Backend } from "../tensor/backend.js";
 import { gemmJs } from "../tensor/backend-js.js";
 import type { Params, Tensor } from "../tensor/tensor.js";
@@ -237,12 +237,12 @@ export function fourierGini(options: FourierCircuitOptions = {}) {
 export type CircuitLossKind = "restricted" | "excluded";
 
 /** Loss of the logits projected onto (restricted) or orthogonal to (excluded) the key frequencies, on one split. */
-export function circuitLoss(ctx: MeasureContext, kind: CircuitLossKind, split: "train" | "test", options: FourierCircuitOptions = {}): number {
+export function circuitLoss(ctx: MeasureContext, kind: CircuitLossKind, split: "train" | "test" | Split, options: FourierCircuitOptions = {}): number {
   const name = kind === "restricted" ? "fourier/restricted_loss" : "fourier/excluded_loss";
   const p = modulus(ctx);
   if (ctx.model.nOut !== p) throw new Error(`measure "${name}": needs p = ${p} output classes (model has ${ctx.model.nOut})`);
   const ks = keyFrequencies(spectrumOf(ctx, name, options), options.threshold).slice(0, options.maxKeys);
-  const data = ctx.data[split];
+  const data = typeof split === "string" ? ctx.data[split] : split;
   const backend = ctx.backend ?? JS_KERNELS;
   const P = frequencyProjection(p, ks, kind === "restricted" ? { withDc: true } : { complement: true }, scratchOf(backend, "projection", p * p));
   const { logits } = ctx.model.forward(ctx.params, data); // [n, p]
@@ -261,6 +261,12 @@ const needs = (what: "spectrum" | "logits") => (model: Model, data: Dataset, par
   if (what === "logits" && model.nOut !== p) return `needs p = ${p} output classes (model "${model.name}" has ${model.nOut})`;
   return null;
 };
+
+/** A mixture's per-domain training splits, [name, split] with names "domain/<op>/train". */
+function domainTrainSplits(data: Dataset): Array<[string, Split]> {
+  if (data.kind !== "tokens") return [];
+  return Object.entries(data.evalSplits ?? {}).filter(([name]) => /^domain\/[^/]+\/train$/.test(name));
+}
 
 /** The measures of this module, keyed by registry name (the lead registers them). */
 export const FOURIER_CIRCUIT_MEASURES: Readonly<Record<string, MeasureDef>> = {
@@ -288,6 +294,16 @@ export const FOURIER_CIRCUIT_MEASURES: Readonly<Record<string, MeasureDef>> = {
     describe: "test loss of the logits projected onto the key frequencies (Nanda et al. 2023 §5 restricted loss, on held-out pairs)",
     appliesTo: needs("logits"),
     compute: (ctx) => circuitLoss(ctx, "restricted", "test", settingsOptions(ctx)),
+  },
+  "fourier/restricted_loss_domains": {
+    describe: "restricted loss on each domain's own training split (domain/<op>/restricted_loss) for mixture tasks: a test-free indicator per domain",
+    appliesTo: (model, data, params) =>
+      needs("logits")(model, data, params) ?? (domainTrainSplits(data).length > 0 ? null : `needs a task with per-domain splits (task "${data.name}" has none; see task "mixture")`),
+    compute: (ctx) => {
+      const out: Record<string, number> = {};
+      for (const [name, split] of domainTrainSplits(ctx.data)) out[`${name.replace(/\/train$/, "")}/restricted_loss`] = circuitLoss(ctx, "restricted", split, settingsOptions(ctx));
+      return out;
+    },
   },
   "fourier/excluded_loss": {
     describe: "training loss with the key frequencies' cos/sin ω_k(a+b−c) directions removed from the logits (Nanda et al. 2023 §5)",

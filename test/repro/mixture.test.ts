@@ -2,7 +2,9 @@
  * Asynchronous per-domain grokking (issue "transformers", part 4) on the mixture-async preset, seed 1, through the
  * real run path: both domains are memorized early, each domain's generalization step (test accuracy ≥ the preset's
  * 80% threshold: at this size neither domain reaches 95% within the run) is recorded in the summary's split_steps,
- * the two differ, and the pooled test accuracy keeps improving after the pooled training loss has converged.
+ * the two differ, and the pooled test accuracy keeps improving after the pooled training loss has converged. A
+ * test-free indicator per domain — the restricted loss on the domain's own training pairs — falls first, in the
+ * domains' order.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +35,14 @@ test("mixture-async: domains memorized early, generalize at distinct recorded st
     assert.ok(gSub - gAdd >= 300, `the domains generalize at distinct steps (add ${gAdd}, sub ${gSub})`);
     assert.ok(gAdd - s["domain/add/train"]! >= 300, "add generalizes well after it is memorized (a delay, not simultaneous fitting)");
     assert.ok(summary.test_acc - accAt(converged) > 0.1, "pooled test accuracy keeps rising after the training loss converged");
+    // test-free indicator per domain: the restricted loss on the domain's own training pairs falls first
+    const indicator: Record<string, number> = {};
+    for (const d of ["add", "sub"]) {
+      indicator[d] = series(`domain/${d}/restricted_loss`).find(([, v]) => v < 0.5)![0];
+      t.diagnostic(`${d}: restricted loss on its training pairs < 0.5 at step ${indicator[d]}, test accuracy ≥ 80 % at ${s[`domain/${d}/test`]}`);
+      assert.ok(s[`domain/${d}/test`]! - indicator[d] >= 300, `domain ${d}: the indicator leads its generalization by ≥ 300 steps`);
+    }
+    assert.ok(indicator.add < indicator.sub, "the indicator orders the domains as their test accuracies do");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -60,6 +60,6 @@ export const mixtureAsync: Preset = {
     eval: { every: 50 },
     checkpoint_every: 500,
     acc_threshold: 0.8, // memorize / generalize steps per domain (see above)
-    measures: ["weights/norm", "fourier/gini"],
+    measures: ["weights/norm", "fourier/gini", "fourier/restricted_loss_domains"], // the last: a test-free indicator per domain
   },
 };
