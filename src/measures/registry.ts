@@ -19,6 +19,7 @@ import { FOURIER_CIRCUIT_MEASURES } from "./fourier-circuit.js";
 import { STABILITY_MEASURES } from "./stability.js";
 import { ATTENTION_MEASURES } from "./attention.js";
 import { LOGIT_LENS_MEASURES } from "./logit-lens.js";
+import { LLC_ANALYTIC_MEASURES } from "./llc-analytic.js";
 
 const modularOnly = (_m: Model, data: Dataset): string | null => (typeof data.meta.p === "number" ? null : `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`);
 const hasTensor = (name: string) => (_m: Model, _d: Dataset, params: Params): string | null => (params[name] ? null : `needs a tensor "${name}" (the model has ${Object.keys(params).join(", ")})`);
@@ -55,6 +56,8 @@ export const MEASURES: Readonly<Record<string, MeasureDef>> = {
   ...SURFING_MEASURES,
   // Local learning coefficient by localized SGLD; settings from the spec's measure_settings.llc.
   llc: { ...LLC_MEASURES.llc, compute: (ctx) => llcMeasure((ctx.settings?.llc ?? {}) as LlcSettingsInput).compute(ctx) },
+  // Learning-coefficient bounds of the quadratic net from the Jacobian rank (SLT); gromov + MSE, small sizes only.
+  ...LLC_ANALYTIC_MEASURES,
 };
 
 export const MEASURE_NAMES: readonly string[] = Object.keys(MEASURES);
