@@ -5,54 +5,18 @@
  * sweep and compare pages render. Screenshots of each page go to $GROKSCOPE_SCREENSHOTS (default: a temp folder,
  * printed). Skipped with a notice when Chromium is missing, except in CI (CI=true), where it is required.
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import type { RunSummary } from "../../src/runs/run.js";
 import { openStore } from "../../src/runs/store.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { normalizeSweep } from "../../src/sweeps/spec.js";
 import { beginSweep, recordSweepResult } from "../../src/sweeps/sweep-store.js";
+import { browserOrSkip, labFolder, openPage, serveCli, stop } from "../helpers/browser.js";
 import { BIN } from "../helpers/cli.js";
-
-const CHROMIUM = process.env.GROKSCOPE_CHROMIUM ?? "/usr/bin/chromium";
-const WEB_INDEX = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "index.html");
-
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  // In CI the browser test is required; elsewhere it is skipped with a visible reason.
-  assert.notEqual(process.env.CI, "true", `${CHROMIUM} is required in CI for the web lab's browser test`);
-  t.skip(`no Chromium at ${CHROMIUM}: web lab browser test skipped`);
-  return false;
-}
-
-/** Starts `grokscope serve --port 0`; resolves with its URL once it prints it. */
-function serve(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "", err = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.stderr!.on("data", (d) => (err += d));
-    child.on("exit", (code) => reject(new Error(`grokscope serve exited with ${code}: ${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
 
 /** A 2 × 2 sweep with synthetic histories (weight decay 0.1 groks at step 200 for both seeds; 1 never groks). */
 async function recordSweep(dataDir: string): Promise<void> {
@@ -100,38 +64,23 @@ async function colorCounts(page: Page, selector: string, colors: readonly string
 }
 
 test("web lab: live runs list, run page charts, sweep and compare pages (screenshots saved)", { timeout: 300_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
-  const { chromium } = await import("playwright-core");
-  const dir = mkdtempSync(join(tmpdir(), "grokscope-web-"));
-  const shots = process.env.GROKSCOPE_SCREENSHOTS ?? join(dir, "screenshots");
-  mkdirSync(shots, { recursive: true });
-  const data = join(dir, "store");
+  if (!browserOrSkip(t, "web lab")) return;
+  const lab = labFolder(t, "grokscope-web-");
+  const { data, shots } = lab;
   await recordSweep(data);
-  const { url, child: server } = await serve(data);
-  let browser: Browser | undefined;
-  let train: ChildProcess | undefined;
-  t.after(async () => {
-    await browser?.close();
-    if (train) await stop(train);
-    await stop(server);
-    if (process.env.GROKSCOPE_SCREENSHOTS === undefined) t.diagnostic(`screenshots (removed with the temp folder): ${shots}`);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  const url = await serveCli(lab);
+  const { page, problems: pageErrors } = await openPage(lab);
 
   await page.goto(`${url}#/runs`);
   await page.waitForSelector('[data-testid="runs-table"]');
 
   // A run started from the CLI shows up without a reload, and its step moves.
   const args = ["train", "gromov", "--steps", "600", "--set", "model.width=128", "--set", "checkpoint_every=30", "--set", "eval.every=10", "--quiet", "--data-dir", data];
-  train = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const train: ChildProcess = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  lab.defer(() => stop(train));
   let trainErr = "";
   train.stderr!.on("data", (d) => (trainErr += d));
-  const trainExit = new Promise<number | null>((resolve) => train!.on("exit", (code) => resolve(code)));
+  const trainExit = new Promise<number | null>((resolve) => train.on("exit", (code) => resolve(code)));
   const row = page.locator('tr[data-run^="gromov-"]');
   await row.waitFor({ timeout: 60_000 });
   const seen = new Set<string>();

@@ -16,23 +16,11 @@
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { startServer, type RunningServer } from "../../src/server/server.js";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { browserOrSkip, labFolder, openPage, serveInProcess } from "../helpers/browser.js";
 
-const CHROMIUM = process.env.GROKSCOPE_CHROMIUM ?? "/usr/bin/chromium";
-const WEB_INDEX = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "index.html");
 const PARITY_STEPS = 3000;
-
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  assert.notEqual(process.env.CI, "true", `${CHROMIUM} is required in CI for the Explore page's browser test`);
-  t.skip(`no Chromium at ${CHROMIUM}: Explore page browser test skipped`);
-  return false;
-}
 
 /** The number a section shows in `[data-testid=<id>]`'s data-value (an accuracy in [0, 1]). */
 async function value(page: Page, id: string): Promise<number> {
@@ -76,27 +64,10 @@ async function trainParity(page: Page): Promise<{ testAcc: number; noiseWeight: 
 
 /** A lab server, Chromium and a page (errors collected), torn down after the test; screenshots' folder. */
 async function openLab(t: TestContext): Promise<{ page: Page; url: string; shots: string; problems: string[] }> {
-  const { chromium } = await import("playwright-core");
-  const dir = mkdtempSync(join(tmpdir(), "grokscope-explore-"));
-  const shots = process.env.GROKSCOPE_SCREENSHOTS ?? join(dir, "screenshots");
-  mkdirSync(shots, { recursive: true });
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-  t.after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (process.env.GROKSCOPE_SCREENSHOTS === undefined) t.diagnostic(`screenshots (removed with the temp folder): ${shots}`);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  server = await startServer({ dataDir: join(dir, "store") });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) problems.push(`console error: ${m.text()}`);
-  });
-  return { page, url: server.url, shots, problems };
+  const lab = labFolder(t, "grokscope-explore-");
+  const url = await serveInProcess(lab);
+  const { page, problems } = await openPage(lab, { consoleErrors: true });
+  return { page, url, shots: lab.shots, problems };
 }
 
 const attr = async (page: Page, id: string, name: string): Promise<number> => Number(await page.locator(`[data-testid="${id}"]`).getAttribute(name));
@@ -106,8 +77,7 @@ async function waitDone(page: Page, id: string): Promise<void> {
 }
 
 test("explore page: the five-neuron model reaches 100% and weight decay decides sparse parity (screenshots saved)", { timeout: 900_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
+  if (!browserOrSkip(t, "Explore page")) return;
   const { page, url, shots, problems } = await openLab(t);
 
   // The nav links to the page.
@@ -161,8 +131,7 @@ test("explore page: the five-neuron model reaches 100% and weight decay decides 
 const GROMOV_STEPS = 150, COLLAPSE_STEPS = 1200, EFFICIENCY_STEPS = 150;
 
 test("explore page: waves in the gromov net, Softmax Collapse vs StableMax, circuit efficiency (screenshots saved)", { timeout: 900_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
+  if (!browserOrSkip(t, "Explore page")) return;
   const { page, url, shots, problems } = await openLab(t);
   await page.goto(`${url}#/explore?gromov_steps=${GROMOV_STEPS}&collapse_steps=${COLLAPSE_STEPS}&efficiency_steps=${EFFICIENCY_STEPS}`);
   for (const id of ["gromov", "collapse", "efficiency"]) await page.waitForSelector(`[data-testid="${id}"][data-step="0"]`);

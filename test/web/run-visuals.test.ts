@@ -7,51 +7,16 @@
  * Screenshots go to $GROKSCOPE_SCREENSHOTS (default: a temp folder). Skipped with a notice when Chromium is missing,
  * except in CI (CI=true), where it is required.
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import type { RunSummary } from "../../src/runs/run.js";
 import { openStore } from "../../src/runs/store.js";
 import { normalizeSweep } from "../../src/sweeps/spec.js";
 import { beginSweep, recordSweepResult } from "../../src/sweeps/sweep-store.js";
-import { BIN, lastJson, runCliAsync } from "../helpers/cli.js";
-
-const CHROMIUM = process.env.GROKSCOPE_CHROMIUM ?? "/usr/bin/chromium";
-const WEB_INDEX = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "index.html");
-
-function chromiumOrSkip(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  assert.notEqual(process.env.CI, "true", `${CHROMIUM} is required in CI for the web lab's browser test`);
-  t.skip(`no Chromium at ${CHROMIUM}: run-visuals browser test skipped`);
-  return false;
-}
-
-function serve(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "", err = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.stderr!.on("data", (d) => (err += d));
-    child.on("exit", (code) => reject(new Error(`grokscope serve exited with ${code}: ${err}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
+import { browserOrSkip, labFolder, openPage, serveCli } from "../helpers/browser.js";
+import { lastJson, runCliAsync } from "../helpers/cli.js";
 
 /** A 3-cell sweep with synthetic summaries: weight decay 0.1 groks at steps 200 and 260, 0.3 at 150 and 180, 1 never. */
 async function recordSweep(dataDir: string): Promise<void> {
@@ -92,29 +57,15 @@ async function heatmapPixels(page: Page): Promise<{ blue: number; red: number; h
 }
 
 test("web lab: weights heatmap with a step scrubber, Fourier spectrum and circle, grok steps, sweep form", { timeout: 300_000 }, async (t) => {
-  if (!chromiumOrSkip(t)) return;
-  assert.ok(existsSync(WEB_INDEX), `the web lab is not built (${WEB_INDEX}): npm run build:web`);
-  const { chromium } = await import("playwright-core");
-  const dir = mkdtempSync(join(tmpdir(), "grokscope-visuals-"));
-  const shots = process.env.GROKSCOPE_SCREENSHOTS ?? join(dir, "screenshots");
-  mkdirSync(shots, { recursive: true });
-  const data = join(dir, "store");
+  if (!browserOrSkip(t, "run-visuals")) return;
+  const lab = labFolder(t, "grokscope-visuals-");
+  const { data, shots } = lab;
   const trained = await runCliAsync(["train", "gromov", "--steps", "300", "--set", "model.width=128", "--set", "checkpoint_every=50", "--set", "eval.every=25", "--quiet", "--data-dir", data]);
   assert.equal(trained.code, 0, trained.stderr);
   const runId = String(lastJson(trained.stdout).run_id);
   await recordSweep(data);
-  const { url, child: server } = await serve(data);
-  let browser: Browser | undefined;
-  t.after(async () => {
-    await browser?.close();
-    await stop(server);
-    if (process.env.GROKSCOPE_SCREENSHOTS === undefined) t.diagnostic(`screenshots (removed with the temp folder): ${shots}`);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  const url = await serveCli(lab);
+  const { page, problems: pageErrors } = await openPage(lab);
 
   // The run page: U at the last checkpoint, drawn in both colours of the diverging scale.
   await page.goto(`${url}#/runs/${encodeURIComponent(runId)}`);
