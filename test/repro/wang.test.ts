@@ -1,41 +1,26 @@
 /**
- * Wang et al. (2024) at CPU size (issue "transformers", part 3): the wang-comparison preset generalizes both in and
- * out of distribution, while on wang-composition the out-of-distribution test stays at chance as training accuracy
- * rises. Seed 1 each, shortened runs. Not yet reproduced here: composition reaching a high ID test accuracy (the
- * paper's ID grokking) — see the preset's note; this test asserts only the contrast that holds at this size.
+ * Wang et al. (2024), "Grokked transformers are implicit reasoners", at CPU size (issue "transformers", part 3),
+ * seeds 1–3 of each preset (1,000 steps), trained on worker threads: two-hop composition generalizes in
+ * distribution but stays at chance out of distribution, while comparison generalizes to both. Measured here:
+ * composition ID 100 % on every seed, OOD 1.7–4.3 % (chance 3.3 %); comparison ID 93–96 %, OOD 84.6–90.8 %.
+ * Tolerances: composition ID ≥ 90 % and OOD < 3× chance; comparison ID ≥ 85 % and OOD ≥ 80 %.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { presetSpec } from "../../src/runs/presets/index.js";
-import { normalizeSpec } from "../../src/runs/spec.js";
-import { buildSetup } from "../../src/runs/setup.js";
-import { evaluate, trainStep } from "../../src/train/loop.js";
+import { finalAccuracies } from "../helpers/final-accuracies.js";
 
-async function train(preset: string, steps: number) {
-  const config = normalizeSpec({ ...presetSpec(preset), seed: 1, steps });
-  const { setup, state } = await buildSetup(config);
-  try {
-    while (state.step < steps) trainStep(setup, state);
-    const data = setup.data;
-    if (data.kind !== "tokens" || !data.evalSplits?.ood) throw new Error(`${preset}: no OOD split`);
-    return {
-      train: evaluate(setup, state, data.train).acc,
-      id: evaluate(setup, state, data.test).acc,
-      ood: evaluate(setup, state, data.evalSplits.ood).acc,
-      chance: 1 / data.nClasses,
-    };
-  } finally {
-    setup.backend.dispose();
+const SEEDS = [1, 2, 3];
+
+test("Wang et al.: composition generalizes ID only, comparison ID and OOD (3 seeds each)", async (t) => {
+  const jobs = [...SEEDS.map((seed) => ({ preset: "wang-composition", seed })), ...SEEDS.map((seed) => ({ preset: "wang-comparison", seed }))];
+  for (const r of await finalAccuracies(jobs)) {
+    const { preset, seed } = r.job, ood = r.splits.ood;
+    t.diagnostic(`${preset} seed ${seed}: train ${r.train.toFixed(3)}, ID ${r.test.toFixed(3)}, OOD ${ood.toFixed(3)} (chance ${r.chance.toFixed(3)})`);
+    if (preset === "wang-composition") {
+      assert.ok(r.test >= 0.9, `${preset} seed ${seed}: ID two-hop accuracy ${r.test}`);
+      assert.ok(ood < 3 * r.chance, `${preset} seed ${seed}: OOD two-hop accuracy ${ood} should stay near chance ${r.chance}`);
+    } else {
+      assert.ok(r.test >= 0.85 && ood >= 0.8, `${preset} seed ${seed}: ID ${r.test}, OOD ${ood} — comparison generalizes both`);
+    }
   }
-}
-
-test("Wang et al.: comparison generalizes ID and OOD; composition's OOD test stays at chance", async (t) => {
-  const cmp = await train("wang-comparison", 500);
-  t.diagnostic(`comparison at 500 steps: train ${cmp.train.toFixed(3)}, ID ${cmp.id.toFixed(3)}, OOD ${cmp.ood.toFixed(3)}`);
-  assert.ok(cmp.id >= 0.8 && cmp.ood >= 0.75, "comparison: both tests high (paper: comparison generalizes OOD)");
-  const comp = await train("wang-composition", 1000);
-  t.diagnostic(`composition at 1,000 steps: train ${comp.train.toFixed(3)}, ID ${comp.id.toFixed(3)}, OOD ${comp.ood.toFixed(3)} (chance ${comp.chance.toFixed(3)})`);
-  assert.ok(comp.train > 5 * comp.chance, "composition: the model is fitting the training facts");
-  assert.ok(comp.ood < 3 * comp.chance, "composition: OOD two-hop queries stay near chance (paper: no OOD generalization)");
-  assert.ok(comp.id > 2 * comp.ood, "composition: ID two-hop queries are answered well above OOD ones");
 });

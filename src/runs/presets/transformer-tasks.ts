@@ -1,44 +1,51 @@
 import type { Preset } from "./preset.js";
 
 /** The 2-layer transformer of the Wang et al. presets (the paper: GPT-2-style, 8 layers, d 768; CPU size here). */
-const WANG_MODEL = { name: "transformer", layers: 2, d_model: 64, heads: 4, d_mlp: 256, layer_norm: false, eq_token: false } as const;
+const WANG_MODEL = { name: "transformer", layers: 2, d_model: 64, heads: 4, d_mlp: 256, layer_norm: true, eq_token: false } as const;
+/** AdamW with 50 warm-up steps and a cosine decay to 10% (a constant lr 1e-2 stalled near 80% train accuracy). */
+const WANG_OPTIMIZER = { name: "adamw", lr: 3e-3, betas: [0.9, 0.98], weight_decay: 1 } as const;
+const WANG_SCHEDULE = { name: "cosine", warmup_steps: 50, min_lr_ratio: 0.1 } as const;
 
 /**
  * Wang et al. (2024), "Grokked transformers are implicit reasoners": two-hop composition on a random knowledge
- * graph (task defaults: 60 entities, 20 relations, out-degree 15, φ 12, 10% OOD atomic facts). The paper's result:
- * composition generalizes in distribution (after long training) but stays at chance out of distribution.
+ * graph — 30 entities, 20 relations, every entity with all 20 (600 atomic facts, 10% of them OOD), φ = 17 inferred
+ * training facts per ID atomic fact. The paper's result: composition generalizes in distribution but stays at chance
+ * out of distribution. Here (seeds 1–3, 1,000 steps): ID test 100%, OOD 1.7–4.3% (chance 3.3%).
  */
 export const wangComposition: Preset = {
-  describe: "two-hop composition on a knowledge graph (Wang et al. 2024), 2-layer transformer: ID test rises slowly, OOD stays at chance",
+  describe: "two-hop composition on a knowledge graph (Wang et al. 2024), 2-layer transformer: ID test reaches 100%, OOD stays at chance",
   spec: {
-    steps: 3000,
-    task: { name: "composition" },
+    steps: 1000,
+    task: { name: "composition", entities: 30, relations: 20, out_degree: 20, phi: 17 },
     model: WANG_MODEL,
     loss: "cross_entropy",
-    optimizer: { name: "adamw", lr: 1e-2, betas: [0.9, 0.98], weight_decay: 1 },
+    optimizer: WANG_OPTIMIZER,
+    schedule: WANG_SCHEDULE,
     batch_size: 512,
     eval: { every: 100 },
     checkpoint_every: 500,
-    measures: ["weights/norm"],
+    measures: ["weights/norm", "logit_lens"],
   },
 };
 
 /**
  * Wang et al. (2024): attribute comparison (task defaults: 50 entities, 10 attributes, 10 values, φ 8, 20% OOD
- * entities per attribute). The paper's result: comparison generalizes both in and out of distribution.
+ * entities per attribute). The paper's result: comparison generalizes both in and out of distribution. Here (seeds
+ * 1–3, 1,000 steps): ID 93–96%, OOD 84.6–90.8%.
  */
 export const wangComparison: Preset = {
   describe: "attribute comparison on a knowledge graph (Wang et al. 2024), 2-layer transformer: ID and OOD tests both high",
   spec: {
     steps: 1000,
     task: { name: "comparison" },
-    model: WANG_MODEL,
+    model: { ...WANG_MODEL, layer_norm: false },
     loss: "cross_entropy",
-    optimizer: { name: "adamw", lr: 3e-3, betas: [0.9, 0.98], weight_decay: 1 },
+    optimizer: WANG_OPTIMIZER,
+    schedule: WANG_SCHEDULE,
     batch_size: 512,
-    eval: { every: 50 },
+    eval: { every: 100 },
     checkpoint_every: 500,
-    measures: ["weights/norm"],
+    measures: ["weights/norm", "logit_lens"],
   },
 };
 
