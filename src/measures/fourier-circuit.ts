@@ -295,7 +295,8 @@ export const FOURIER_CIRCUIT_MEASURES: Readonly<Record<string, MeasureDef>> = {
     appliesTo: needs("logits"),
     compute: (ctx) => circuitLoss(ctx, "restricted", "test", settingsOptions(ctx)),
   },
-  "fourier/restricted_loss_domains": {
+  // Outside the "fourier" namespace on purpose: `--measures fourier` must not bring in a measure that needs a mixture.
+  "domain/restricted_loss": {
     describe: "restricted loss on each domain's own training split (domain/<op>/restricted_loss) for mixture tasks: a test-free indicator per domain",
     appliesTo: (model, data, params) =>
       needs("logits")(model, data, params) ?? (domainTrainSplits(data).length > 0 ? null : `needs a task with per-domain splits (task "${data.name}" has none; see task "mixture")`),

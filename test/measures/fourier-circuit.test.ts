@@ -194,7 +194,7 @@ test("every measure's appliesTo refuses a task without a modulus and names why (
   const noP = { ...data, meta: {} };
   for (const [name, def] of Object.entries(M)) {
     assert.ok(def.appliesTo, name);
-    if (name === "fourier/restricted_loss_domains") assert.match(def.appliesTo(model, data, params) ?? "", /needs a task with per-domain splits/);
+    if (name === "domain/restricted_loss") assert.match(def.appliesTo(model, data, params) ?? "", /needs a task with per-domain splits/);
     else assert.equal(def.appliesTo(model, data, params), null, name);
     assert.match(def.appliesTo(model, dense, params) ?? "", /needs a modular-arithmetic task/, name);
     assert.match(def.appliesTo(model, noP, params) ?? "", /needs a modular-arithmetic task/, name);

@@ -66,6 +66,6 @@ export const mixtureAsync: Preset = {
     eval: { every: 50 },
     checkpoint_every: 500,
     acc_threshold: 0.95, // per-domain grok steps in split_steps
-    measures: ["weights/norm", "fourier/gini", "fourier/restricted_loss_domains"], // the last: a test-free indicator per domain
+    measures: ["weights/norm", "fourier/gini", "domain/restricted_loss"], // the last: a test-free indicator per domain
   },
 };
