@@ -176,3 +176,50 @@ test("explore page: waves in the gromov net, Softmax Collapse vs StableMax, circ
   assert.ok(await colorPixels(page, '[data-testid="collapse"] .charts', "#0072B2") > 200, "the collapse charts draw the StableMax curves");
   assert.deepEqual(problems, [], "no errors in the page or its workers");
 });
+
+const COMPLEXITY_STEPS = 150, LLC_STEPS = 100;
+
+test("explore page: the weights' compressed size and the learning coefficient over training (screenshots saved)", { timeout: 600_000 }, async (t) => {
+  if (!browserOrSkip(t, "Explore page")) return;
+  const { page, url, shots, problems } = await openLab(t);
+  await page.goto(`${url}#/explore?complexity_steps=${COMPLEXITY_STEPS}&llc_steps=${LLC_STEPS}`);
+  for (const id of ["complexity", "llc"]) await page.waitForSelector(`[data-testid="${id}"][data-step="0"]`);
+  const t0 = Date.now();
+  await page.getByTestId("llc-train").focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("complexity-train").click();
+
+  // DeMoss et al.'s complexity, every 10 steps: positive at every evaluation, and it rises while the net memorizes
+  // (seed 1, measured in Node with the same engine: 3.2 kB at step 20, 6.6 kB at memorizing (step 70), 7.8 kB at 120).
+  await waitDone(page, "complexity");
+  const cx = page.locator('[data-testid="complexity"]');
+  await cx.scrollIntoViewIfNeeded();
+  await cx.screenshot({ path: join(shots, "explore-complexity.png") });
+  const bits = JSON.parse((await cx.getAttribute("data-bits"))!) as number[];
+  const cMem = await attr(page, "complexity", "data-memorize-step");
+  t.diagnostic(`complexity after ${COMPLEXITY_STEPS} steps (${((Date.now() - t0) / 1000).toFixed(1)} s): bits ${bits.join(", ")}; memorized at ${cMem}`);
+  assert.equal(bits.length, COMPLEXITY_STEPS / 10 + 1, "one complexity value per evaluation, step 0 to the end");
+  assert.ok(bits.every((b) => Number.isFinite(b) && b > 0), "every compressed size is a positive number of bits");
+  const memAt = cMem / 10;
+  const lowBefore = Math.min(...bits.slice(0, memAt + 1)), peak = Math.max(...bits);
+  assert.ok(peak > 2 * lowBefore, `the complexity at least doubles from its low while the net memorizes (low ${lowBefore}, peak ${peak} bits)`);
+  assert.ok(await colorPixels(page, '[data-testid="complexity"] .charts', "#E69F00") > 200, "the complexity chart draws its curve");
+
+  // The SGLD LLC at step 0, every 15 steps and the last step: finite, positive and far below d/2 (a regular
+  // minimum's value); it rises from the still-fitting net to the grokked one (measured in Node: 2.1 at step 50,
+  // 4.4 at step 100).
+  await waitDone(page, "llc");
+  const llc = page.locator('[data-testid="llc"]');
+  await llc.scrollIntoViewIfNeeded();
+  await llc.screenshot({ path: join(shots, "explore-llc.png") });
+  const est = JSON.parse((await llc.getAttribute("data-estimates"))!) as [number, number, number][];
+  const halfD = await attr(page, "llc", "data-half-d");
+  t.diagnostic(`LLC after ${LLC_STEPS} steps (${((Date.now() - t0) / 1000).toFixed(1)} s): ${est.map(([s, m, sd]) => `${s}: ${m.toFixed(2)}±${sd.toFixed(2)}`).join(", ")}; d/2 = ${halfD}; memorized at ${await attr(page, "llc", "data-memorize-step")}, grokked at ${await attr(page, "llc", "data-grok-step")}`);
+  assert.deepEqual(est.map(([s]) => s), [0, 15, 30, 45, 60, 75, 90, 100], "an estimate at step 0, every 15 steps and at the end");
+  assert.ok(est.every(([, m]) => Number.isFinite(m) && m > 0 && m <= halfD), `every LLC estimate is finite, positive and at most d/2 = ${halfD}`);
+  const before = Math.min(...est.filter(([s]) => s <= 50).map(([, m]) => m));
+  assert.ok(est[est.length - 1][1] > 1.5 * before, `the LLC rises from the still-fitting net to the grokked one (${before.toFixed(2)} → ${est[est.length - 1][1].toFixed(2)})`);
+  assert.ok(await colorPixels(page, '[data-testid="llc"] .charts', "#CC79A7") > 100, "the LLC chart draws its points and line");
+  t.diagnostic(`both sections done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  assert.deepEqual(problems, [], "no errors in the page or its workers");
+});

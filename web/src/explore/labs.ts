@@ -4,9 +4,11 @@
  * it ("task", "init", "batches"), so the browser trains the same numbers as `grokscope train <preset> --seed S
  * --set backend=js`. Nothing here touches the DOM; the worker drives it (the page itself imports only ./presets).
  */
+import { complexityMeasure } from "../../../src/measures/complexity";
 import { efficiencyCircuits } from "../../../src/measures/efficiency";
 import { rfftPower } from "../../../src/measures/fourier";
 import { frequencyPower, topFraction } from "../../../src/measures/fourier-circuit";
+import { estimateLlc } from "../../../src/measures/llc";
 import { softmaxCollapseFraction } from "../../../src/measures/stability";
 import { buildModel } from "../../../src/models/registry";
 import { fiveNeuronGeometry } from "../../../src/models/five-neuron";
@@ -18,7 +20,7 @@ import { getLoss } from "../../../src/train/losses";
 import { evaluate, trainStep, type SplitStats, type TrainSetup, type TrainState } from "../../../src/train/loop";
 import { createOptimizer, parseOptimizerConfig } from "../../../src/train/optimizers";
 import { makeSchedule, parseScheduleConfig } from "../../../src/train/schedules";
-import { PRESET_SPECS, presetWeightDecay, type LabPicture, type LabSpec, type PresetParts } from "./presets";
+import { COMPLEXITY_SETTINGS, LLC_SETTINGS, PRESET_SPECS, presetWeightDecay, type LabPicture, type LabSpec, type PresetParts } from "./presets";
 
 export interface Lab {
   readonly spec: LabSpec;
@@ -36,6 +38,8 @@ export interface Lab {
    * and weight decay shrinks the rest). Gromov: the mean share of a neuron's power in its strongest frequency, and
    * the share of the summed spectrum in its 5 strongest frequencies. Softmax / StableMax: the collapsed share of the
    * training set under the run's own loss, and ‖θ‖. Efficiency: efficiency/gen and efficiency/mem (Varma et al.).
+   * Complexity: complexity/bits and the chosen bin size Δ (DeMoss et al.). LLC: llc/mean and llc/std (Lau et al.)
+   * at every `measureEvery` steps and at the last step, NaN at the evaluations in between.
    */
   trace(): number[];
 }
@@ -43,6 +47,8 @@ export interface Lab {
 export function createLab(spec: LabSpec): Lab {
   if (!Number.isInteger(spec.seed) || spec.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${spec.seed}`);
   if (!Number.isInteger(spec.steps) || spec.steps < 1) throw new Error(`steps must be an integer ≥ 1, got ${spec.steps}`);
+  const measureEvery = spec.measureEvery ?? spec.steps;
+  if (!Number.isInteger(measureEvery) || measureEvery < 1) throw new Error(`measureEvery must be an integer ≥ 1, got ${spec.measureEvery}`);
   const p = PRESET_SPECS[spec.lab] as unknown as PresetParts;
   if (p.batch_size !== undefined && p.batch_size !== null) throw new Error(`preset of ${spec.lab} uses minibatches; the explorable evaluates full-batch steps`);
   const key = keyFromSeed(spec.seed);
@@ -117,6 +123,16 @@ export function createLab(spec: LabSpec): Lab {
         case "efficiency": {
           const e = efficiencyCircuits({ params, data, model, step: state.step });
           return [e["efficiency/gen"], e["efficiency/mem"]];
+        }
+        case "complexity": {
+          const c = complexityMeasure({ params, data, model, step: state.step, loss: setup.loss, backend, settings: { complexity: COMPLEXITY_SETTINGS } });
+          return [c["complexity/bits"], c["complexity/bin"]];
+        }
+        case "llc": {
+          if (state.step % measureEvery !== 0 && state.step !== spec.steps) return [NaN, NaN];
+          // the measure's key as a run derives it at this step (src/runs/run.ts), so `grokscope train` draws the same chains
+          const e = estimateLlc(model, params, data.train, setup.loss, backend, fold(key, `measures/${state.step}`), LLC_SETTINGS);
+          return [e.mean, e.std];
         }
       }
     },

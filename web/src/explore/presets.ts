@@ -8,7 +8,7 @@ import { pairFiveNeuron } from "../../../src/runs/presets/pair-five-neuron";
 import { prietoSoftmax, prietoStablemax } from "../../../src/runs/presets/prieto";
 import { sparseParity } from "../../../src/runs/presets/sparse-parity";
 
-export type LabName = "five_neuron" | "sparse_parity" | "gromov" | "softmax" | "stablemax" | "efficiency";
+export type LabName = "five_neuron" | "sparse_parity" | "gromov" | "softmax" | "stablemax" | "efficiency" | "complexity" | "llc";
 
 /** What a section asks the worker to train. */
 export interface LabSpec {
@@ -18,6 +18,11 @@ export interface LabSpec {
   readonly steps: number;
   /** AdamW's decoupled weight decay (the preset's value when omitted). */
   readonly weightDecay?: number;
+  /**
+   * Steps between two estimates of a slow measure (the LLC lab; a multiple of the worker's evaluation cadence, so
+   * every estimate falls on an evaluation). The last step is always estimated. Unused by the other labs.
+   */
+  readonly measureEvery?: number;
 }
 
 /** The arrays a section draws, copied out of the parameters at one step. */
@@ -83,7 +88,25 @@ export const PRESET_SPECS: Readonly<Record<LabName, Readonly<Record<string, unkn
   stablemax: { ...prietoStablemax.spec, ...PRIETO_SMALL, steps: 2000 },
   // circuit efficiency (Varma et al. 2023) on the same small gromov net
   efficiency: GROMOV_SMALL,
+  // compressed-weight complexity (DeMoss et al. 2024) and the local learning coefficient (Lau et al. 2023), same net
+  complexity: GROMOV_SMALL,
+  llc: GROMOV_SMALL,
 };
+
+/**
+ * `measure_settings.complexity` for the complexity lab: the measure's defaults (ε = 3% of the zero-logit loss, τ ∈
+ * {1, 0.95, 0.9, 0.8, 0.6}) with bin sizes 2^(−k/4), k = 1 … 64, twice as fine as the default 2^(−k/2): the default
+ * grid makes the curve jump by ~15% whenever the chosen bin crosses a factor √2 (seen on this net near step 120).
+ */
+export const COMPLEXITY_SETTINGS = { bins: Array.from({ length: 64 }, (_, i) => 2 ** (-(i + 1) / 4)) };
+
+/**
+ * `measure_settings.llc` for the LLC lab, small enough for the browser (~1.5 s per estimate on the js backend):
+ * 2 chains × (40 burn-in + 40 draws), minibatch 256, γ = 100 (the measure's), ε = 1e-3 (the measure's 1e-4 moves the
+ * chain too little in 80 steps: it reads about a third as high on this net; docs/measures/llc.md finds 1e-3 stable
+ * at p = 31, N = 128). Short chains underestimate: compare the values with each other, not with other settings.
+ */
+export const LLC_SETTINGS = { epsilon: 1e-3, gamma: 100, chains: 2, burn_in: 40, draws: 40, batch_size: 256 };
 
 /** The parts of a preset spec the explorable reads. */
 export interface PresetParts {
