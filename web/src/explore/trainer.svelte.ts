@@ -29,6 +29,22 @@ export class Trainer {
   frames = $state(0);
   trainMs = $state(0);
 
+  /** The run has taken every step it was reset for. */
+  get done(): boolean {
+    return this.steps > 0 && this.step >= this.steps;
+  }
+
+  /** Training steps per second of the worker's own training time, or null before the first step. */
+  get stepsPerSecond(): number | null {
+    return this.trainMs > 0 ? (1000 * this.step) / this.trainMs : null;
+  }
+
+  /** Test accuracy at the latest evaluation, or null before the first. */
+  get lastTestAcc(): number | null {
+    const acc = this.history.testAcc;
+    return acc.length > 0 ? acc[acc.length - 1] : null;
+  }
+
   readonly #worker: Worker;
   #generation = 0;
   #queued: EvalPoint[] = [];
