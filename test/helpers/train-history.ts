@@ -1,5 +1,6 @@
 import { buildSetup } from "../../src/runs/setup.js";
 import type { RunConfig } from "../../src/runs/spec.js";
+import { cloneParams, type Params } from "../../src/tensor/tensor.js";
 import { evaluate, trainStep, type TrainSetup, type TrainState } from "../../src/train/loop.js";
 
 export interface Point {
@@ -39,4 +40,32 @@ export async function trainHistory(
 
 export function firstReaching(points: readonly Point[], key: "train_acc" | "test_acc", threshold = 0.99): number | null {
   return points.find((p) => p[key] >= threshold)?.step ?? null;
+}
+
+export interface Snapshot {
+  readonly params: Params;
+  readonly train_acc: number;
+  readonly test_acc: number;
+}
+
+/**
+ * Trains a config in memory and keeps a copy of the parameters, with train and test accuracy, at each of `steps`.
+ * Returns the setup too (data, model, loss, backend) for measuring the snapshots: the caller disposes `setup.backend`.
+ */
+export async function trainSnapshots(config: RunConfig, steps: readonly number[]): Promise<{ setup: TrainSetup; at: Record<number, Snapshot> }> {
+  const { setup, state } = await buildSetup(config);
+  const at: Record<number, Snapshot> = {};
+  try {
+    for (;;) {
+      if (steps.includes(state.step)) {
+        at[state.step] = { params: cloneParams(state.params), train_acc: evaluate(setup, state, setup.data.train).acc, test_acc: evaluate(setup, state, setup.data.test).acc };
+      }
+      if (state.step >= config.steps) break;
+      trainStep(setup, state);
+    }
+  } catch (e) {
+    setup.backend.dispose();
+    throw e;
+  }
+  return { setup, at };
 }

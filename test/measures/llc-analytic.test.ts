@@ -8,10 +8,9 @@ import { gromovConstruction } from "../../src/models/constructions.js";
 import type { Model } from "../../src/models/model.js";
 import type { Dataset, TokenSplit } from "../../src/tasks/dataset.js";
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
-import { cloneParams, type Params } from "../../src/tensor/tensor.js";
+import type { Params } from "../../src/tensor/tensor.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
-import { buildSetup } from "../../src/runs/setup.js";
-import { evaluate, trainStep } from "../../src/train/loop.js";
+import { trainSnapshots } from "../helpers/train-history.js";
 import { mse } from "../../src/train/losses.js";
 
 /** All p² pairs (a, b) as a token split (labels unused by the Jacobian). */
@@ -101,15 +100,10 @@ test("trained quadratic net (p 13, N 30): rank bound vs SGLD on the memorizing a
     loss: "mse",
     optimizer: { name: "adamw", lr: 1e-2, betas: [0.9, 0.98], weight_decay: 3 },
   });
-  const { setup, state } = await buildSetup(config);
+  const { setup, at } = await trainSnapshots(config, [100, 1500]);
   try {
-    const at: Record<number, { params: Params; train: number; test: number }> = {};
-    for (let s = 0; s <= config.steps; s++) {
-      if (s === 100 || s === 1500) at[s] = { params: cloneParams(state.params), train: evaluate(setup, state, setup.data.train).acc, test: evaluate(setup, state, setup.data.test).acc };
-      if (s < config.steps) trainStep(setup, state);
-    }
-    assert.ok(at[100].train > 0.99 && at[100].test < 0.3, `step 100 memorizes: ${at[100].train} / ${at[100].test}`);
-    assert.ok(at[1500].train > 0.99 && at[1500].test > 0.99, `step 1500 has grokked: ${at[1500].train} / ${at[1500].test}`);
+    assert.ok(at[100].train_acc > 0.99 && at[100].test_acc < 0.3, `step 100 memorizes: ${at[100].train_acc} / ${at[100].test_acc}`);
+    assert.ok(at[1500].train_acc > 0.99 && at[1500].test_acc > 0.99, `step 1500 has grokked: ${at[1500].train_acc} / ${at[1500].test_acc}`);
     const measure = LLC_ANALYTIC_MEASURES["llc/rank_bound"];
     const settings = { epsilon: 1e-4, gamma: 100, chains: 4, draws: 200, burn_in: 200, batch_size: null };
     const out: Record<number, { bound: Record<string, number>; sgld: number; std: number }> = {};

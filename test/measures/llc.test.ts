@@ -8,9 +8,7 @@ import type { Params } from "../../src/tensor/tensor.js";
 import { mse } from "../../src/train/losses.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
-import { buildSetup } from "../../src/runs/setup.js";
-import { evaluate, trainStep } from "../../src/train/loop.js";
-import { cloneParams } from "../../src/tensor/tensor.js";
+import { trainSnapshots } from "../helpers/train-history.js";
 
 const backend = createFloat64Backend();
 const f64 = (n: number) => backend.alloc(n);
@@ -179,17 +177,10 @@ test("grokking quadratic net: the LLC of the memorizing checkpoint is higher tha
     loss: "mse",
     optimizer: { name: "adamw", lr: 1e-2, betas: [0.9, 0.98], weight_decay: 0.3 },
   });
-  const { setup, state } = await buildSetup(config);
+  const { setup, at } = await trainSnapshots(config, [400, 1500]);
   try {
-    const at: Record<number, { params: ReturnType<typeof cloneParams>; train: number; test: number }> = {};
-    for (let s = 0; s <= config.steps; s++) {
-      if (s === 400 || s === 1500) {
-        at[s] = { params: cloneParams(state.params), train: evaluate(setup, state, setup.data.train).acc, test: evaluate(setup, state, setup.data.test).acc };
-      }
-      if (s < config.steps) trainStep(setup, state);
-    }
-    assert.ok(at[400].train > 0.99 && at[400].test < 0.3, `step 400 memorizes: ${at[400].train} / ${at[400].test}`);
-    assert.ok(at[1500].train > 0.99 && at[1500].test > 0.99, `step 1500 has grokked: ${at[1500].train} / ${at[1500].test}`);
+    assert.ok(at[400].train_acc > 0.99 && at[400].test_acc < 0.3, `step 400 memorizes: ${at[400].train_acc} / ${at[400].test_acc}`);
+    assert.ok(at[1500].train_acc > 0.99 && at[1500].test_acc > 0.99, `step 1500 has grokked: ${at[1500].train_acc} / ${at[1500].test_acc}`);
     const settings = { epsilon: 1e-4, gamma: 100, chains: 4, draws: 200, burn_in: 200, batch_size: null };
     const t0 = performance.now();
     const mem = estimateLlc(setup.model, at[400].params, setup.data.train, setup.loss, setup.backend, keyFromSeed(21), settings);
