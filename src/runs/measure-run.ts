@@ -20,6 +20,15 @@ export interface MeasureRunOptions {
   readonly onWarning?: (message: string) => void;
 }
 
+async function withStore<T>(dataDir: string, f: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
+  const store = await openStore(dataDir);
+  try {
+    return await f(store);
+  } finally {
+    await store.close();
+  }
+}
+
 export interface MeasureRunResult {
   readonly run_id: string;
   readonly steps: number[];
@@ -37,6 +46,10 @@ export interface MeasureRunResult {
 export async function measureRun(ref: string, opts: MeasureRunOptions): Promise<MeasureRunResult> {
   const runDir = await locateRun(ref, opts.dataDir);
   const { runId, config } = await readRunDir(runDir);
+  // A run directory given by path may not be in this store (trained with another --data-dir, or moved): its files are
+  // the record, so they are updated and the store is left alone — said before any work, not after.
+  const inStore = (await withStore(opts.dataDir, (store) => store.findRun(runId))) !== null;
+  if (!inStore) opts.onWarning?.(`run ${runId} is not in the store at ${opts.dataDir}: its metrics.parquet and summary are updated, the store is not (pass --data-dir to update that store)`);
   let steps = await checkpointSteps(runDir);
   if (steps.length === 0) throw new SpecError(`${runDir}: the run has no checkpoints to measure`);
   const last = steps[steps.length - 1];
@@ -72,19 +85,18 @@ export async function measureRun(ref: string, opts: MeasureRunOptions): Promise<
     await writeMetricsParquet(metricsPath, merged);
     const final: Record<string, number> = {};
     for (const r of rows) if (r.step === steps[steps.length - 1]) final[r.key] = r.value;
-    const store = await openStore(opts.dataDir);
-    try {
-      if (!(await store.findRun(runId))) throw new SpecError(`run ${runId} is not in the store at ${opts.dataDir}`);
-      await store.replaceMetrics(runId, keys, rows);
-      const summaryPath = join(runDir, SUMMARY_FILE);
-      if (existsSync(summaryPath)) {
-        const summary = JSON.parse(await readFile(summaryPath, "utf8"));
-        summary.final_measures = { ...summary.final_measures, ...final };
-        await writeFile(summaryPath, JSON.stringify(summary, null, 2) + "\n");
-        await store.updateRun(runId, { summary });
-      }
-    } finally {
-      await store.close();
+    const summaryPath = join(runDir, SUMMARY_FILE);
+    let summary: Record<string, unknown> | null = null;
+    if (existsSync(summaryPath)) {
+      summary = JSON.parse(await readFile(summaryPath, "utf8")) as Record<string, unknown>;
+      summary.final_measures = { ...(summary.final_measures as Record<string, number> | undefined), ...final };
+      await writeFile(summaryPath, JSON.stringify(summary, null, 2) + "\n");
+    }
+    if (inStore) {
+      await withStore(opts.dataDir, async (store) => {
+        await store.replaceMetrics(runId, keys, rows);
+        if (summary) await store.updateRun(runId, { summary });
+      });
     }
     return { run_id: runId, steps, measures: names, final_measures: final, rows: rows.length };
   } finally {

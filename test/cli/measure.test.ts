@@ -41,6 +41,23 @@ test("measure: fourier measures computed from checkpoints join the run's metrics
   });
 });
 
+test("measure on a run directory that is not in the store: its files are updated, the store is left alone, a warning says so", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "grokscope-measure-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const run = runCli(["train", "gromov", ...SMALL, "--out", join(dir, "run"), "--data-dir", join(dir, "store")]);
+  assert.equal(run.code, 0, run.stderr);
+  const other = join(dir, "other-store");
+  const m = runCli(["measure", join(dir, "run"), "--measures", "fourier/ipr", "--data-dir", other]);
+  assert.equal(m.code, 0, m.stderr);
+  assert.match(m.stderr, /is not in the store at .*other-store: its metrics\.parquet and summary are updated, the store is not/);
+  const ipr = (lastJson(m.stdout).final_measures as Record<string, number>)["fourier/ipr"];
+  const summary = JSON.parse(readFileSync(join(dir, "run", "summary.json"), "utf8"));
+  assert.equal(summary.final_measures["fourier/ipr"], ipr);
+  return readMetricsParquet(join(dir, "run", "metrics.parquet")).then((rows) => {
+    assert.deepEqual(rows.filter((x) => x.key === "fourier/ipr").map((x) => x.step), [10, 20, 30, 40]);
+  });
+});
+
 test("measures that do not apply are refused before anything is written; \"all\" keeps those that apply", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "grokscope-measure-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
