@@ -6,7 +6,7 @@ import { sparseParity } from "./sparse-parity.js";
 import { pairMod67 } from "./pair-mod67.js";
 import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
-import { prietoOrthograd, prietoSoftmax, prietoStablemax } from "./prieto.js";
+import { prietoOrthograd, prietoOrthoSgd, prietoSoftmax, prietoStablemax } from "./prieto.js";
 import { nanda, nandaSmall } from "./nanda.js";
 import { mixtureAsync, wangComparison, wangComposition } from "./transformer-tasks.js";
 
@@ -23,6 +23,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "prieto-softmax": prietoSoftmax,
   "prieto-stablemax": prietoStablemax,
   "prieto-orthograd": prietoOrthograd,
+  "prieto-orthosgd": prietoOrthoSgd,
   nanda,
   "nanda-small": nandaSmall,
   "wang-composition": wangComposition,
