@@ -16,6 +16,14 @@ export interface History {
   readonly traces: number[][];
 }
 
+/** The accuracy at which a run counts as memorized (train) or grokked (test), as the CLI's default acc_threshold. */
+const PHASE_ACC = 0.99;
+
+function firstIndexAtLeast(xs: readonly number[], t: number): number | null {
+  const i = xs.findIndex((v) => v >= t);
+  return i >= 0 ? i : null;
+}
+
 const emptyHistory = (): History => ({ step: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [], traces: [] });
 
 export class Trainer {
@@ -43,6 +51,34 @@ export class Trainer {
   get lastTestAcc(): number | null {
     const acc = this.history.testAcc;
     return acc.length > 0 ? acc[acc.length - 1] : null;
+  }
+
+  /** Index of the first evaluation with train accuracy ≥ 99% (the run memorized), or null. */
+  get memorizedIndex(): number | null {
+    return firstIndexAtLeast(this.history.trainAcc, PHASE_ACC);
+  }
+
+  /** Index of the first evaluation with test accuracy ≥ 99% (the run grokked), or null. */
+  get grokkedIndex(): number | null {
+    return firstIndexAtLeast(this.history.testAcc, PHASE_ACC);
+  }
+
+  /** Step at which the run memorized, or null. */
+  get memorizedStep(): number | null {
+    const i = this.memorizedIndex;
+    return i === null ? null : this.history.step[i];
+  }
+
+  /** Step at which the run grokked, or null. */
+  get grokkedStep(): number | null {
+    const i = this.grokkedIndex;
+    return i === null ? null : this.history.step[i];
+  }
+
+  /** Chart markers at the memorized and grokked steps (those reached so far). */
+  get phaseMarkers(): { x: number; label: string }[] {
+    const m = this.memorizedStep, g = this.grokkedStep;
+    return [...(m !== null ? [{ x: m, label: "memorized" }] : []), ...(g !== null ? [{ x: g, label: "grokked" }] : [])];
   }
 
   readonly #worker: Worker;
