@@ -47,15 +47,8 @@ export interface ComparisonTaskConfig {
   readonly test_size?: number;
 }
 
-/** Builder options (camelCase mirror of the config; omitted values come from COMPARISON_DEFAULTS). */
-export interface ComparisonOptions {
-  readonly entities?: number;
-  readonly attributes?: number;
-  readonly values?: number;
-  readonly phi?: number;
-  readonly oodFraction?: number;
-  readonly testSize?: number;
-}
+/** Builder options: the task config without its name; omitted values come from COMPARISON_DEFAULTS. */
+export type ComparisonOptions = Omit<ComparisonTaskConfig, "name">;
 
 /**
  * A CPU-size version of the paper's setup (1,000 entities, 20 attributes, 20 values, 10% OOD entities, φ from 3.6 to
@@ -96,8 +89,8 @@ export function comparisonDataset(options: ComparisonOptions, key: Key): TokenDa
   const A = checkInt("attributes", options.attributes ?? d.attributes, 1, MAX_ATTRIBUTES);
   const V = checkInt("values", options.values ?? d.values, 2, MAX_VALUES);
   const phi = checkPhi(options.phi ?? d.phi);
-  const oodFraction = checkOpenFraction("ood_fraction", options.oodFraction ?? d.ood_fraction);
-  const testSize = checkInt("test_size", options.testSize ?? d.test_size, 2, KG_MAX_TEST_SIZE);
+  const oodFraction = checkOpenFraction("ood_fraction", options.ood_fraction ?? d.ood_fraction);
+  const testSize = checkInt("test_size", options.test_size ?? d.test_size, 2, KG_MAX_TEST_SIZE);
   if (E * A > MAX_COMPARISON_ATOMIC) throw taskError("attributes", `entities · attributes = ${E * A} atomic facts exceeds the limit ${MAX_COMPARISON_ATOMIC}`);
   const k = Math.round(oodFraction * E); // OOD entities per attribute
   const m = E - k; // ID entities per attribute

@@ -45,15 +45,8 @@ export interface CompositionTaskConfig {
   readonly test_size?: number;
 }
 
-/** Builder options (camelCase mirror of the config; omitted values come from COMPOSITION_DEFAULTS). */
-export interface CompositionOptions {
-  readonly entities?: number;
-  readonly relations?: number;
-  readonly outDegree?: number;
-  readonly phi?: number;
-  readonly oodFraction?: number;
-  readonly testSize?: number;
-}
+/** Builder options: the task config without its name; omitted values come from COMPOSITION_DEFAULTS. */
+export type CompositionOptions = Omit<CompositionTaskConfig, "name">;
 
 /**
  * A CPU-size graph (the paper: 2,000 entities, 200 relations, out-degree 20, 5% OOD, φ from 3.6 to 18): 900 atomic
@@ -131,10 +124,10 @@ export function compositionDataset(options: CompositionOptions, key: Key): Token
   const d = COMPOSITION_DEFAULTS;
   const E = checkInt("entities", options.entities ?? d.entities, 2, KG_MAX_ENTITIES);
   const R = checkInt("relations", options.relations ?? d.relations, 1, MAX_RELATIONS);
-  const deg = checkInt("out_degree", options.outDegree ?? d.out_degree, 1, R);
+  const deg = checkInt("out_degree", options.out_degree ?? d.out_degree, 1, R);
   const phi = checkPhi(options.phi ?? d.phi);
-  const oodFraction = checkOpenFraction("ood_fraction", options.oodFraction ?? d.ood_fraction);
-  const testSize = checkInt("test_size", options.testSize ?? d.test_size, 1, KG_MAX_TEST_SIZE);
+  const oodFraction = checkOpenFraction("ood_fraction", options.ood_fraction ?? d.ood_fraction);
+  const testSize = checkInt("test_size", options.test_size ?? d.test_size, 1, KG_MAX_TEST_SIZE);
   const nAtomic = E * deg;
   const nTwoHop = nAtomic * deg;
   if (nTwoHop > MAX_TWO_HOP) {

@@ -178,26 +178,14 @@ export const TASKS: { readonly [N in TaskName]: TaskEntry<Extract<TaskConfig, { 
     defaults: COMPOSITION_DEFAULTS,
     keys: ["name", "entities", "relations", "out_degree", "phi", "ood_fraction", "test_size"],
     schema: CompositionTaskSchema,
-    build: (c, key) => {
-      const d = COMPOSITION_DEFAULTS;
-      return compositionDataset(
-        { entities: c.entities ?? d.entities, relations: c.relations ?? d.relations, outDegree: c.out_degree ?? d.out_degree, phi: c.phi ?? d.phi, oodFraction: c.ood_fraction ?? d.ood_fraction, testSize: c.test_size ?? d.test_size },
-        key,
-      );
-    },
+    build: (c, key) => compositionDataset(c, key),
   },
   comparison: {
     describe: "attribute comparison (a, e1, e2) → <, =, > from atomic facts (a, e) → value, with ID and OOD tests (Wang et al. 2024)",
     defaults: COMPARISON_DEFAULTS,
     keys: ["name", "entities", "attributes", "values", "phi", "ood_fraction", "test_size"],
     schema: ComparisonTaskSchema,
-    build: (c, key) => {
-      const d = COMPARISON_DEFAULTS;
-      return comparisonDataset(
-        { entities: c.entities ?? d.entities, attributes: c.attributes ?? d.attributes, values: c.values ?? d.values, phi: c.phi ?? d.phi, oodFraction: c.ood_fraction ?? d.ood_fraction, testSize: c.test_size ?? d.test_size },
-        key,
-      );
-    },
+    build: (c, key) => comparisonDataset(c, key),
   },
   mixture: {
     describe: "several modular operations mod p in one model, input [op, x, y], each domain its own split and metrics (domain/<op>/…)",

@@ -28,7 +28,7 @@ const splitsOf = (d: TokenDataset) => ({ train: d.train, test: d.test, ood: d.ev
 
 // ---------------------------------------------------------------- composition
 
-const SMALL: CompositionOptions = { entities: 60, relations: 20, outDegree: 10, phi: 6, oodFraction: 0.1, testSize: 400 };
+const SMALL: CompositionOptions = { entities: 60, relations: 20, out_degree: 10, phi: 6, ood_fraction: 0.1, test_size: 400 };
 
 test("composition: every answer is the composition of the atomic facts rebuilt from the training rows", () => {
   const d = compositionDataset(SMALL, keyFromSeed(1));
@@ -115,7 +115,7 @@ test("composition: ID/OOD split of the atomic facts, disjoint splits, φ and cou
 
 test("composition: the pools' sizes match E · deg² · (1 − f)² and E · deg² · f² at the paper's graph size", () => {
   // Wang et al.: 2,000 entities, 200 relations, 20 outgoing each, 5% OOD atomic facts, φ up to 18.
-  const d = compositionDataset({ entities: 2000, relations: 200, outDegree: 20, phi: 18, oodFraction: 0.05, testSize: 3000 }, keyFromSeed(3));
+  const d = compositionDataset({ entities: 2000, relations: 200, out_degree: 20, phi: 18, ood_fraction: 0.05, test_size: 3000 }, keyFromSeed(3));
   const twoHop = 2000 * 20 * 20;
   assert.equal(d.meta.atomic, 40_000);
   assert.equal(d.meta.train_inferred, 18 * 38_000);
@@ -155,13 +155,13 @@ test("composition: bad options are rejected naming the key; φ's bound is stated
     [{ entities: 1 }, /^task\.entities: must be in \[2, /],
     [{ entities: 2.5 }, /^task\.entities: must be an integer/],
     [{ relations: 0 }, /^task\.relations/],
-    [{ relations: 5, outDegree: 6 }, /^task\.out_degree: must be in \[1, 5\]/],
-    [{ oodFraction: 0 }, /^task\.ood_fraction: must be a number in \(0, 1\)/],
-    [{ oodFraction: 1 }, /^task\.ood_fraction: must be a number in \(0, 1\)/],
-    [{ oodFraction: 1e-5 }, /^task\.ood_fraction: .* gives 0 OOD facts/],
-    [{ testSize: 0 }, /^task\.test_size/],
-    [{ testSize: 999_999 }, /^task\.test_size: must be below the \d+ ID two-hop facts/],
-    [{ entities: 100_000, outDegree: 20 }, /^task\.out_degree: .* exceeds the limit/],
+    [{ relations: 5, out_degree: 6 }, /^task\.out_degree: must be in \[1, 5\]/],
+    [{ ood_fraction: 0 }, /^task\.ood_fraction: must be a number in \(0, 1\)/],
+    [{ ood_fraction: 1 }, /^task\.ood_fraction: must be a number in \(0, 1\)/],
+    [{ ood_fraction: 1e-5 }, /^task\.ood_fraction: .* gives 0 OOD facts/],
+    [{ test_size: 0 }, /^task\.test_size/],
+    [{ test_size: 999_999 }, /^task\.test_size: must be below the \d+ ID two-hop facts/],
+    [{ entities: 100_000, out_degree: 20 }, /^task\.out_degree: .* exceeds the limit/],
   ];
   for (const [o, re] of cases) throwsMessage(() => compositionDataset({ ...SMALL, ...o }, k), re, JSON.stringify(o));
   const msg = (() => {
@@ -196,7 +196,7 @@ test("composition: the zod schema is strict and checks ranges and out_degree ≤
 
 // ---------------------------------------------------------------- comparison
 
-const CMP: ComparisonOptions = { entities: 40, attributes: 5, values: 6, phi: 8, oodFraction: 0.2, testSize: 300 };
+const CMP: ComparisonOptions = { entities: 40, attributes: 5, values: 6, phi: 8, ood_fraction: 0.2, test_size: 300 };
 
 test("comparison: labels agree with the attribute values rebuilt from the atomic rows", () => {
   const d = comparisonDataset(CMP, keyFromSeed(11));
@@ -282,7 +282,7 @@ test("comparison: deterministic for a key; the paper's size builds without listi
   for (const name of ["train", "test", "ood"] as const) assert.deepEqual(splitsOf(a)[name].x, splitsOf(b)[name].x);
   assert.notDeepEqual(a.train.y, c.train.y);
   // Wang et al.: 1,000 entities, 20 attributes, 20 values, 10% OOD entities, φ up to 12.6.
-  const p = comparisonDataset({ entities: 1000, attributes: 20, values: 20, phi: 12.6, oodFraction: 0.1, testSize: 3000 }, keyFromSeed(15));
+  const p = comparisonDataset({ entities: 1000, attributes: 20, values: 20, phi: 12.6, ood_fraction: 0.1, test_size: 3000 }, keyFromSeed(15));
   assert.deepEqual([p.meta.id_atomic, p.meta.train_inferred, p.test.n, p.evalSplits!.ood.n], [18_000, 226_800, 3000, 3000]);
   const D = COMPARISON_DEFAULTS;
   const dflt = comparisonDataset({}, keyFromSeed(16));
@@ -297,12 +297,12 @@ test("comparison: bad options are rejected naming the key", () => {
     [{ entities: 2 }, /^task\.entities/],
     [{ attributes: 0 }, /^task\.attributes/],
     [{ values: 1 }, /^task\.values/],
-    [{ oodFraction: 0 }, /^task\.ood_fraction/],
-    [{ oodFraction: 1 }, /^task\.ood_fraction/],
-    [{ oodFraction: 0.02 }, /^task\.ood_fraction: .*need at least 2 of each/],
-    [{ oodFraction: 0.98 }, /^task\.ood_fraction: .*need at least 2 of each/],
-    [{ testSize: 1 }, /^task\.test_size/],
-    [{ testSize: 999_000 }, /^task\.test_size: must leave training pairs/],
+    [{ ood_fraction: 0 }, /^task\.ood_fraction/],
+    [{ ood_fraction: 1 }, /^task\.ood_fraction/],
+    [{ ood_fraction: 0.02 }, /^task\.ood_fraction: .*need at least 2 of each/],
+    [{ ood_fraction: 0.98 }, /^task\.ood_fraction: .*need at least 2 of each/],
+    [{ test_size: 1 }, /^task\.test_size/],
+    [{ test_size: 999_000 }, /^task\.test_size: must leave training pairs/],
   ];
   for (const [o, re] of cases) throwsMessage(() => comparisonDataset({ ...CMP, ...o }, k), re, JSON.stringify(o));
   assert.ok(ComparisonTaskSchema.safeParse({ name: "comparison", values: 10 }).success);
