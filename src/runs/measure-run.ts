@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "./atomic.js";
 import { MeasureNotApplicable } from "../measures/measure.js";
 import { getMeasure, resolveMeasures, runMeasure } from "../measures/registry.js";
 import { checkpointSteps, loadCheckpoint } from "./checkpoint.js";
@@ -90,7 +91,7 @@ export async function measureRun(ref: string, opts: MeasureRunOptions): Promise<
     if (existsSync(summaryPath)) {
       summary = JSON.parse(await readFile(summaryPath, "utf8")) as Record<string, unknown>;
       summary.final_measures = { ...(summary.final_measures as Record<string, number> | undefined), ...final };
-      await writeFile(summaryPath, JSON.stringify(summary, null, 2) + "\n");
+      await writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + "\n");
     }
     if (inStore) {
       await withStore(opts.dataDir, async (store) => {
