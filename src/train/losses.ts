@@ -57,8 +57,19 @@ export function argmaxRow(z: Float32Array, i: number, C: number): number {
  * log1p and the label's gradient written as a sum of the other classes keep a confidently correct row's loss and
  * gradient non-zero (e.g. 4.2e-18 for a margin of 40) where 1 − softmax_y would round to exactly 0.
  */
-export const softmaxCrossEntropy: Loss = (logits, labels, C, out) => {
-  const n = checkShapes("cross_entropy", logits, labels, C, out);
+export const softmaxCrossEntropy: Loss = (logits, labels, C, out) => scaledSoftmaxCrossEntropy("cross_entropy", 1, logits, labels, C, out);
+
+/**
+ * Cross-entropy averaged over all n·C entries of −onehot(y) ∘ log softmax(z), as PAIR's grokking notebooks compute it
+ * (`-jnp.mean(targets * log_probs)`, REPRODUCTIONS R4/R5): `cross_entropy` / C, its gradient C times smaller. The
+ * scale is not cosmetic under Adam: once the training set is fit, gradients sit near Adam's ε (1e-8), where a C-fold
+ * smaller gradient lets weight decay win sooner.
+ */
+export const softmaxCrossEntropyPerEntry: Loss = (logits, labels, C, out) =>
+  scaledSoftmaxCrossEntropy("cross_entropy_per_entry", 1 / C, logits, labels, C, out);
+
+function scaledSoftmaxCrossEntropy(name: string, scale: number, ...[logits, labels, C, out]: Parameters<Loss>): LossResult {
+  const n = checkShapes(name, logits, labels, C, out);
   const d = out?.dLogits, per = out?.perExample;
   let total = 0, correct = 0;
   for (let i = 0; i < n; i++) {
@@ -76,13 +87,13 @@ export const softmaxCrossEntropy: Loss = (logits, labels, C, out) => {
       for (let j = 0; j < arg; j++) notArg += Math.exp(logits[o + j] - m);
       for (let j = arg + 1; j < C; j++) notArg += Math.exp(logits[o + j] - m);
     }
-    const li = m - logits[o + y] + Math.log1p(notArg);
+    const li = (m - logits[o + y] + Math.log1p(notArg)) * scale;
     total += li;
     if (per) per[i] = li;
     if (d) {
       // Σ_{j ≠ y} e_j: when y is the argmax it is notArg itself (kept exact for confident rows)
       const notY = y === arg ? notArg : 1 + notArg - d[o + y];
-      const inv = 1 / ((1 + notArg) * n);
+      const inv = scale / ((1 + notArg) * n);
       for (let j = 0; j < C; j++) d[o + j] *= inv;
       d[o + y] = -notY * inv;
     }
@@ -199,6 +210,7 @@ export const stableMaxCrossEntropy: Loss = (logits, labels, C, out) => {
 export const LOSSES = {
   cross_entropy: softmaxCrossEntropy,
   cross_entropy_float32: softmaxCrossEntropyFloat32,
+  cross_entropy_per_entry: softmaxCrossEntropyPerEntry,
   mse,
   stablemax_cross_entropy: stableMaxCrossEntropy,
 } as const satisfies Record<string, Loss>;

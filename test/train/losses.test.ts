@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { getLoss, LOSSES, LOSS_NAMES, perExampleLoss, softmaxCrossEntropy, softmaxCrossEntropyFloat32, mse, stableMaxCrossEntropy, stableS, type Loss } from "../../src/train/losses.js";
+import { getLoss, LOSSES, LOSS_NAMES, perExampleLoss, softmaxCrossEntropy, softmaxCrossEntropyFloat32, softmaxCrossEntropyPerEntry, mse, stableMaxCrossEntropy, stableS, type Loss } from "../../src/train/losses.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
 
 const f64 = (x: Float64Array) => x as unknown as Float32Array; // the losses only index, so float64 buffers compute in float64
@@ -13,7 +13,9 @@ function randomProblem(seed: number, n: number, C: number, scale: number): { z: 
   return { z, y };
 }
 
-const float64Losses: [string, Loss][] = [["cross_entropy", softmaxCrossEntropy], ["mse", mse], ["stablemax_cross_entropy", stableMaxCrossEntropy]];
+const float64Losses: [string, Loss][] = [
+  ["cross_entropy", softmaxCrossEntropy], ["cross_entropy_per_entry", softmaxCrossEntropyPerEntry], ["mse", mse], ["stablemax_cross_entropy", stableMaxCrossEntropy],
+];
 
 for (const [name, loss] of float64Losses) {
   test(`${name}: dLogits match central finite differences of the float64 loss`, () => {
@@ -128,11 +130,22 @@ test("correct counts argmax == label, ties going to the lowest index", () => {
   assert.equal(stableMaxCrossEntropy(z, Int32Array.of(0, 2, 0, 1), C).correct, 2);
 });
 
+test("cross_entropy_per_entry is cross_entropy divided by the number of classes, loss and gradient (PAIR's -mean(onehot * log_softmax))", () => {
+  const n = 8, C = 67;
+  const { z, y } = randomProblem(3, n, C, 4);
+  const d = new Float64Array(n * C), dPer = new Float64Array(n * C);
+  const full = softmaxCrossEntropy(f64(z), y, C, { dLogits: f64(d) });
+  const per = softmaxCrossEntropyPerEntry(f64(z), y, C, { dLogits: f64(dPer) });
+  assert.ok(Math.abs(per.loss - full.loss / C) < 1e-15, `${per.loss} vs ${full.loss / C}`);
+  assert.equal(per.correct, full.correct);
+  dPer.forEach((v, k) => assert.ok(Math.abs(v - d[k] / C) <= 1e-16 * Math.abs(d[k]) + 1e-300, `dLogits[${k}]`));
+});
+
 test("bad inputs name the problem; the registry knows every loss", () => {
   assert.throws(() => softmaxCrossEntropy(new Float32Array(5), Int32Array.of(0, 1), 3), /logits length 5 is not n·C/);
   assert.throws(() => mse(new Float32Array(6), Int32Array.of(0, 3), 3), /label 3 of example 1/);
   assert.throws(() => getLoss("hinge"), /unknown loss "hinge".*cross_entropy/);
-  assert.deepEqual(LOSS_NAMES, ["cross_entropy", "cross_entropy_float32", "mse", "stablemax_cross_entropy"]);
+  assert.deepEqual(LOSS_NAMES, ["cross_entropy", "cross_entropy_float32", "cross_entropy_per_entry", "mse", "stablemax_cross_entropy"]);
 });
 
 // ---- cross-check against PyTorch (float64) ----
@@ -148,6 +161,7 @@ def stablemax_ce(z, y):
     return -torch.log(s[torch.arange(len(y)), y] / s.sum(1)).mean()
 losses = {
     "cross_entropy": lambda z, y: torch.nn.functional.cross_entropy(z, y),
+    "cross_entropy_per_entry": lambda z, y: -(torch.nn.functional.one_hot(y, z.shape[1]).double() * torch.log_softmax(z, 1)).mean(),
     "mse": lambda z, y: ((z - torch.nn.functional.one_hot(y, z.shape[1]).double()) ** 2).mean(),
     "stablemax_cross_entropy": stablemax_ce,
 }
