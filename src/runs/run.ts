@@ -188,6 +188,9 @@ async function persist(run: Running, state: TrainState): Promise<void> {
   await run.store.updateRun(run.runId, { step: state.step });
 }
 
+/** How often (ms of training) the loop lets the event loop run, to notice an abort signal. */
+const YIELD_EVERY_MS = 200;
+
 /** Trains from `state.step` to the config's steps, evaluating, measuring and checkpointing at their cadences. */
 async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opts: RunOptions, resumed: boolean): Promise<RunSummary> {
   const { config } = run;
@@ -196,8 +199,10 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
   const t0 = performance.now();
   const firstStep = state.step;
   let skipRecord = resumed; // the checkpoint's step was evaluated and saved before the interruption
+  let lastYield = performance.now();
   for (;;) {
     const s = state.step;
+    let persisted = false;
     if (!skipRecord) {
       const evalHere = isEval(s, total);
       if (evalHere) {
@@ -206,11 +211,24 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
         const sps = (s - firstStep) / Math.max(1e-9, (performance.now() - t0) / 1000);
         opts.onProgress?.({ step: s, total, metrics: lastValues(rows), stepsPerSecond: sps });
       }
-      if (s === total || (s > 0 && s % config.checkpoint_every === 0)) await persist(run, state);
+      if (s === total || (s > 0 && s % config.checkpoint_every === 0)) {
+        await persist(run, state);
+        persisted = true;
+      }
     }
     skipRecord = false;
     if (s >= total) break;
-    if (opts.signal?.aborted) throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
+    // Training steps are synchronous: hand the event loop a turn now and then, so Ctrl-C (or a sweep's stop message)
+    // is seen within a fraction of a second rather than at the next checkpoint.
+    if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+    if (opts.signal?.aborted) {
+      // keep the work done since the last checkpoint: a checkpoint here resumes bit-identically, like any other
+      if (!persisted && s > firstStep) await persist(run, state);
+      throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
+    }
     trainStep(setup, state);
   }
   const summary = summarizeRun(run.runId, run.runDir, config, run.rows, setup.backend.name, (performance.now() - t0) / 1000);

@@ -72,3 +72,41 @@ test("SIGKILL mid-run, then --resume: bit-identical to an uninterrupted run", as
     await store.close();
   }
 });
+
+test("Ctrl-C between checkpoints: the run stops at once, checkpoints the step it reached, exits 130; --resume is bit-identical", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "grokscope-sigint-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const data = join(dir, "store");
+  // no checkpoint is due before the end: without the interrupt checkpoint a resume would start over
+  const args = ["train", "gromov", "--steps", "4000", "--set", "task.p=31", "--set", "model.width=128", "--set", "checkpoint_every=4000", "--set", "eval.every=50"];
+  const whole = runCli([...args, "--quiet", "--out", join(dir, "whole"), "--data-dir", data]);
+  assert.equal(whole.code, 0, whole.stderr);
+
+  const bDir = join(dir, "b");
+  const child = spawn(process.execPath, [BIN, ...args, "--out", bDir, "--data-dir", data], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "", sent = false;
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (s: string) => {
+    stderr += s;
+    if (!sent && /step +[1-9]\d*\/4000/.test(stderr)) { // once training is under way (progress prints about once a second)
+      sent = true;
+      child.kill("SIGINT");
+    }
+  });
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  assert.equal(code, 130, stderr);
+  const m = /interrupted at step (\d+); continue with: grokscope train --resume /.exec(stderr);
+  assert.ok(m, `the message says where it stopped and how to continue: ${stderr.slice(-300)}`);
+  const stoppedAt = Number(m[1]);
+  assert.ok(stoppedAt > 0 && stoppedAt < 4000, `stopped at ${stoppedAt}, before the end`);
+  assert.ok(existsSync(join(bDir, "checkpoints", `step_${String(stoppedAt).padStart(8, "0")}.safetensors`)), "a checkpoint at the step it stopped");
+
+  const resumed = runCli(["train", "--resume", bDir, "--data-dir", data, "--quiet"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const ca = await readSafetensors(join(dir, "whole", "checkpoints", "step_00004000.safetensors"));
+  const cb = await readSafetensors(join(bDir, "checkpoints", "step_00004000.safetensors"));
+  for (const [name, ta] of Object.entries(ca.tensors)) {
+    assert.deepEqual(Buffer.from(cb.tensors[name].data.buffer), Buffer.from(ta.data.buffer), `tensor ${name} differs`);
+  }
+  assert.deepEqual(await readMetricsParquet(join(bDir, "metrics.parquet")), await readMetricsParquet(join(dir, "whole", "metrics.parquet")));
+});
