@@ -23,7 +23,9 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
   },
   "pair-mod67": {
     describe: "R5 over seeds: PAIR's modular addition MLP (embedding 500, hidden 24, wd 1, 50k steps), 16 seeds",
-    spec: { name: "pair-mod67", base: "pair-mod67", seeds: 16 },
+    // R5's grok criterion is the notebook's test loss < 1e-3 (the preset reports that loss): a run that never gets
+    // there counts as "high test loss (memorization)" under the PAIR rule
+    spec: { name: "pair-mod67", base: "pair-mod67", seeds: 16, classify: { pair: { test_loss: 1e-3 } } },
   },
   "omnigrok-init": {
     describe: "Omnigrok (Liu et al. 2023): initialization scale × weight decay on the R1 quadratic net, 3 seeds",
