@@ -11,6 +11,7 @@ import { evalCadence } from "../train/cadence.js";
 import { surfingInit, type SurfingSums } from "../train/surfing-tracker.js";
 import { parseSurfingSettings } from "../measures/surfing.js";
 import { evaluate, trainStep, type TrainSetup, type TrainState } from "../train/loop.js";
+import { EventLoopTurns } from "./event-loop-turns.js";
 import { checkpointSteps, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
 import { buildSetup } from "./setup.js";
@@ -189,7 +190,7 @@ async function persist(run: Running, state: TrainState): Promise<void> {
 }
 
 /** How often (ms of training) the loop lets the event loop run, to notice an abort signal. */
-const YIELD_EVERY_MS = 200;
+const TURN_EVERY_MS = 200;
 
 /** Trains from `state.step` to the config's steps, evaluating, measuring and checkpointing at their cadences. */
 async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opts: RunOptions, resumed: boolean): Promise<RunSummary> {
@@ -199,7 +200,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
   const t0 = performance.now();
   const firstStep = state.step;
   let skipRecord = resumed; // the checkpoint's step was evaluated and saved before the interruption
-  let lastYield = performance.now();
+  const turns = new EventLoopTurns(TURN_EVERY_MS);
   for (;;) {
     const s = state.step;
     let persisted = false;
@@ -218,12 +219,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
     }
     skipRecord = false;
     if (s >= total) break;
-    // Training steps are synchronous: hand the event loop a turn now and then, so Ctrl-C (or a sweep's stop message)
-    // is seen within a fraction of a second rather than at the next checkpoint.
-    if (performance.now() - lastYield > YIELD_EVERY_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
+    if (turns.due()) await turns.take(); // Ctrl-C is seen within a fraction of a second, not at the next checkpoint
     if (opts.signal?.aborted) {
       // keep the work done since the last checkpoint: a checkpoint here resumes bit-identically, like any other
       if (!persisted && s > firstStep) await persist(run, state);

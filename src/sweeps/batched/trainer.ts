@@ -6,6 +6,7 @@
  * Per model, the metric rows (same steps, same keys, same values) and the final parameters and optimizer state are
  * bit-identical to buildSetup + trainStep + evaluationRows (test/sweeps/batched.test.ts).
  */
+import { EventLoopTurns } from "../../runs/event-loop-turns.js";
 import { getMeasure, runMeasure } from "../../measures/registry.js";
 import type { MetricRow } from "../../runs/metrics-file.js";
 import { measureContext, RunInterrupted } from "../../runs/run.js";
@@ -51,7 +52,7 @@ export async function trainBatched(configs: readonly RunConfig[], opts: BatchedO
     if (why !== null) throw new SpecError(`configs[${i}]: cannot train in a batch: ${why}`);
   });
   const threads = opts.threads ?? Math.max(1, ...configs.map((c) => c.threads));
-  const progress = { done: 0, total: configs.reduce((s, c) => s + c.steps, 0), lastYield: performance.now() };
+  const progress = { done: 0, total: configs.reduce((s, c) => s + c.steps, 0), turns: new EventLoopTurns(YIELD_MS) };
   const out: BatchedRunOutput[] = [];
   for (let w = 0; w < configs.length; w += WAVE) {
     const backend = await createBackend("wasm", { threads });
@@ -105,7 +106,7 @@ function outputOf(m: Member, seconds: number): BatchedRunOutput {
 
 const statsOf = (r: BinaryMlpResult, n: number): SplitStats => ({ loss: r.loss ?? NaN, acc: n === 0 ? NaN : r.correct / n });
 
-async function trainWave(members: readonly Member[], k: BinaryMlpKernels, opts: BatchedOptions, progress: { done: number; total: number; lastYield: number }): Promise<void> {
+async function trainWave(members: readonly Member[], k: BinaryMlpKernels, opts: BatchedOptions, progress: { done: number; total: number; turns: EventLoopTurns }): Promise<void> {
   const done = new Set<Member>();
   for (;;) {
     const live = members.filter((m) => m.error === null && !done.has(m));
@@ -154,10 +155,7 @@ async function trainWave(members: readonly Member[], k: BinaryMlpKernels, opts: 
     }
     progress.done += training.length;
     opts.onProgress?.(progress.done, progress.total);
-    if (performance.now() - progress.lastYield > YIELD_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      progress.lastYield = performance.now();
-    }
+    if (progress.turns.due()) await progress.turns.take();
   }
 }
 
