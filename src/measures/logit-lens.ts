@@ -8,7 +8,7 @@
 import type { Model } from "../models/model.js";
 import type { Dataset, TokenSplit } from "../tasks/dataset.js";
 import { argmaxRow } from "../train/losses.js";
-import { LAYER_NORM_EPS } from "../models/layer-norm.js";
+import { LAYER_NORM_EPS } from "../tensor/kernels/layer-norm.js";
 import type { MeasureContext, MeasureDef } from "./measure.js";
 
 /** Accuracy of residuals R [n, d] read out through LN_final (when given) and W_U [d, C]. */

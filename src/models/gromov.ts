@@ -4,17 +4,43 @@ import type { Params } from "../tensor/tensor.js";
 import type { Dataset, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
 import { tokenColumn, transposeInto, Workspace } from "./workspace.js";
+import { add, embedding, matmul, square, transpose } from "../autograd/index.js";
+import { tokenColumn as tokenIds } from "../autograd/ops/gather.js";
+import { defineModel, type ModelDefinition } from "./define.js";
 
 /**
  * Gromov (2023) "Grokking modular arithmetic", eq. (2): a two-layer network with quadratic activation,
  *   logits = W · (U e_a + V e_b)²          U, V: [N, p]   W: [p, N]   (elementwise square, no biases)
  * The one-hot products U e_a are column gathers; we gather rows of Uᵀ instead (contiguous), so no matmul with a
- * one-hot matrix is ever formed. Init (fan-in): U, V ~ N(0, 1/p), W ~ N(0, 1/N), all times `initScale` (Omnigrok's α).
+ * one-hot matrix is ever formed. Init (fan-in): U, V ~ N(0, 1/p), W ~ N(0, 1/N), all times `init_scale` (Omnigrok's α).
+ * Hook points: `hook_pre` = U e_a + V e_b and `hook_post` = its square, each [n, N].
+ *
+ * Two implementations: `gromovDefinition`, forward-only on the autograd ops (used for interventions and as the
+ * reference), and `createGromov`, the hand-fused training path — one gather-sum-square kernel forward and a gemm
+ * with the 2H ∘ · epilogue backward, 0.6× PyTorch's step time where the autograd version takes about twice as long
+ * (bench). The tests check that the two give the same logits and gradients.
  */
 export interface GromovConfig {
   readonly width: number; // N
-  readonly initScale: number;
+  readonly init_scale: number;
 }
+
+export const gromovDefinition: ModelDefinition<GromovConfig> = defineModel<GromovConfig>({
+  name: "gromov",
+  validate(_c, data) {
+    if (data.kind !== "tokens" || data.seqLen !== 2) throw new Error(`model "gromov" needs a two-token task (got ${data.name})`);
+  },
+  init({ config: c, data, normal }) {
+    const p = data.kind === "tokens" ? data.vocab : 0, N = c.width, a = c.init_scale;
+    return { U: normal("U", [N, p], a / Math.sqrt(p)), V: normal("V", [N, p], a / Math.sqrt(p)), W: normal("W", [data.nClasses, N], a / Math.sqrt(N)) };
+  },
+  forward(g, params, batch) {
+    const x = batch.tokens!;
+    const h = add(g, embedding(g, transpose(g, params.U), tokenIds(x, 2, 0)), embedding(g, transpose(g, params.V), tokenIds(x, 2, 1)));
+    const s = g.hook("hook_post", square(g, g.hook("hook_pre", h)));
+    return matmul(g, s, params.W, { transB: true });
+  },
+});
 
 export function createGromov(config: GromovConfig, data: Dataset, backend: Backend): Model {
   if (data.kind !== "tokens" || data.seqLen !== 2) throw new Error(`model "gromov" needs a two-token task (got ${data.name})`);
@@ -27,7 +53,7 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
     name: "gromov",
     nOut,
     init(key: Key): Params {
-      const a = config.initScale;
+      const a = config.init_scale;
       return {
         U: { shape: [N, p], data: normals(fold(key, "U"), N * p, a / Math.sqrt(p), backend.alloc(N * p)) },
         V: { shape: [N, p], data: normals(fold(key, "V"), N * p, a / Math.sqrt(p), backend.alloc(N * p)) },

@@ -2,11 +2,13 @@ import type { Backend } from "../tensor/backend.js";
 import type { Key } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import type { Dataset, Split } from "../tasks/dataset.js";
+import type { ForwardOptions } from "../autograd/graph.js";
 
 /**
  * A model is a pair of pure functions over a parameter record. `forward` returns the logits and a cache of named
  * activations (hook points, e.g. "hook_pre", "hook_post"), which `backward` consumes and measures may read.
- * Backward is hand-derived per model and checked against float64 finite differences in the tests.
+ * Models are written forward-only (define.ts) and differentiated by the autograd tape; a hand-fused model (gromov)
+ * derives its backward by hand and is tested against the autograd gradients.
  */
 export interface ForwardResult {
   readonly logits: Float32Array; // [n, nOut]
@@ -18,7 +20,8 @@ export interface Model {
   readonly nOut: number;
   /** Fresh parameters, every draw derived from `key`. */
   init(key: Key): Params;
-  forward(params: Params, split: Split): ForwardResult;
+  /** `opts.trainingKey` marks a training forward (dropout on); `opts.interventions` rewrite hook points. */
+  forward(params: Params, split: Split, opts?: ForwardOptions): ForwardResult;
   /** Writes d(loss)/d(param) into `grads` (overwriting) given dLogits [n, nOut]. */
   backward(params: Params, split: Split, fwd: ForwardResult, dLogits: Float32Array, grads: Params): void;
 }

@@ -1,25 +1,31 @@
 /**
- * The model registry: every model a spec can name, a strict zod schema for its config (snake_case keys, as written
- * in specs and `--set model.<key>=value`, with defaults) and its factory. Adding a model is one file plus one entry.
+ * The model registry: every model a spec can name, one entry each — a strict zod schema for its config (snake_case
+ * keys, as written in specs and `--set model.<key>=value`, with defaults), its forward-only definition (define.ts,
+ * differentiated by autograd), and, only where the bench shows it pays, a hand-fused training path tested against the
+ * definition's gradients. Adding a model is one file (its definition) plus one entry here.
+ * A spec may instead name a user's model module (`model: { module: "./my-model.mjs", ... }`, see custom.ts).
  */
 import { z } from "zod";
 import type { Backend } from "../tensor/backend.js";
 import type { Dataset } from "../tasks/dataset.js";
-import { ACTIVATIONS } from "./activations.js";
-import { createEmbedMlp, EMBED_INITS } from "./embed-mlp.js";
-import { createFiveNeuron } from "./five-neuron.js";
-import { createGromov } from "./gromov.js";
-import { createMlp } from "./mlp.js";
+import { ACTIVATIONS } from "../tensor/kernels/activations.js";
+import { embedMlpDefinition, EMBED_INITS } from "./embed-mlp.js";
+import { fiveNeuronDefinition } from "./five-neuron.js";
+import { createGromov, gromovDefinition } from "./gromov.js";
+import { mlpDefinition } from "./mlp.js";
 import type { Model } from "./model.js";
-import { createTransformer } from "./transformer.js";
+import { transformerDefinition } from "./transformer.js";
+import { modelFromDefinition, type ModelDefinition } from "./define.js";
+import { customModelConfig, customModelDefinition, isCustomModelInput, type CustomModelConfig } from "./custom.js";
 import { describeIssue } from "../util/zod-issue.js";
 
 const size = z.number().int("must be an integer").min(1, "must be ≥ 1");
 const initScale = z.number().positive("must be > 0").finite();
+const dropoutRate = z.number().min(0, "must be ≥ 0").lt(1, "must be < 1");
 
 export const GromovModelSchema = z.strictObject({
   name: z.literal("gromov"),
-  width: size.default(500), // N = 500: Gromov (2023), REPRODUCTIONS R1
+  width: size.default(500), // N = 500: Gromov (2023), docs/reproductions.md R1
   init_scale: initScale.default(1),
 });
 
@@ -30,6 +36,7 @@ export const MlpModelSchema = z.strictObject({
   activation: z.enum(ACTIVATIONS).default("relu"),
   bias: z.boolean().default(true), // R3 and R6 were measured with nn.Linear's bias
   init_scale: initScale.default(1),
+  dropout: dropoutRate.default(0),
 });
 
 export const EmbedMlpModelSchema = z.strictObject({
@@ -40,6 +47,7 @@ export const EmbedMlpModelSchema = z.strictObject({
   tied_unembed: z.boolean().default(true),
   init_scale: initScale.default(1),
   embed_init: z.enum(EMBED_INITS).default("variance_scaling"),
+  dropout: dropoutRate.default(0),
 });
 
 export const FiveNeuronModelSchema = z.strictObject({
@@ -58,86 +66,88 @@ export const TransformerModelSchema = z
     layer_norm: z.boolean().default(false), // R7 has none
     eq_token: z.boolean().default(true), // inputs [a, b, =]
     init_scale: initScale.default(1),
+    dropout: dropoutRate.default(0),
   })
   .refine((c) => c.d_model % c.heads === 0, {
     path: ["heads"],
     message: "must divide d_model (d_head = d_model / heads must be an integer)",
   });
 
-export const MODEL_SCHEMAS = {
-  gromov: GromovModelSchema,
-  mlp: MlpModelSchema,
-  embed_mlp: EmbedMlpModelSchema,
-  five_neuron: FiveNeuronModelSchema,
-  transformer: TransformerModelSchema,
+interface Entry<S extends z.ZodType> {
+  readonly schema: S;
+  readonly definition: ModelDefinition<Omit<z.output<S>, "name">>;
+  /** A hand-fused training path (same parameters, logits and gradients as the definition). */
+  readonly fused?: (config: z.output<S>, data: Dataset, backend: Backend) => Model;
+}
+
+const entry = <S extends z.ZodType>(e: Entry<S>): Entry<S> => e;
+
+export const MODEL_REGISTRY = {
+  gromov: entry({ schema: GromovModelSchema, definition: gromovDefinition, fused: (c, data, backend) => createGromov(c, data, backend) }),
+  mlp: entry({ schema: MlpModelSchema, definition: mlpDefinition }),
+  embed_mlp: entry({ schema: EmbedMlpModelSchema, definition: embedMlpDefinition }),
+  five_neuron: entry({ schema: FiveNeuronModelSchema, definition: fiveNeuronDefinition }),
+  transformer: entry({ schema: TransformerModelSchema, definition: transformerDefinition }),
 } as const;
 
-export type ModelName = keyof typeof MODEL_SCHEMAS;
-/** A model config with every key filled in (what a run records in its spec). */
-export type ModelConfig = { [N in ModelName]: z.output<(typeof MODEL_SCHEMAS)[N]> }[ModelName];
-/** A loose model config as written in a spec: `name` plus any subset of the keys. */
-export type ModelSpec = { [N in ModelName]: z.input<(typeof MODEL_SCHEMAS)[N]> }[ModelName];
-
-type Factory<N extends ModelName> = (config: Extract<ModelConfig, { name: N }>, data: Dataset, backend: Backend) => Model;
-
-/** Model name → factory taking the snake_case config (the camelCase factories live next to each model). */
-export const MODELS: { readonly [N in ModelName]: Factory<N> } = {
-  gromov: (c, data, backend) => createGromov({ width: c.width, initScale: c.init_scale }, data, backend),
-  mlp: (c, data, backend) =>
-    createMlp({ depth: c.depth, width: c.width, activation: c.activation, bias: c.bias, initScale: c.init_scale }, data, backend),
-  embed_mlp: (c, data, backend) =>
-    createEmbedMlp(
-      { dEmbed: c.d_embed, width: c.width, activation: c.activation, tiedUnembed: c.tied_unembed, initScale: c.init_scale, embedInit: c.embed_init },
-      data,
-      backend,
-    ),
-  five_neuron: (c, data, backend) => createFiveNeuron({ neurons: c.neurons, initScale: c.init_scale }, data, backend),
-  transformer: (c, data, backend) =>
-    createTransformer(
-      { layers: c.layers, dModel: c.d_model, heads: c.heads, dMlp: c.d_mlp, layerNorm: c.layer_norm, eqToken: c.eq_token, initScale: c.init_scale },
-      data,
-      backend,
-    ),
+export const MODEL_SCHEMAS = Object.fromEntries(Object.entries(MODEL_REGISTRY).map(([k, e]) => [k, e.schema])) as {
+  readonly [N in keyof typeof MODEL_REGISTRY]: (typeof MODEL_REGISTRY)[N]["schema"];
 };
 
-export const MODEL_NAMES = Object.keys(MODEL_SCHEMAS) as ModelName[];
+export type ModelName = keyof typeof MODEL_REGISTRY;
+/** A built-in model config with every key filled in (what a run records in its spec). */
+export type BuiltinModelConfig = { [N in ModelName]: z.output<(typeof MODEL_REGISTRY)[N]["schema"]> }[ModelName];
+/** A model config with every key filled in: a built-in model's, or a user module's. */
+export type ModelConfig = BuiltinModelConfig | CustomModelConfig;
+/** A loose model config as written in a spec: `name` plus any subset of the keys. */
+export type ModelSpec = { [N in ModelName]: z.input<(typeof MODEL_REGISTRY)[N]["schema"]> }[ModelName];
+
+export const MODEL_NAMES = Object.keys(MODEL_REGISTRY) as ModelName[];
 
 function isModelName(name: unknown): name is ModelName {
-  return typeof name === "string" && Object.prototype.hasOwnProperty.call(MODEL_SCHEMAS, name);
+  return typeof name === "string" && Object.prototype.hasOwnProperty.call(MODEL_REGISTRY, name);
 }
 
 /**
  * Validate a loose model config (parsed JSON/YAML) and fill in defaults. Errors name the key as `<prefix>.<key>`,
- * e.g. "model.width: must be an integer"; unknown keys are errors.
+ * e.g. "model.width: must be an integer"; unknown keys are errors. `baseDir` resolves a user module's relative path.
  */
-export function parseModelConfig(input: unknown, prefix = "model"): ModelConfig {
+export function parseModelConfig(input: unknown, prefix = "model", baseDir?: string): ModelConfig {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new Error(`${prefix}: must be an object with a "name" (one of ${MODEL_NAMES.join(", ")})`);
+    throw new Error(`${prefix}: must be an object with a "name" (one of ${MODEL_NAMES.join(", ")}) or a "module"`);
   }
+  if (isCustomModelInput(input)) return customModelConfig(input, prefix, baseDir);
   const name = (input as { name?: unknown }).name;
-  if (!isModelName(name)) throw new Error(`${prefix}.name: unknown model ${JSON.stringify(name)}; known: ${MODEL_NAMES.join(", ")}`);
-  const schema = MODEL_SCHEMAS[name];
+  if (!isModelName(name)) throw new Error(`${prefix}.name: unknown model ${JSON.stringify(name)}; known: ${MODEL_NAMES.join(", ")} (or give "module": a model module's path)`);
+  const schema = MODEL_REGISTRY[name].schema;
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(describeIssue(issue, prefix, Object.keys(schema.shape), `model "${name}"`));
+    const keys = Object.keys((schema as unknown as { shape?: object }).shape ?? (schema as unknown as { def: { schema?: { shape: object } } }).def.schema?.shape ?? {});
+    throw new Error(describeIssue(issue, prefix, keys, `model "${name}"`));
   }
   return Object.freeze(result.data) as ModelConfig;
 }
 
+/** The forward-only definition of a config's model and its config without `name` (for autograd, interventions). */
+export function modelDefinition(config: ModelConfig): { definition: ModelDefinition<Record<string, unknown>>; config: Record<string, unknown> } {
+  if (config.name === "module") return customModelDefinition(config);
+  const { name, ...rest } = config;
+  return { definition: MODEL_REGISTRY[name].definition as unknown as ModelDefinition<Record<string, unknown>>, config: rest };
+}
+
+export interface BuildOptions {
+  /** Build the autograd model even where a hand-fused path exists (interventions, the fused path's tests). */
+  readonly autograd?: boolean;
+}
+
 /** Build the model a (loose) config names, for `data` on `backend`. */
-export function buildModel(config: { readonly name: string } & Record<string, unknown>, data: Dataset, backend: Backend): Model {
-  const c = parseModelConfig(config);
-  switch (c.name) {
-    case "gromov":
-      return MODELS.gromov(c, data, backend);
-    case "mlp":
-      return MODELS.mlp(c, data, backend);
-    case "embed_mlp":
-      return MODELS.embed_mlp(c, data, backend);
-    case "five_neuron":
-      return MODELS.five_neuron(c, data, backend);
-    case "transformer":
-      return MODELS.transformer(c, data, backend);
+export function buildModel(input: { readonly name?: string } & Record<string, unknown>, data: Dataset, backend: Backend, opts: BuildOptions = {}): Model {
+  const c = parseModelConfig(input);
+  if (c.name !== "module" && !opts.autograd) {
+    const fused = (MODEL_REGISTRY[c.name] as Entry<z.ZodType>).fused;
+    if (fused) return fused(c, data, backend);
   }
+  const { definition, config } = modelDefinition(c);
+  return modelFromDefinition(definition, config, data, backend);
 }

@@ -1,44 +1,43 @@
-import type { Backend, GemmOptions } from "../tensor/backend.js";
-import { fold, normals, type Key } from "../tensor/rng.js";
-import type { Params } from "../tensor/tensor.js";
-import type { Dataset, Split, TokenSplit } from "../tasks/dataset.js";
-import { attentionBackward, attentionForward, type AttentionShape } from "./attention.js";
-import { layerNormBackward, layerNormForward } from "./layer-norm.js";
-import type { ForwardResult, Model } from "./model.js";
-import { Workspace } from "./workspace.js";
+import { add, addTiled, causalAttention, embedding, layerNorm, linear, matmul, packHeads, relu, reshape, selectPositions, dropout, type Var } from "../autograd/index.js";
+import type { Graph } from "../autograd/graph.js";
+import type { Dataset } from "../tasks/dataset.js";
+import { defineModel, type ModelDefinition } from "./define.js";
 
 /**
  * A decoder-only transformer as in Power et al. (2022) and Nanda et al. (2023, "Progress measures for grokking via
- * mechanistic interpretability", the 1-layer model of their Figure 1; REPRODUCTIONS R7). Parameter names and shapes
- * follow TransformerLens:
+ * mechanistic interpretability", the 1-layer model of their Figure 1; docs/reproductions.md R7). Parameter names and
+ * shapes follow TransformerLens:
  *   embed.W_E [V, d]   pos_embed.W_pos [T, d]   unembed.W_U [d, C]
  *   blocks.l.attn.W_Q, W_K, W_V [H, d, e]   blocks.l.attn.W_O [H, e, d]   (e = d_head = d / H, no attention biases)
  *   blocks.l.mlp.W_in [d, d_mlp], b_in [d_mlp], W_out [d_mlp, d], b_out [d]
  *   blocks.l.ln1.w/b, blocks.l.ln2.w/b, ln_final.w/b [d]   (only with layer_norm; pre-LN)
- * With `eqToken` an "=" token (id = the task's vocab) is appended to every input, as Nanda et al.'s [a, b, =];
+ * With `eq_token` an "=" token (id = the task's vocab) is appended to every input, as Nanda et al.'s [a, b, =];
  * logits are read at the last position only. Forward:
- *   x⁰ = W_E[tok] + W_pos;  per block: a = LN1(x), attention (attention.ts) over a, x_mid = x + Σ_h z_h W_O[h],
+ *   x⁰ = W_E[tok] + W_pos;  per block: a = LN1(x), causal attention over a, x_mid = x + Σ_h z_h W_O[h],
  *   x_post = x_mid + relu(LN2(x_mid) W_in + b_in) W_out + b_out;  logits = LN_final(x_last) W_U.
  * The last block computes queries, the MLP and the residual only at the last position: nothing reads the others.
+ * Dropout (`dropout` > 0, in training only): on the attention output and the MLP output before each residual add.
  * Init (Nanda et al.'s code, all times init_scale): W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_out ~ N(0, 1/d),
  * W_U ~ N(0, 1/C), biases 0, LayerNorm gains 1.
- * Hook points (forward cache), TransformerLens names: `blocks.l.hook_resid_pre` [n·T, d], `blocks.l.attn.hook_q`
- * [n·P, H·e], `…hook_kv` [n·T, 2·H·e] (k then v), `blocks.l.attn.hook_pattern` [n, H, P, T], `blocks.l.attn.hook_z`
- * [n·P, H·e], `blocks.l.hook_attn_out`, `blocks.l.hook_resid_mid` [n·P, d], `blocks.l.mlp.hook_pre`/`hook_post`
- * [n·P, d_mlp], `blocks.l.hook_resid_post` [n·P, d], with P = T for inner blocks and P = 1 for the last; `hook_post`
- * is the last block's MLP activations (what the rank measures read).
+ * Hook points, TransformerLens names: `blocks.l.hook_resid_pre` [n·T, d], `blocks.l.ln1.hook_normalized`,
+ * `blocks.l.attn.hook_q` [n·P, H·e], `…hook_kv` [n·T, 2·H·e] (k then v), `blocks.l.attn.hook_pattern` [n, H, P, T],
+ * `blocks.l.attn.hook_z` [n·P, H·e], `blocks.l.hook_attn_out`, `blocks.l.hook_resid_mid` [n·P, d],
+ * `blocks.l.ln2.hook_normalized`, `blocks.l.mlp.hook_pre`/`hook_post` [n·P, d_mlp], `blocks.l.hook_resid_post`
+ * [n·P, d], `hook_final` [n, d] (what the unembedding reads), with P = T for inner blocks and P = 1 for the last;
+ * `hook_post` names the last block's MLP activations (what the rank measures read).
  */
 export interface TransformerConfig {
   readonly layers: number;
-  readonly dModel: number;
+  readonly d_model: number;
   readonly heads: number;
-  readonly dMlp: number;
-  readonly layerNorm: boolean;
-  readonly eqToken: boolean;
-  readonly initScale: number;
+  readonly d_mlp: number;
+  readonly layer_norm: boolean;
+  readonly eq_token: boolean;
+  readonly init_scale: number;
+  readonly dropout: number;
 }
 
-interface Shape {
+export interface TransformerShape {
   readonly V: number; // embedding rows (the task's vocab, +1 for "=")
   readonly T: number; // positions
   readonly seqLen: number; // the task's input length
@@ -52,288 +51,94 @@ interface Shape {
   readonly ln: boolean;
 }
 
-/** Parameter names of block l. */
-const block = (l: number) => ({
-  W_Q: `blocks.${l}.attn.W_Q`,
-  W_K: `blocks.${l}.attn.W_K`,
-  W_V: `blocks.${l}.attn.W_V`,
-  W_O: `blocks.${l}.attn.W_O`,
-  W_in: `blocks.${l}.mlp.W_in`,
-  b_in: `blocks.${l}.mlp.b_in`,
-  W_out: `blocks.${l}.mlp.W_out`,
-  b_out: `blocks.${l}.mlp.b_out`,
-  ln1w: `blocks.${l}.ln1.w`,
-  ln1b: `blocks.${l}.ln1.b`,
-  ln2w: `blocks.${l}.ln2.w`,
-  ln2b: `blocks.${l}.ln2.b`,
-});
-
-export function transformerShape(config: TransformerConfig, data: Dataset): Shape {
+export function transformerShape(config: TransformerConfig, data: Dataset): TransformerShape {
   if (data.kind !== "tokens") throw new Error(`model "transformer" needs a token task (got ${data.name}, which has dense inputs)`);
-  const { dModel: d, heads: H } = config;
+  const { d_model: d, heads: H } = config;
   if (d % H !== 0) throw new Error(`model.heads: ${H} heads do not divide d_model ${d} (d_head = d_model / heads must be an integer)`);
-  const extra = config.eqToken ? 1 : 0;
-  return {
-    V: data.vocab + extra,
-    T: data.seqLen + extra,
-    seqLen: data.seqLen,
-    vocab: data.vocab,
-    C: data.nClasses,
-    d,
-    H,
-    e: d / H,
-    m: config.dMlp,
-    L: config.layers,
-    ln: config.layerNorm,
-  };
+  const extra = config.eq_token ? 1 : 0;
+  return { V: data.vocab + extra, T: data.seqLen + extra, seqLen: data.seqLen, vocab: data.vocab, C: data.nClasses, d, H, e: d / H, m: config.d_mlp, L: config.layers, ln: config.layer_norm };
 }
 
-export function createTransformer(config: TransformerConfig, data: Dataset, backend: Backend): Model {
-  const S = transformerShape(config, data);
-  const { V, T, C, d, H, e, m, L, ln } = S;
-  const ws = new Workspace(backend);
-  const allPositions = Int32Array.from({ length: T }, (_, t) => t);
-  const lastPosition = Int32Array.of(T - 1);
-  const checked = new WeakSet<Int32Array>();
-  // The heads' W_Q and [W_K | W_V] side by side, so each projection is one matrix product (refreshed every forward).
-  const packed = Array.from({ length: L }, () => ({ q: backend.alloc(d * d), kv: backend.alloc(2 * d * d) }));
-  const gemm = (M: number, N: number, K: number, A: Float32Array, B: Float32Array, Cout: Float32Array, o?: GemmOptions) =>
-    backend.gemm(M, N, K, A, B, Cout, o);
+const withEq = new WeakMap<Int32Array, Map<number, Int32Array>>();
 
-  function checkTokens(s: TokenSplit): void {
-    if (checked.has(s.x)) return;
-    if (s.x.length !== s.n * S.seqLen) throw new Error(`model "transformer": inputs hold ${s.x.length} tokens for ${s.n} examples, expected sequences of ${S.seqLen} tokens`);
-    for (const t of s.x) if (!(t >= 0 && t < S.vocab)) throw new Error(`model "transformer": token id ${t} is outside the vocabulary [0, ${S.vocab})`);
-    checked.add(s.x);
-  }
-
-  function embed(params: Params, s: TokenSplit, X: Float32Array): void {
-    const WE = params["embed.W_E"].data, Wp = params["pos_embed.W_pos"].data;
-    for (let i = 0; i < s.n; i++) {
-      for (let t = 0; t < T; t++) {
-        const tok = t < S.seqLen ? s.x[i * S.seqLen + t] : S.vocab;
-        const o = (i * T + t) * d, eo = tok * d, po = t * d;
-        for (let c = 0; c < d; c++) X[o + c] = WE[eo + c] + Wp[po + c];
-      }
-    }
-  }
-
-  /** Block l over x [n·T, d]; returns x_post [n·P, d] and fills `cache`. */
-  function blockForward(l: number, params: Params, split: TokenSplit, X: Float32Array, qPos: Int32Array, cache: Record<string, Float32Array>): Float32Array {
-    const n = split.n, nT = n * T, P = qPos.length, nP = n * P, p = block(l), k = `blocks.${l}.`;
-    const put = (name: string, len: number) => (cache[k + name] = ws.get(split, k + name, len));
-    cache[k + "hook_resid_pre"] = X;
-    let A = X;
-    if (ln) {
-      A = put("ln1.hook_normalized", nT * d);
-      layerNormForward(nT, d, X, params[p.ln1w].data, params[p.ln1b].data, A, put("ln1.xhat", nT * d), put("ln1.rstd", nT));
-    }
-    const Aq = P === T ? A : put("attn.query_input", nP * d);
-    if (P !== T) gatherPositions(n, T, d, A, qPos, Aq);
-    const He = H * e, W = packed[l];
-    packHeads(params[p.W_Q].data, d, H, e, W.q, He, 0);
-    packHeads(params[p.W_K].data, d, H, e, W.kv, 2 * He, 0);
-    packHeads(params[p.W_V].data, d, H, e, W.kv, 2 * He, He);
-    const Q = put("attn.hook_q", nP * He), KV = put("attn.hook_kv", nT * 2 * He);
-    gemm(nP, He, d, Aq, W.q, Q);
-    gemm(nT, 2 * He, d, A, W.kv, KV);
-    const Z = put("attn.hook_z", nP * He);
-    attentionForward({ n, T, heads: H, dHead: e, qPos }, Q, KV, put("attn.hook_pattern", n * H * P * T), Z);
-    const attnOut = put("hook_attn_out", nP * d);
-    gemm(nP, d, He, Z, params[p.W_O].data, attnOut); // W_O [H, e, d] is [H·e, d]
-    const mid = put("hook_resid_mid", nP * d);
-    mid.set(attnOut);
-    addPositions(n, T, d, X, qPos, mid);
-    let M = mid;
-    if (ln) {
-      M = put("ln2.hook_normalized", nP * d);
-      layerNormForward(nP, d, mid, params[p.ln2w].data, params[p.ln2b].data, M, put("ln2.xhat", nP * d), put("ln2.rstd", nP));
-    }
-    const pre = put("mlp.hook_pre", nP * m), post = put("mlp.hook_post", nP * m);
-    gemm(nP, m, d, M, params[p.W_in].data, pre);
-    backend.biasRelu(nP, m, pre, params[p.b_in].data, post);
-    const out = put("hook_resid_post", nP * d);
-    gemm(nP, d, m, post, params[p.W_out].data, out);
-    backend.addRowVector(nP, d, out, params[p.b_out].data);
-    for (let i = 0; i < nP * d; i++) out[i] += mid[i];
-    return out;
-  }
-
-  /** Backward of block l given d(x_post) [n·P, d]; writes the parameter gradients, returns d(x_pre) [n·T, d]. */
-  function blockBackward(l: number, params: Params, grads: Params, split: TokenSplit, cache: Record<string, Float32Array>, dOut: Float32Array, qPos: Int32Array): Float32Array {
-    const n = split.n, nT = n * T, P = qPos.length, nP = n * P, p = block(l), k = `blocks.${l}.`;
-    const tmp = (name: string, len: number) => ws.get(split, `${k}d/${name}`, len);
-    const c = (name: string) => cache[k + name];
-    const X = c("hook_resid_pre"), A = ln ? c("ln1.hook_normalized") : X, Aq = P === T ? A : c("attn.query_input");
-    const M = ln ? c("ln2.hook_normalized") : c("hook_resid_mid");
-    // MLP
-    const dMid = tmp("resid_mid", nP * d);
-    dMid.set(dOut);
-    backend.columnSums(nP, d, dOut, grads[p.b_out].data);
-    gemm(m, d, nP, c("mlp.hook_post"), dOut, grads[p.W_out].data, { transA: true });
-    const dPre = tmp("mlp_pre", nP * m);
-    gemm(nP, m, d, dOut, params[p.W_out].data, dPre, { transB: true });
-    backend.reluBackward(nP, m, c("mlp.hook_pre"), dPre, grads[p.b_in].data);
-    gemm(d, m, nP, M, dPre, grads[p.W_in].data, { transA: true });
-    if (ln) {
-      const dM = tmp("ln2", nP * d);
-      gemm(nP, d, m, dPre, params[p.W_in].data, dM, { transB: true });
-      layerNormBackward(nP, d, dM, params[p.ln2w].data, c("ln2.xhat"), c("ln2.rstd"), dMid, grads[p.ln2w].data, grads[p.ln2b].data, true);
-    } else {
-      gemm(nP, d, m, dPre, params[p.W_in].data, dMid, { transB: true, accumulate: true });
-    }
-    // attention
-    const He = H * e, W = packed[l];
-    const Z = c("attn.hook_z"), Q = c("attn.hook_q"), KV = c("attn.hook_kv");
-    gemm(He, d, nP, Z, dMid, grads[p.W_O].data, { transA: true });
-    const dZ = tmp("z", nP * He);
-    gemm(nP, He, d, dMid, params[p.W_O].data, dZ, { transB: true });
-    const dQ = tmp("q", nP * He), dKV = tmp("kv", nT * 2 * He);
-    attentionBackward({ n, T, heads: H, dHead: e, qPos }, Q, KV, c("attn.hook_pattern"), dZ, dQ, dKV);
-    const dWq = tmp("W_q", d * He), dWkv = tmp("W_kv", d * 2 * He);
-    gemm(d, He, nP, Aq, dQ, dWq, { transA: true });
-    gemm(d, 2 * He, nT, A, dKV, dWkv, { transA: true });
-    unpackHeads(dWq, d, H, e, He, 0, grads[p.W_Q].data);
-    unpackHeads(dWkv, d, H, e, 2 * He, 0, grads[p.W_K].data);
-    unpackHeads(dWkv, d, H, e, 2 * He, He, grads[p.W_V].data);
-    const dA = tmp("attn_in", nT * d);
-    gemm(nT, d, 2 * He, dKV, W.kv, dA, { transB: true });
-    if (P === T) {
-      gemm(nT, d, He, dQ, W.q, dA, { transB: true, accumulate: true });
-    } else {
-      const dAq = tmp("query_input", nP * d);
-      gemm(nP, d, He, dQ, W.q, dAq, { transB: true });
-      addPositionsBack(n, T, d, dAq, qPos, dA);
-    }
-    let dX = dA;
-    if (ln) {
-      dX = tmp("resid_pre", nT * d);
-      layerNormBackward(nT, d, dA, params[p.ln1w].data, c("ln1.xhat"), c("ln1.rstd"), dX, grads[p.ln1w].data, grads[p.ln1b].data, false);
-    }
-    addPositionsBack(n, T, d, dMid, qPos, dX); // the residual path x → x_mid
-    return dX;
-  }
-
-  return {
-    name: "transformer",
-    nOut: C,
-    init(key: Key): Params {
-      const a = config.initScale;
-      const normal = (name: string, shape: number[], std: number) => {
-        const size = shape.reduce((x, y) => x * y, 1);
-        return { shape, data: normals(fold(key, name), size, a * std, backend.alloc(size)) };
-      };
-      const constant = (shape: number[], value: number) => {
-        const data = backend.alloc(shape[0]);
-        data.fill(value);
-        return { shape, data };
-      };
-      const sd = 1 / Math.sqrt(d);
-      const params: Params = {
-        "embed.W_E": normal("embed.W_E", [V, d], sd),
-        "pos_embed.W_pos": normal("pos_embed.W_pos", [T, d], sd),
-      };
-      for (let l = 0; l < L; l++) {
-        const p = block(l);
-        if (ln) Object.assign(params, { [p.ln1w]: constant([d], 1), [p.ln1b]: constant([d], 0) });
-        params[p.W_Q] = normal(p.W_Q, [H, d, e], sd);
-        params[p.W_K] = normal(p.W_K, [H, d, e], sd);
-        params[p.W_V] = normal(p.W_V, [H, d, e], sd);
-        params[p.W_O] = normal(p.W_O, [H, e, d], sd);
-        if (ln) Object.assign(params, { [p.ln2w]: constant([d], 1), [p.ln2b]: constant([d], 0) });
-        params[p.W_in] = normal(p.W_in, [d, m], sd);
-        params[p.b_in] = constant([m], 0);
-        params[p.W_out] = normal(p.W_out, [m, d], sd);
-        params[p.b_out] = constant([d], 0);
-      }
-      if (ln) Object.assign(params, { "ln_final.w": constant([d], 1), "ln_final.b": constant([d], 0) });
-      params["unembed.W_U"] = normal("unembed.W_U", [d, C], 1 / Math.sqrt(C));
-      return params;
-    },
-
-    forward(params: Params, split: Split): ForwardResult {
-      const s = split as TokenSplit, n = s.n;
-      checkTokens(s);
-      const cache: Record<string, Float32Array> = {};
-      let X = ws.get(split, "hook_embed", n * T * d);
-      embed(params, s, X);
-      for (let l = 0; l < L; l++) X = blockForward(l, params, s, X, l === L - 1 ? lastPosition : allPositions, cache);
-      let F = X; // [n, d]: the last position of the last block
-      if (ln) {
-        F = cache["ln_final.hook_normalized"] = ws.get(split, "ln_final.hook_normalized", n * d);
-        const xhat = (cache["ln_final.xhat"] = ws.get(split, "ln_final.xhat", n * d));
-        const rstd = (cache["ln_final.rstd"] = ws.get(split, "ln_final.rstd", n));
-        layerNormForward(n, d, X, params["ln_final.w"].data, params["ln_final.b"].data, F, xhat, rstd);
-      }
-      cache.hook_final = F;
-      cache.hook_post = cache[`blocks.${L - 1}.mlp.hook_post`];
-      const logits = ws.get(split, "logits", n * C);
-      gemm(n, C, d, F, params["unembed.W_U"].data, logits);
-      return { logits, cache };
-    },
-
-    backward(params: Params, split: Split, fwd: ForwardResult, dLogits: Float32Array, grads: Params): void {
-      const s = split as TokenSplit, n = s.n, cache = fwd.cache;
-      gemm(d, C, n, cache.hook_final, dLogits, grads["unembed.W_U"].data, { transA: true });
-      let dX = ws.get(split, "d/final", n * d);
-      gemm(n, d, C, dLogits, params["unembed.W_U"].data, dX, { transB: true });
-      if (ln) {
-        const dIn = ws.get(split, "d/ln_final", n * d);
-        layerNormBackward(n, d, dX, params["ln_final.w"].data, cache["ln_final.xhat"], cache["ln_final.rstd"], dIn, grads["ln_final.w"].data, grads["ln_final.b"].data, false);
-        dX = dIn;
-      }
-      for (let l = L - 1; l >= 0; l--) dX = blockBackward(l, params, grads, s, cache, dX, l === L - 1 ? lastPosition : allPositions);
-      const dWE = grads["embed.W_E"].data, dWp = grads["pos_embed.W_pos"].data;
-      dWE.fill(0);
-      dWp.fill(0);
-      for (let i = 0; i < n; i++) {
-        for (let t = 0; t < T; t++) {
-          const tok = t < S.seqLen ? s.x[i * S.seqLen + t] : S.vocab;
-          const o = (i * T + t) * d, eo = tok * d, po = t * d;
-          for (let c = 0; c < d; c++) {
-            dWE[eo + c] += dX[o + c];
-            dWp[po + c] += dX[o + c];
-          }
-        }
-      }
-    },
-  };
+/** Token ids [n, T] with the "=" id appended to each sequence when T > seqLen (cached per input), range-checked. */
+function sequences(tokens: Int32Array, n: number, S: TransformerShape): Int32Array {
+  let byT = withEq.get(tokens);
+  if (!byT) withEq.set(tokens, (byT = new Map()));
+  let ids = byT.get(S.T);
+  if (ids) return ids;
+  if (tokens.length !== n * S.seqLen) throw new Error(`model "transformer": inputs hold ${tokens.length} tokens for ${n} examples, expected sequences of ${S.seqLen} tokens`);
+  for (const t of tokens) if (!(t >= 0 && t < S.vocab)) throw new Error(`model "transformer": token id ${t} is outside the vocabulary [0, ${S.vocab})`);
+  ids = new Int32Array(n * S.T);
+  for (let i = 0; i < n; i++) for (let t = 0; t < S.T; t++) ids[i * S.T + t] = t < S.seqLen ? tokens[i * S.seqLen + t] : S.vocab;
+  byT.set(S.T, ids);
+  return ids;
 }
 
-/** out[r, off + h·e + c] = W[h, r, c] for W [H, d, e], out [d, stride]. */
-function packHeads(W: Float32Array, d: number, H: number, e: number, out: Float32Array, stride: number, off: number): void {
-  for (let h = 0; h < H; h++) for (let r = 0; r < d; r++) for (let c = 0; c < e; c++) out[r * stride + off + h * e + c] = W[(h * d + r) * e + c];
+const positionsCache = new Map<string, Int32Array>();
+function positions(T: number, last: boolean): Int32Array {
+  const k = `${T}/${last}`;
+  let p = positionsCache.get(k);
+  if (!p) positionsCache.set(k, (p = last ? Int32Array.of(T - 1) : Int32Array.from({ length: T }, (_, t) => t)));
+  return p;
 }
 
-/** W[h, r, c] = packed[r, off + h·e + c]: the inverse of packHeads. */
-function unpackHeads(packed: Float32Array, d: number, H: number, e: number, stride: number, off: number, W: Float32Array): void {
-  for (let h = 0; h < H; h++) for (let r = 0; r < d; r++) for (let c = 0; c < e; c++) W[(h * d + r) * e + c] = packed[r * stride + off + h * e + c];
+/** Block l over x [n·T, d] with queries at `qPos`; returns x_post [n·P, d]. */
+function block(g: Graph, p: Readonly<Record<string, Var>>, S: TransformerShape, c: TransformerConfig, l: number, x: Var, n: number, qPos: Int32Array): Var {
+  const k = `blocks.${l}.`, P = qPos.length;
+  x = g.hook(k + "hook_resid_pre", x);
+  // The residual's own copy is taken first, so its gradient reaches x last (the order the hand-derived backward used).
+  const resid = P === S.T ? reshape(g, x, x.shape) : selectPositions(g, x, S.T, qPos);
+  const a = S.ln ? g.hook(k + "ln1.hook_normalized", layerNorm(g, x, p[k + "ln1.w"], p[k + "ln1.b"])) : x;
+  const aq = selectPositions(g, a, S.T, qPos);
+  const Wq = packHeads(g, p[k + "attn.W_Q"]);
+  const Wkv = packHeads(g, p[k + "attn.W_K"], p[k + "attn.W_V"]);
+  const q = g.hook(k + "attn.hook_q", matmul(g, aq, Wq));
+  const kv = g.hook(k + "attn.hook_kv", matmul(g, a, Wkv));
+  const att = causalAttention(g, q, kv, { n, T: S.T, heads: S.H, dHead: S.e, qPos });
+  g.hook(k + "attn.hook_pattern", att.pattern);
+  const z = g.hook(k + "attn.hook_z", att.z);
+  let attnOut = g.hook(k + "hook_attn_out", matmul(g, z, p[k + "attn.W_O"]));
+  if (c.dropout > 0) attnOut = dropout(g, attnOut, c.dropout, `${k}attn`);
+  const mid = g.hook(k + "hook_resid_mid", add(g, attnOut, resid));
+  const m = S.ln ? g.hook(k + "ln2.hook_normalized", layerNorm(g, mid, p[k + "ln2.w"], p[k + "ln2.b"])) : mid;
+  const pre = g.hook(k + "mlp.hook_pre", linear(g, m, p[k + "mlp.W_in"], p[k + "mlp.b_in"]));
+  const post = g.hook(k + "mlp.hook_post", relu(g, pre));
+  let mlpOut = linear(g, post, p[k + "mlp.W_out"], p[k + "mlp.b_out"]);
+  if (c.dropout > 0) mlpOut = dropout(g, mlpOut, c.dropout, `${k}mlp`);
+  return g.hook(k + "hook_resid_post", add(g, mlpOut, mid));
 }
 
-/** out[i·P + j, :] = X[i·T + qPos[j], :] for X [n·T, d]. */
-function gatherPositions(n: number, T: number, d: number, X: Float32Array, qPos: Int32Array, out: Float32Array): void {
-  const P = qPos.length;
-  for (let i = 0; i < n; i++) for (let j = 0; j < P; j++) out.set(X.subarray((i * T + qPos[j]) * d, (i * T + qPos[j] + 1) * d), (i * P + j) * d);
-}
-
-/** Y[i·P + j, :] += X[i·T + qPos[j], :] (the residual into the query rows). */
-function addPositions(n: number, T: number, d: number, X: Float32Array, qPos: Int32Array, Y: Float32Array): void {
-  const P = qPos.length;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < P; j++) {
-      const xo = (i * T + qPos[j]) * d, yo = (i * P + j) * d;
-      for (let c = 0; c < d; c++) Y[yo + c] += X[xo + c];
+export const transformerDefinition: ModelDefinition<TransformerConfig> = defineModel<TransformerConfig>({
+  name: "transformer",
+  validate: (c, data) => void transformerShape(c, data),
+  init({ config, data, normal, full }) {
+    const S = transformerShape(config, data), { V, T, C, d, H, e, m, L, ln } = S, a = config.init_scale;
+    const sd = 1 / Math.sqrt(d);
+    const w = (name: string, shape: number[], std: number) => normal(name, shape, a * std);
+    const params: Record<string, ReturnType<typeof full>> = { "embed.W_E": w("embed.W_E", [V, d], sd), "pos_embed.W_pos": w("pos_embed.W_pos", [T, d], sd) };
+    const norm = (name: string) => Object.assign(params, { [`${name}.w`]: full([d], 1), [`${name}.b`]: full([d], 0) });
+    for (let l = 0; l < L; l++) {
+      const k = `blocks.${l}.`;
+      if (ln) norm(k + "ln1");
+      for (const q of ["W_Q", "W_K", "W_V"]) params[`${k}attn.${q}`] = w(`${k}attn.${q}`, [H, d, e], sd);
+      params[`${k}attn.W_O`] = w(`${k}attn.W_O`, [H, e, d], sd);
+      if (ln) norm(k + "ln2");
+      params[`${k}mlp.W_in`] = w(`${k}mlp.W_in`, [d, m], sd);
+      params[`${k}mlp.b_in`] = full([m], 0);
+      params[`${k}mlp.W_out`] = w(`${k}mlp.W_out`, [m, d], sd);
+      params[`${k}mlp.b_out`] = full([d], 0);
     }
-  }
-}
-
-/** dX[i·T + qPos[j], :] += dY[i·P + j, :] (the backward of gatherPositions / addPositions). */
-function addPositionsBack(n: number, T: number, d: number, dY: Float32Array, qPos: Int32Array, dX: Float32Array): void {
-  const P = qPos.length;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < P; j++) {
-      const xo = (i * T + qPos[j]) * d, yo = (i * P + j) * d;
-      for (let c = 0; c < d; c++) dX[xo + c] += dY[yo + c];
-    }
-  }
-}
+    if (ln) norm("ln_final");
+    params["unembed.W_U"] = w("unembed.W_U", [d, C], 1 / Math.sqrt(C));
+    return params;
+  },
+  forward(g, p, batch, { config, data }) {
+    const S = transformerShape(config, data), n = batch.n;
+    let x = addTiled(g, embedding(g, p["embed.W_E"], sequences(batch.tokens!, n, S)), p["pos_embed.W_pos"]);
+    for (let l = 0; l < S.L; l++) x = block(g, p, S, config, l, x, n, positions(S.T, l === S.L - 1));
+    const final = g.hook("hook_final", S.ln ? g.hook("ln_final.hook_normalized", layerNorm(g, x, p["ln_final.w"], p["ln_final.b"])) : x);
+    g.hooks.hook_post = g.hooks[`blocks.${S.L - 1}.mlp.hook_post`];
+    return matmul(g, final, p["unembed.W_U"]);
+  },
+});

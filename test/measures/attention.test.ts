@@ -1,13 +1,13 @@
+import { createTransformer } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTransformer } from "../../src/models/transformer.js";
 import { MEASURES } from "../../src/measures/registry.js";
 import { createJsBackend } from "../../src/tensor/backend-js.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 import { tinyPairs } from "../helpers/tiny-data.js";
 import { createGromov } from "../../src/models/gromov.js";
 
-const config = { layers: 2, dModel: 8, heads: 2, dMlp: 8, layerNorm: false, eqToken: true, initScale: 1 };
+const config = { layers: 2, d_model: 8, heads: 2, d_mlp: 8, layer_norm: false, eq_token: true, init_scale: 1 };
 
 test("attention/operands: with W_Q = 0 every position is attended equally, so the operands get 2/3 of [a, b, =]", () => {
   const data = tinyPairs(7, 20, 1);
@@ -39,6 +39,6 @@ test("attention/operands: a key that makes \"=\" dominate sends the share to 0; 
   }
   const v = MEASURES["attention/operands"].compute({ params, data, model, step: 0, backend }) as Record<string, number>;
   assert.ok(v["attention/operands/block0"] < 1e-6, `${v["attention/operands/block0"]}`);
-  const gromov = createGromov({ width: 4, initScale: 1 }, data, backend);
+  const gromov = createGromov({ width: 4, init_scale: 1 }, data, backend);
   assert.match(MEASURES["attention/operands"].appliesTo!(gromov, data, gromov.init(keyFromSeed(1))) ?? "", /needs the transformer/);
 });

@@ -65,7 +65,7 @@ test("hand-made split: clean, corrupted and inversion shares, and a third class 
 
 test("on a real network the clean and corrupted accuracies recombine exactly into the loss's train accuracy", () => {
   const backend = createJsBackend();
-  const model = createGromov({ width: 48, initScale: 1 }, noisy, backend);
+  const model = createGromov({ width: 48, init_scale: 1 }, noisy, backend);
   const params = model.init(keyFromSeed(9));
   const fwd = model.forward(params, noisy.train);
   const correct = mse(fwd.logits, noisy.train.y, P).correct;

@@ -1,3 +1,6 @@
+import { createFiveNeuron } from "../helpers/models.js";
+import { createEmbedMlp } from "../helpers/models.js";
+import { createMlp } from "../helpers/models.js";
 /**
  * Circuit efficiency (Varma et al. 2023): the probed degree of homogeneity of each model, invariance to θ → cθ,
  * the Gromov construction's analytic value, and the generalizing / memorizing split on a perfect generalizer.
@@ -7,10 +10,8 @@ import assert from "node:assert/strict";
 import { correctLogitStats, EFFICIENCY_MEASURES, efficiencyCircuits, efficiencyTotal, homogeneityDegree } from "../../src/measures/efficiency.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { gromovConstruction } from "../../src/models/constructions.js";
-import { createEmbedMlp } from "../../src/models/embed-mlp.js";
-import { createFiveNeuron } from "../../src/models/five-neuron.js";
 import { createGromov } from "../../src/models/gromov.js";
-import { createMlp, type MlpConfig } from "../../src/models/mlp.js";
+import { type MlpConfig } from "../../src/models/mlp.js";
 import type { Model } from "../../src/models/model.js";
 import type { Dataset } from "../../src/tasks/dataset.js";
 import { modularDataset } from "../../src/tasks/modular.js";
@@ -24,7 +25,7 @@ const ctxOf = (model: Model, d: Dataset, params: Params): MeasureContext => ({ m
 const scaled = (params: Params, c: number): Params => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, { shape: t.shape, data: t.data.map((v) => c * v) }]));
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
-const mlp = (over: Partial<MlpConfig>): MlpConfig => ({ depth: 1, width: 24, activation: "relu", bias: false, initScale: 1, ...over });
+const mlp = (over: Partial<MlpConfig>): MlpConfig => ({ depth: 1, width: 24, activation: "relu", bias: false, init_scale: 1, dropout: 0, ...over });
 
 test("correctLogitStats: centered correct-class logit and margin by hand", () => {
   // rows [3, 1, −1] (label 0) and [0, 2, 4] (label 1): ℓ = 3 − 1 = 2 and 2 − 2 = 0; margins 3 − 1 = 2, 2 − 4 = −2
@@ -35,12 +36,12 @@ test("correctLogitStats: centered correct-class logit and margin by hand", () =>
 test("degree of homogeneity, probed: quadratic net 3, bias-free ReLU MLP = weight matrices, square doubles, biases and GELU have none", () => {
   const d = data(13, 0.5);
   const cases: [string, Model, number | null][] = [
-    ["gromov", createGromov({ width: 16, initScale: 1 }, d, backend), 3],
+    ["gromov", createGromov({ width: 16, init_scale: 1 }, d, backend), 3],
     ["mlp depth 2, relu, no bias", createMlp(mlp({ depth: 2 }), d, backend), 3],
     ["mlp depth 1, square, no bias", createMlp(mlp({ activation: "square" }), d, backend), 3], // (x W₀)² W_out: 2 + 1
     ["mlp depth 2, square, no bias", createMlp(mlp({ depth: 2, activation: "square" }), d, backend), 7], // ((x W₀)² W₁)² W_out: (2·1 + 1)·2 + 1
-    ["embed_mlp tied, relu", createEmbedMlp({ dEmbed: 16, width: 8, activation: "relu", tiedUnembed: true, initScale: 1, embedInit: "normal" }, d, backend), 4],
-    ["five_neuron (fixed embedding)", createFiveNeuron({ neurons: 5, initScale: 1 }, d, backend), 2],
+    ["embed_mlp tied, relu", createEmbedMlp({ d_embed: 16, width: 8, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "normal" }, d, backend), 4],
+    ["five_neuron (fixed embedding)", createFiveNeuron({ neurons: 5, init_scale: 1 }, d, backend), 2],
     ["mlp with biases", createMlp(mlp({ bias: true }), d, backend), null],
     ["mlp gelu", createMlp(mlp({ activation: "gelu" }), d, backend), null],
   ];
@@ -56,7 +57,7 @@ test("degree of homogeneity, probed: quadratic net 3, bias-free ReLU MLP = weigh
 
 test("efficiency is invariant to scaling the parameters (θ → cθ scales logits by c^α and ‖θ‖^α alike)", () => {
   const d = data(17, 0.5);
-  for (const model of [createGromov({ width: 32, initScale: 1 }, d, backend), createMlp(mlp({ depth: 2 }), d, backend)]) {
+  for (const model of [createGromov({ width: 32, init_scale: 1 }, d, backend), createMlp(mlp({ depth: 2 }), d, backend)]) {
     const params = model.init(keyFromSeed(5));
     const base = { ...efficiencyTotal(ctxOf(model, d, params)), ...efficiencyCircuits(ctxOf(model, d, params)) };
     for (const c of [0.37, 3]) {
@@ -71,7 +72,7 @@ test("Gromov construction: efficiency = (N/2)·(3Np/2)^(−3/2) on all p² pairs
   // ‖θ‖² = 3·N·p·A²/2 (Σ_n cos²(2πσn/p + φ) = p/2 for odd p), so E = 1/‖θ‖³ = (N/2)(3Np/2)^(−3/2), free of A and the draws.
   const p = 31, d = data(p, 1);
   for (const N of [64, 500]) {
-    const model = createGromov({ width: N, initScale: 1 }, d, backend);
+    const model = createGromov({ width: N, init_scale: 1 }, d, backend);
     const analytic = (N / 2) * (1.5 * N * p) ** -1.5;
     const good = efficiencyTotal(ctxOf(model, d, gromovConstruction({ p, width: N }, keyFromSeed(3))));
     assert.ok(rel(good["efficiency/logit"], analytic) < 1e-5, `N = ${N}: ${good["efficiency/logit"]} vs analytic ${analytic}`);
@@ -84,7 +85,7 @@ test("Gromov construction: efficiency = (N/2)·(3Np/2)^(−3/2) on all p² pairs
 
 test("a perfect generalizer is all generalizing circuit: E_gen ≈ E, E_mem ≈ 0; E_gen needs held-out pairs", () => {
   const p = 31, N = 256, d = data(p, 0.5);
-  const model = createGromov({ width: N, initScale: 1 }, d, backend);
+  const model = createGromov({ width: N, init_scale: 1 }, d, backend);
   const params = gromovConstruction({ p, width: N }, keyFromSeed(4));
   const c = efficiencyCircuits(ctxOf(model, d, params));
   const analytic = (N / 2) * (1.5 * N * p) ** -1.5;

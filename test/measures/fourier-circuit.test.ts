@@ -1,3 +1,4 @@
+import { createEmbedMlp } from "../helpers/models.js";
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -6,7 +7,6 @@ import {
 import { rfftPower } from "../../src/measures/fourier.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { gromovConstruction } from "../../src/models/constructions.js";
-import { createEmbedMlp } from "../../src/models/embed-mlp.js";
 import { createGromov } from "../../src/models/gromov.js";
 import type { Model } from "../../src/models/model.js";
 import type { Dataset } from "../../src/tasks/dataset.js";
@@ -51,7 +51,7 @@ after(() => backend.dispose());
 
 function gromovSetup(p: number, N: number, seed: number) {
   const data = modularDataset({ op: "add", p, trainFraction: 0.5 }, keyFromSeed(seed));
-  const model = createGromov({ width: N, initScale: 1 }, data, backend);
+  const model = createGromov({ width: N, init_scale: 1 }, data, backend);
   return { data, model };
 }
 
@@ -174,7 +174,7 @@ test("random init (p = 97, N = 500): Gini ≈ 0.013 (noise), all 48 frequencies 
 test("embed_mlp reads W_E's first p rows (axis 0); a cosine embedding on two frequencies has exactly those keys", () => {
   const p = 23;
   const data = modularDataset({ op: "add", p, trainFraction: 0.5 }, keyFromSeed(1));
-  const model = createEmbedMlp({ dEmbed: 8, width: 16, activation: "relu", tiedUnembed: false, initScale: 1, embedInit: "normal" }, data, createJsBackend());
+  const model = createEmbedMlp({ d_embed: 8, width: 16, activation: "relu", tied_unembed: false, init_scale: 1, embed_init: "normal" }, data, createJsBackend());
   const params = model.init(keyFromSeed(2));
   const [vocab, d] = params.W_E.shape;
   for (let a = 0; a < p; a++) for (let j = 0; j < d; j++) params.W_E.data[a * d + j] = Math.cos((2 * Math.PI * (j < 4 ? 3 : 8) * a) / p + j);

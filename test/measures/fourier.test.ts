@@ -67,7 +67,7 @@ test("i.i.d. Gaussian rows have the Dirichlet expectation: 0.0403 for p = 97 (R1
 
 function gromovContext(seed: number): MeasureContext {
   const data = modularDataset({ op: "add", p: 97, trainFraction: 0.5 }, keyFromSeed(seed));
-  const model = createGromov({ width: 500, initScale: 1 }, data, createJsBackend());
+  const model = createGromov({ width: 500, init_scale: 1 }, data, createJsBackend());
   return { params: model.init(keyFromSeed(seed)), data, model, step: 0 };
 }
 

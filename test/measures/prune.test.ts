@@ -1,11 +1,11 @@
+import { createFiveNeuron } from "../helpers/models.js";
+import { createEmbedMlp } from "../helpers/models.js";
+import { createMlp } from "../helpers/models.js";
 /** Pruning hidden neurons by per-neuron Fourier IPR (Doshi et al. 2024): which weights, which neurons, bad input. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { lowIprMask, neuronIprsOf, pruneApplies, pruneNeurons } from "../../src/measures/prune.js";
-import { createEmbedMlp } from "../../src/models/embed-mlp.js";
-import { createFiveNeuron } from "../../src/models/five-neuron.js";
 import { createGromov } from "../../src/models/gromov.js";
-import { createMlp } from "../../src/models/mlp.js";
 import type { Model } from "../../src/models/model.js";
 import { sparseParityDataset } from "../../src/tasks/sparse-parity.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
@@ -42,7 +42,7 @@ function assertAdditive(model: Model, params: Params, outBias: Float64Array | nu
 }
 
 test("gromov: a neuron's row of U and V and column of W are zeroed; pruned halves add up to the full network", () => {
-  const model = createGromov({ width: 10, initScale: 1 }, data, backend);
+  const model = createGromov({ width: 10, init_scale: 1 }, data, backend);
   const params = model.init(keyFromSeed(1));
   const before = params.U.data.slice();
   const pruned = pruneNeurons("gromov", params, MASK);
@@ -59,7 +59,7 @@ test("gromov: a neuron's row of U and V and column of W are zeroed; pruned halve
 
 test("mlp (one and two hidden layers, with biases) and embed_mlp: pruned halves add up to the full network", () => {
   for (const depth of [1, 2]) {
-    const model = createMlp({ depth, width: 10, activation: "relu", bias: true, initScale: 1 }, data, backend);
+    const model = createMlp({ depth, width: 10, activation: "relu", bias: true, init_scale: 1 }, data, backend);
     const params = model.init(keyFromSeed(2));
     const pruned = pruneNeurons("mlp", params, MASK);
     assert.equal(pruned.b_0.data[0], 0);
@@ -67,7 +67,7 @@ test("mlp (one and two hidden layers, with biases) and embed_mlp: pruned halves 
     if (depth === 1) assertAdditive(model, params, Float64Array.from(params.b_out.data));
   }
   // depth 2: the second layer mixes the neurons nonlinearly, so check the zeroed weights instead
-  const deep = createMlp({ depth: 2, width: 10, activation: "relu", bias: true, initScale: 1 }, data, backend);
+  const deep = createMlp({ depth: 2, width: 10, activation: "relu", bias: true, init_scale: 1 }, data, backend);
   const dp = pruneNeurons("mlp", deep.init(keyFromSeed(3)), MASK);
   for (let k = 0; k < 10; k++) {
     assert.equal(dp.W_1.data.slice(k * 10, (k + 1) * 10).every((v) => v === 0), MASK[k] === 1, `W_1 row ${k}`);
@@ -75,12 +75,12 @@ test("mlp (one and two hidden layers, with biases) and embed_mlp: pruned halves 
     for (let r = 0; r < 2 * P; r++) colZero &&= dp.W_0.data[r * 10 + k] === 0;
     assert.equal(colZero, MASK[k] === 1, `W_0 column ${k}`);
   }
-  const embed = createEmbedMlp({ dEmbed: 6, width: 10, activation: "relu", tiedUnembed: true, initScale: 1, embedInit: "normal" }, data, backend);
+  const embed = createEmbedMlp({ d_embed: 6, width: 10, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "normal" }, data, backend);
   assertAdditive(embed, embed.init(keyFromSeed(4)), null);
 });
 
 test("per-neuron IPR: a neuron whose input weights are one cosine scores 1, a random one far less; NaN neurons are kept", () => {
-  const model = createGromov({ width: 4, initScale: 1 }, data, backend);
+  const model = createGromov({ width: 4, init_scale: 1 }, data, backend);
   const params = model.init(keyFromSeed(5));
   for (let n = 0; n < P; n++) {
     params.U.data[n] = Math.cos((2 * Math.PI * 3 * n) / P + 0.4); // neuron 0: frequency 3
@@ -95,11 +95,11 @@ test("per-neuron IPR: a neuron whose input weights are one cosine scores 1, a ra
 });
 
 test("models and tasks without a per-neuron Fourier IPR are refused with the reason", () => {
-  const five = createFiveNeuron({ neurons: 5, initScale: 1 }, data, backend);
+  const five = createFiveNeuron({ neurons: 5, init_scale: 1 }, data, backend);
   assert.match(pruneApplies(five, data) ?? "", /model "five_neuron" has no neurons with a per-neuron Fourier IPR .*fixed circle embedding/);
   assert.throws(() => neuronIprsOf(five, five.init(keyFromSeed(1)), data), /^Error: prune: model "five_neuron"/);
   assert.throws(() => pruneNeurons("five_neuron", five.init(keyFromSeed(1)), new Uint8Array(5)), /has no neurons to prune/);
   const parity = sparseParityDataset({ nTrain: 20, nTest: 10 }, keyFromSeed(1));
-  const mlp = createMlp({ depth: 1, width: 8, activation: "relu", bias: true, initScale: 1 }, parity, backend);
+  const mlp = createMlp({ depth: 1, width: 8, activation: "relu", bias: true, init_scale: 1 }, parity, backend);
   assert.match(pruneApplies(mlp, parity) ?? "", /needs a modular-arithmetic task/);
 });

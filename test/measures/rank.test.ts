@@ -1,3 +1,4 @@
+import { createMlp } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { effectiveRank, effectiveRankOfSpectrum, hiddenEffectiveRank, hiddenHookName, relativeChange, RANK_MEASURES, weightEffectiveRanks } from "../../src/measures/rank.js";
@@ -5,7 +6,6 @@ import { singularValues } from "../../src/measures/svd.js";
 import { runMeasure } from "../../src/measures/registry.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { createGromov } from "../../src/models/gromov.js";
-import { createMlp } from "../../src/models/mlp.js";
 import { sparseParityDataset } from "../../src/tasks/sparse-parity.js";
 import { modularDataset } from "../../src/tasks/modular.js";
 import { createJsBackend } from "../../src/tensor/backend-js.js";
@@ -65,7 +65,7 @@ test("relative change: 0 at init, exact for a known shift, NaN without θ₀", (
 
 test("on gromov at init: weight ranks, hidden rank and relative change through the registry entries", (t) => {
   const data = modularDataset({ op: "add", p: 97, trainFraction: 0.5 }, keyFromSeed(1));
-  const model = createGromov({ width: 500, initScale: 1 }, data, createJsBackend());
+  const model = createGromov({ width: 500, init_scale: 1 }, data, createJsBackend());
   const params = model.init(keyFromSeed(1));
   const ctx: MeasureContext = { params, data, model, step: 0, init: cloneParams(params) };
   const all: Record<string, number> = {};
@@ -91,7 +91,7 @@ test("rank/hidden on an mlp reads the last hook_post_<l>; a 2-layer net's hidden
   assert.equal(hiddenHookName({ hook_pre: new Float32Array(), hook_post: new Float32Array() }), "hook_post");
   assert.equal(hiddenHookName({ logits: new Float32Array() }), null);
   const data = sparseParityDataset({ nBits: 10, kRelevant: 3, nTrain: 200, nTest: 50, bias: true }, keyFromSeed(3));
-  const model = createMlp({ depth: 2, width: 16, activation: "relu", bias: true, initScale: 1 }, data, createJsBackend());
+  const model = createMlp({ depth: 2, width: 16, activation: "relu", bias: true, init_scale: 1 }, data, createJsBackend());
   const params = model.init(keyFromSeed(4));
   const r = hiddenEffectiveRank(model, params, data);
   assert.ok(r > 1 && r <= 16, `${r}`);

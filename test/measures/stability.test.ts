@@ -1,8 +1,8 @@
+import { createMlp } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { collapsedRow, lossGradient, nlmDirection, nlmCosineMeasure, softmaxCollapseFraction, softmaxCollapseMeasure, STABILITY_MEASURES, updateCosine } from "../../src/measures/stability.js";
 import { orthogonalizeAll } from "../../src/train/orthograd.js";
-import { createMlp } from "../../src/models/mlp.js";
 import { createGromov } from "../../src/models/gromov.js";
 import type { Model } from "../../src/models/model.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
@@ -62,10 +62,10 @@ test("nlm direction: moving along it scales the logits (mlp with biases: degree 
   const backend = createFloat64Backend();
   const data = tinyPairs(11, 40, 3);
   for (const [depth, bias] of [[2, true], [2, false], [1, true], [3, true]] as const) {
-    const mlp = createMlp({ depth, width: 16, activation: "relu", bias, initScale: 1 }, data, backend);
+    const mlp = createMlp({ depth, width: 16, activation: "relu", bias, init_scale: 1 }, data, backend);
     checkScalesLogits(mlp, mlp.init(keyFromSeed(depth)), data.train, depth + 1);
   }
-  const gromov = createGromov({ width: 12, initScale: 1 }, data, backend);
+  const gromov = createGromov({ width: 12, init_scale: 1 }, data, backend);
   checkScalesLogits(gromov, gromov.init(keyFromSeed(1)), data.train, 3);
 });
 
@@ -73,7 +73,7 @@ test("nlm_cosine: the numerator obeys Euler's identity ⟨−∇L, d_NLM⟩ = k 
   const backend = createFloat64Backend();
   const data = tinyPairs(11, 60, 5);
   for (const bias of [false, true]) {
-    const model = createMlp({ depth: 2, width: 32, activation: "relu", bias, initScale: 1 }, data, backend);
+    const model = createMlp({ depth: 2, width: 32, activation: "relu", bias, init_scale: 1 }, data, backend);
     const params = model.init(keyFromSeed(2));
     const ctx = { params, data, model, step: 0, loss: softmaxCrossEntropy, backend };
     const g = lossGradient(ctx, data.train), d = nlmDirection(model, params);
@@ -104,7 +104,7 @@ test("nlm_cosine: the numerator obeys Euler's identity ⟨−∇L, d_NLM⟩ = k 
 test("measures run on a model and report no collapse at initialization; the registry record has both keys", () => {
   const backend = createFloat64Backend();
   const data = tinyPairs(11, 60, 5);
-  const model = createMlp({ depth: 2, width: 32, activation: "relu", bias: true, initScale: 1 }, data, backend);
+  const model = createMlp({ depth: 2, width: 32, activation: "relu", bias: true, init_scale: 1 }, data, backend);
   const params = model.init(keyFromSeed(3));
   assert.equal(softmaxCollapseMeasure({ params, data, model, step: 0, backend }), 0); // logits are O(1) at init
   // scaling the output layer by 1000 makes the logits huge: nearly every correctly classified row collapses

@@ -19,7 +19,7 @@ test("weights/norm of known tensors: per tensor and total (3-4-5 and 1-2-2 trian
 
 test("registry: the gromov init has E‖θ‖² = 2N + p (fan-in init), and runMeasure keys every value", () => {
   const data = modularDataset({ op: "add", p: 97, trainFraction: 0.5 }, keyFromSeed(1));
-  const model = createGromov({ width: 500, initScale: 1 }, data, createJsBackend());
+  const model = createGromov({ width: 500, init_scale: 1 }, data, createJsBackend());
   const ctx: MeasureContext = { params: model.init(keyFromSeed(1)), data, model, step: 0 };
   const all: Record<string, number> = {};
   for (const name of ["weights/norm", "fourier/ipr"]) Object.assign(all, runMeasure(name, MEASURES[name], ctx));

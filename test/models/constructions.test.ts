@@ -1,7 +1,8 @@
+import { createFiveNeuron } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fiveNeuronCircle, gromovConstruction } from "../../src/models/constructions.js";
-import { createFiveNeuron, fiveNeuronGeometry } from "../../src/models/five-neuron.js";
+import { fiveNeuronGeometry } from "../../src/models/five-neuron.js";
 import { createGromov } from "../../src/models/gromov.js";
 import type { TokenDataset } from "../../src/tasks/dataset.js";
 import { createJsBackend } from "../../src/tensor/backend-js.js";
@@ -52,7 +53,7 @@ const scored = new Map<string, number>(); // each (N, seed, flip) is scored once
 const gromovAccuracy = (width: number, seed: number, flipOutputPhase = false): number => {
   const id = `${width}/${seed}/${flipOutputPhase}`;
   if (!scored.has(id)) {
-    const model = createGromov({ width, initScale: 1 }, data, backend);
+    const model = createGromov({ width, init_scale: 1 }, data, backend);
     const params = gromovConstruction({ p, width, flipOutputPhase, alloc: backend.alloc }, keyFromSeed(seed));
     scored.set(id, accuracy(model.forward(params, data.train).logits, data.train.y, p));
   }
@@ -91,7 +92,7 @@ test("gromov construction: same key, same weights; the shapes are createGromov's
 test("five-neuron circle: 100% on all 67² pairs, with ratio 2, 72° gaps and equal norms", (t) => {
   const M = 67;
   const d = allPairs(M);
-  const model = createFiveNeuron({ neurons: 5, initScale: 1 }, d, backend);
+  const model = createFiveNeuron({ neurons: 5, init_scale: 1 }, d, backend);
   for (const rotation of [0, 0.3, 2]) {
     const params = fiveNeuronCircle({ rotation, alloc: backend.alloc });
     assert.equal(accuracy(model.forward(params, d.train).logits, d.train.y, M), 1, `rotation ${rotation}`);
@@ -109,7 +110,7 @@ test("five-neuron circle: 100% on all 67² pairs, with ratio 2, 72° gaps and eq
 test("five-neuron circle: evenly spaced neurons work for K = 5, 7 and fail for K = 4, 6 (surviving harmonics)", (t) => {
   const M = 67;
   const d = allPairs(M);
-  const acc = (K: number) => accuracy(createFiveNeuron({ neurons: K, initScale: 1 }, d, backend).forward(fiveNeuronCircle({ neurons: K }), d.train).logits, d.train.y, M);
+  const acc = (K: number) => accuracy(createFiveNeuron({ neurons: K, init_scale: 1 }, d, backend).forward(fiveNeuronCircle({ neurons: K }), d.train).logits, d.train.y, M);
   const byK = [3, 4, 5, 6, 7].map((K) => ({ K, acc: acc(K) }));
   t.diagnostic(`M = 67 accuracy by K: ${byK.map((r) => `K=${r.K}: ${r.acc.toFixed(4)}`).join(", ")}`);
   assert.equal(byK[2].acc, 1);

@@ -1,6 +1,7 @@
+import { createEmbedMlp } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createEmbedMlp, type EmbedMlpConfig } from "../../src/models/embed-mlp.js";
+import { type EmbedMlpConfig } from "../../src/models/embed-mlp.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
@@ -9,15 +10,15 @@ import { tinyPairs } from "../helpers/tiny-data.js";
 
 
 const cfg = (over: Partial<EmbedMlpConfig> = {}): EmbedMlpConfig =>
-  ({ dEmbed: 4, width: 3, activation: "relu", tiedUnembed: true, initScale: 1, embedInit: "variance_scaling", ...over });
+  ({ d_embed: 4, width: 3, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling", dropout: 0, ...over });
 
-for (const tiedUnembed of [true, false]) {
+for (const tied_unembed of [true, false]) {
   for (const activation of ["relu", "gelu"] as const) {
-    test(`embed_mlp (${tiedUnembed ? "tied" : "untied"}, ${activation}): backward matches float64 finite differences`, () => {
+    test(`embed_mlp (${tied_unembed ? "tied" : "untied"}, ${activation}): backward matches float64 finite differences`, () => {
       const data = tinyPairs(7, 12, 1);
-      const model = createEmbedMlp(cfg({ tiedUnembed, activation, embedInit: "normal" }), data, createFloat64Backend());
+      const model = createEmbedMlp(cfg({ tied_unembed, activation, embed_init: "normal" }), data, createFloat64Backend());
       const params = model.init(keyFromSeed(2));
-      assert.deepEqual(Object.keys(params), tiedUnembed ? ["W_E", "W_in", "W_out"] : ["W_E", "W_in", "W_out", "W_U"]);
+      assert.deepEqual(Object.keys(params), tied_unembed ? ["W_E", "W_in", "W_out"] : ["W_E", "W_in", "W_out", "W_U"]);
       gradcheck(model, params, data.train, keyFromSeed(3), { maxCoords: 100 });
     });
   }
@@ -25,7 +26,7 @@ for (const tiedUnembed of [true, false]) {
 
 /** logits[q] = Σ_j f(Σ_e (W_E[a,e] + W_E[b,e]) W_in[e,j]) … written out with loops. */
 function direct(params: Params, a: number, b: number, c: EmbedMlpConfig, vocab: number, nOut: number): Float64Array {
-  const D = c.dEmbed, H = c.width;
+  const D = c.d_embed, H = c.width;
   const WE = params.W_E.data, Win = params.W_in.data, Wout = params.W_out.data;
   const post = new Float64Array(H);
   for (let j = 0; j < H; j++) {
@@ -37,16 +38,16 @@ function direct(params: Params, a: number, b: number, c: EmbedMlpConfig, vocab: 
   for (let e = 0; e < D; e++) for (let j = 0; j < H; j++) out[e] += post[j] * Wout[j * D + e];
   const z = new Float64Array(nOut);
   for (let q = 0; q < nOut; q++) {
-    for (let e = 0; e < D; e++) z[q] += out[e] * (c.tiedUnembed ? WE[q * D + e] : params.W_U.data[e * nOut + q]);
+    for (let e = 0; e < D; e++) z[q] += out[e] * (c.tied_unembed ? WE[q * D + e] : params.W_U.data[e * nOut + q]);
   }
   assert.equal(vocab, params.W_E.shape[0]);
   return z;
 }
 
-for (const tiedUnembed of [true, false]) {
-  test(`embed_mlp (${tiedUnembed ? "tied" : "untied"}): logits equal the layers computed directly`, () => {
-    const c = cfg({ tiedUnembed, activation: "square" });
-    const nOut = tiedUnembed ? 5 : 3;
+for (const tied_unembed of [true, false]) {
+  test(`embed_mlp (${tied_unembed ? "tied" : "untied"}): logits equal the layers computed directly`, () => {
+    const c = cfg({ tied_unembed, activation: "square" });
+    const nOut = tied_unembed ? 5 : 3;
     const data = tinyPairs(5, 6, 4, nOut);
     const model = createEmbedMlp(c, data, createFloat64Backend());
     const params = model.init(keyFromSeed(5));
@@ -63,13 +64,13 @@ test("embed_mlp: init variances follow the notebook (W_E ~ N(0, 2/vocab), Linear
   const vocab = 67, D = 500, H = 24, alpha = 0.5;
   const data = tinyPairs(vocab, 1, 1);
   const variance = (x: Float32Array) => x.reduce((s, v) => s + v * v, 0) / x.length;
-  const vs = createEmbedMlp(cfg({ dEmbed: D, width: H, initScale: alpha }), data, createFloat64Backend()).init(keyFromSeed(6));
+  const vs = createEmbedMlp(cfg({ d_embed: D, width: H, init_scale: alpha }), data, createFloat64Backend()).init(keyFromSeed(6));
   const t = 0.87962566103423978 ** 2;
   // relative sd of a sample variance from n normals is √(2/n): ≤ 0.009 for n ≥ 12,000; allow ~4.5 sd
   assert.ok(Math.abs(variance(vs.W_E.data) / ((alpha ** 2 * 2) / vocab) - 1) < 0.04);
   assert.ok(Math.abs(variance(vs.W_in.data) / ((alpha ** 2 * t) / D) - 1) < 0.04);
   assert.ok(Math.abs(variance(vs.W_out.data) / ((alpha ** 2 * t) / H) - 1) < 0.04);
-  const nm = createEmbedMlp(cfg({ dEmbed: D, width: H, embedInit: "normal", tiedUnembed: false }), data, createFloat64Backend()).init(keyFromSeed(6));
+  const nm = createEmbedMlp(cfg({ d_embed: D, width: H, embed_init: "normal", tied_unembed: false }), data, createFloat64Backend()).init(keyFromSeed(6));
   assert.ok(Math.abs(variance(nm.W_E.data) - 1) < 0.04);
   assert.ok(Math.abs(variance(nm.W_U.data) / (1 / D) - 1) < 0.04);
 });

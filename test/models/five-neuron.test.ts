@@ -1,6 +1,7 @@
+import { createFiveNeuron } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { circleEmbedding, createFiveNeuron, fiveNeuronGeometry } from "../../src/models/five-neuron.js";
+import { circleEmbedding, fiveNeuronGeometry } from "../../src/models/five-neuron.js";
 import { fold, keyFromSeed, uniform } from "../../src/tensor/rng.js";
 import { paramCount, type Params } from "../../src/tensor/tensor.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
@@ -10,7 +11,7 @@ import { tinyPairs } from "../helpers/tiny-data.js";
 
 test("five_neuron: 20 trainable numbers, backward matches float64 finite differences", () => {
   const data = tinyPairs(11, 30, 1);
-  const model = createFiveNeuron({ neurons: 5, initScale: 1 }, data, createFloat64Backend());
+  const model = createFiveNeuron({ neurons: 5, init_scale: 1 }, data, createFloat64Backend());
   const params = model.init(keyFromSeed(2));
   assert.equal(paramCount(params), 20);
   gradcheck(model, params, data.train, keyFromSeed(3));
@@ -33,7 +34,7 @@ test("five_neuron: the fixed embedding has unit-norm, orthogonal cos and sin col
 test("five_neuron: logits equal relu(E[a] W_in + E[b] W_in) W_out Eᵀ computed directly", () => {
   const M = 7, K = 5;
   const data = tinyPairs(M, 9, 4);
-  const model = createFiveNeuron({ neurons: K, initScale: 1 }, data, createFloat64Backend());
+  const model = createFiveNeuron({ neurons: K, init_scale: 1 }, data, createFloat64Backend());
   const params = model.init(keyFromSeed(5));
   const z = model.forward(params, data.train).logits;
   const Win = params.W_in.data, Wout = params.W_out.data;
@@ -56,7 +57,7 @@ test("five_neuron: logits equal relu(E[a] W_in + E[b] W_in) W_out Eᵀ computed 
 
 test("five_neuron: init is nn.Linear's default without bias, U(±α/√2) and U(±α/√5)", () => {
   const data = tinyPairs(11, 1, 1);
-  const model = createFiveNeuron({ neurons: 5, initScale: 2 }, data, createFloat64Backend());
+  const model = createFiveNeuron({ neurons: 5, init_scale: 2 }, data, createFloat64Backend());
   for (let s = 0; s < 20; s++) {
     const p = model.init(keyFromSeed(s));
     for (const v of p.W_in.data) assert.ok(Math.abs(v) <= 2 / Math.SQRT2);

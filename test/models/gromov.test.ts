@@ -9,14 +9,14 @@ import { tinyPairs } from "../helpers/tiny-data.js";
 
 test("gromov: backward matches float64 finite differences", () => {
   const data = tinyPairs(7, 13, 1);
-  const model = createGromov({ width: 5, initScale: 1 }, data, createFloat64Backend());
+  const model = createGromov({ width: 5, init_scale: 1 }, data, createFloat64Backend());
   const params = model.init(keyFromSeed(3));
   gradcheck(model, params, data.train, keyFromSeed(4));
 });
 
 test("gromov: logits equal W·(U e_a + V e_b)² computed directly", () => {
   const data = tinyPairs(5, 4, 2);
-  const model = createGromov({ width: 3, initScale: 1 }, data, createFloat64Backend());
+  const model = createGromov({ width: 3, init_scale: 1 }, data, createFloat64Backend());
   const params = model.init(keyFromSeed(5));
   const z = model.forward(params, data.train).logits;
   const [N, p] = [3, 5];
@@ -36,7 +36,7 @@ test("gromov: logits equal W·(U e_a + V e_b)² computed directly", () => {
 test("gromov: init has the fan-in variances of the reference (1/p, 1/N) times the init scale", () => {
   const p = 97, N = 500;
   const data = tinyPairs(p, 1, 1);
-  const model = createGromov({ width: N, initScale: 2 }, data, createFloat64Backend());
+  const model = createGromov({ width: N, init_scale: 2 }, data, createFloat64Backend());
   const params = model.init(keyFromSeed(9));
   const variance = (x: Float32Array) => x.reduce((s, v) => s + v * v, 0) / x.length;
   // sample variance of n normals has relative sd sqrt(2/n) ≈ 0.006 here; allow 5 sd

@@ -1,7 +1,8 @@
+import { createMlp } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ACTIVATIONS, type Activation } from "../../src/models/activations.js";
-import { createMlp, type MlpConfig } from "../../src/models/mlp.js";
+import { ACTIVATIONS, type Activation } from "../../src/tensor/kernels/activations.js";
+import { type MlpConfig } from "../../src/models/mlp.js";
 import type { DenseDataset, TokenDataset } from "../../src/tasks/dataset.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
@@ -25,7 +26,7 @@ function tinyTokens(vocab: number, seqLen: number, n: number, seed: number): Tok
   return { kind: "tokens", name: "tiny-tokens", vocab, seqLen, nClasses: vocab, train: split, test: split, meta: {} };
 }
 
-const cfg = (over: Partial<MlpConfig> = {}): MlpConfig => ({ depth: 2, width: 5, activation: "relu", bias: true, initScale: 1, ...over });
+const cfg = (over: Partial<MlpConfig> = {}): MlpConfig => ({ depth: 2, width: 5, activation: "relu", bias: true, init_scale: 1, dropout: 0, ...over });
 
 /** The MLP written out with plain loops: h = f(h W + b) per layer, logits = h W_out + b_out. */
 function directMlp(params: Record<string, { shape: readonly number[]; data: Float32Array }>, x: Float64Array, dIn: number, c: MlpConfig): Float64Array {
@@ -108,7 +109,7 @@ test("mlp (tokens): the gathered first layer equals the MLP on concatenated one-
 test("mlp: init is PyTorch's nn.Linear default, U(±α/√fan_in) for weights and biases", () => {
   const alpha = 3;
   const data = tinyDense(400, 2, 1, 14);
-  const model = createMlp(cfg({ depth: 2, width: 300, initScale: alpha }), data, createFloat64Backend());
+  const model = createMlp(cfg({ depth: 2, width: 300, init_scale: alpha }), data, createFloat64Backend());
   const params = model.init(keyFromSeed(15));
   for (const [name, fan] of [["W_0", 400], ["b_0", 400], ["W_1", 300], ["b_1", 300], ["W_out", 300]] as const) {
     const bound = alpha / Math.sqrt(fan), d = params[name].data;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildModel, MODEL_NAMES, MODELS, parseModelConfig } from "../../src/models/registry.js";
+import { buildModel, MODEL_NAMES, MODEL_REGISTRY, parseModelConfig } from "../../src/models/registry.js";
 import type { DenseDataset, TokenDataset } from "../../src/tasks/dataset.js";
 import { createJsBackend } from "../../src/tensor/backend-js.js";
 import { keyFromSeed, randint } from "../../src/tensor/rng.js";
@@ -15,15 +15,15 @@ function pairs(p: number, n: number): TokenDataset {
 }
 
 test("model registry: every name has a factory, and a bare name gets the documented defaults", () => {
-  assert.deepEqual(Object.keys(MODELS).sort(), [...MODEL_NAMES].sort());
-  assert.deepEqual(parseModelConfig({ name: "mlp" }), { name: "mlp", depth: 1, width: 64, activation: "relu", bias: true, init_scale: 1 });
+  assert.deepEqual(Object.keys(MODEL_REGISTRY).sort(), [...MODEL_NAMES].sort());
+  assert.deepEqual(parseModelConfig({ name: "mlp" }), { name: "mlp", depth: 1, width: 64, activation: "relu", bias: true, init_scale: 1, dropout: 0 });
   assert.deepEqual(parseModelConfig({ name: "embed_mlp" }), {
-    name: "embed_mlp", d_embed: 500, width: 24, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling",
+    name: "embed_mlp", d_embed: 500, width: 24, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling", dropout: 0,
   });
   assert.deepEqual(parseModelConfig({ name: "five_neuron" }), { name: "five_neuron", neurons: 5, init_scale: 1 });
   assert.deepEqual(parseModelConfig({ name: "gromov", width: 64 }), { name: "gromov", width: 64, init_scale: 1 });
   assert.deepEqual(parseModelConfig({ name: "transformer" }), {
-    name: "transformer", layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false, eq_token: true, init_scale: 1,
+    name: "transformer", layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false, eq_token: true, init_scale: 1, dropout: 0,
   });
 });
 

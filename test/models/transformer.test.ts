@@ -1,6 +1,7 @@
+import { createTransformer } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createTransformer, type TransformerConfig } from "../../src/models/transformer.js";
+import { type TransformerConfig } from "../../src/models/transformer.js";
 import { parseModelConfig } from "../../src/models/registry.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
@@ -11,12 +12,12 @@ import { tinyPairs } from "../helpers/tiny-data.js";
 import { sparseParityDataset } from "../../src/tasks/sparse-parity.js";
 
 const cfg = (over: Partial<TransformerConfig> = {}): TransformerConfig =>
-  ({ layers: 1, dModel: 8, heads: 2, dMlp: 6, layerNorm: false, eqToken: true, initScale: 1, ...over });
+  ({ layers: 1, d_model: 8, heads: 2, d_mlp: 6, layer_norm: false, eq_token: true, init_scale: 1, dropout: 0, ...over });
 
 const variants: Array<[string, Partial<TransformerConfig>]> = [
   ["1 layer, [a, b, =]", {}],
-  ["2 layers, LayerNorm", { layers: 2, layerNorm: true }],
-  ["2 layers, no = token, 4 heads", { layers: 2, eqToken: false, heads: 4 }],
+  ["2 layers, LayerNorm", { layers: 2, layer_norm: true }],
+  ["2 layers, no = token, 4 heads", { layers: 2, eq_token: false, heads: 4 }],
 ];
 
 for (const [label, over] of variants) {
@@ -24,7 +25,7 @@ for (const [label, over] of variants) {
     const data = tinyPairs(5, 7, 1);
     const model = createTransformer(cfg(over), data, createFloat64Backend());
     const params = model.init(keyFromSeed(2));
-    if (over.layerNorm) perturbLayerNorms(params); // gains 1 and biases 0 would leave part of their gradient untested
+    if (over.layer_norm) perturbLayerNorms(params); // gains 1 and biases 0 would leave part of their gradient untested
     gradcheck(model, params, data.train, keyFromSeed(3), { maxCoords: 60 });
   });
 
@@ -33,11 +34,11 @@ for (const [label, over] of variants) {
     const c = cfg(over);
     const model = createTransformer(c, data, createFloat64Backend());
     const params = model.init(keyFromSeed(5));
-    if (c.layerNorm) perturbLayerNorms(params);
+    if (c.layer_norm) perturbLayerNorms(params);
     const got = model.forward(params, data.train).logits;
     for (let i = 0; i < data.train.n; i++) {
       const tokens = [...data.train.x.subarray(i * data.seqLen, (i + 1) * data.seqLen)];
-      if (c.eqToken) tokens.push(data.vocab);
+      if (c.eq_token) tokens.push(data.vocab);
       const want = direct(params, tokens, c);
       for (let q = 0; q < 3; q++) assert.ok(Math.abs(got[i * 3 + q] - want[q]) < 1e-12, `example ${i} class ${q}: ${got[i * 3 + q]} vs ${want[q]}`);
     }
@@ -46,7 +47,7 @@ for (const [label, over] of variants) {
 
 test("transformer: parameter names and shapes follow TransformerLens; init scales as Nanda et al.", () => {
   const data = tinyPairs(7, 40, 1);
-  const model = createTransformer(cfg({ dModel: 64, heads: 4, dMlp: 32 }), data, createJsBackend());
+  const model = createTransformer(cfg({ d_model: 64, heads: 4, d_mlp: 32 }), data, createJsBackend());
   const p = model.init(keyFromSeed(1));
   assert.deepEqual(p["embed.W_E"].shape, [8, 64]); // 7 tokens + "="
   assert.deepEqual(p["pos_embed.W_pos"].shape, [3, 64]);
@@ -88,7 +89,7 @@ function perturbLayerNorms(params: Params): void {
 
 /** The model written out naively for one sequence, every position, float64. */
 function direct(params: Params, tokens: number[], c: TransformerConfig): number[] {
-  const d = c.dModel, H = c.heads, e = d / H, T = tokens.length;
+  const d = c.d_model, H = c.heads, e = d / H, T = tokens.length;
   const P = (name: string) => params[name].data;
   const ln = (x: number[], w: Float32Array, b: Float32Array) => {
     const mu = x.reduce((s, v) => s + v, 0) / d;
@@ -100,7 +101,7 @@ function direct(params: Params, tokens: number[], c: TransformerConfig): number[
   let X = tokens.map((tok, t) => Array.from({ length: d }, (_, j) => P("embed.W_E")[tok * d + j] + P("pos_embed.W_pos")[t * d + j]));
   for (let l = 0; l < c.layers; l++) {
     const k = `blocks.${l}.`;
-    const A = c.layerNorm ? X.map((x) => ln(x, P(k + "ln1.w"), P(k + "ln1.b"))) : X;
+    const A = c.layer_norm ? X.map((x) => ln(x, P(k + "ln1.w"), P(k + "ln1.b"))) : X;
     const mid = X.map((x) => [...x]);
     for (let h = 0; h < H; h++) {
       const q = A.map((a) => matvec(a, P(k + "attn.W_Q"), h * d * e, d, e));
@@ -115,14 +116,14 @@ function direct(params: Params, tokens: number[], c: TransformerConfig): number[
       }
     }
     X = mid.map((x) => {
-      const mIn = c.layerNorm ? ln(x, P(k + "ln2.w"), P(k + "ln2.b")) : x;
-      const hid = matvec(mIn, P(k + "mlp.W_in"), 0, d, c.dMlp).map((u, j) => Math.max(u + P(k + "mlp.b_in")[j], 0));
-      const out = matvec(hid, P(k + "mlp.W_out"), 0, c.dMlp, d);
+      const mIn = c.layer_norm ? ln(x, P(k + "ln2.w"), P(k + "ln2.b")) : x;
+      const hid = matvec(mIn, P(k + "mlp.W_in"), 0, d, c.d_mlp).map((u, j) => Math.max(u + P(k + "mlp.b_in")[j], 0));
+      const out = matvec(hid, P(k + "mlp.W_out"), 0, c.d_mlp, d);
       return x.map((u, j) => u + out[j] + P(k + "mlp.b_out")[j]);
     });
   }
   let f = X[T - 1];
-  if (c.layerNorm) f = ln(f, P("ln_final.w"), P("ln_final.b"));
+  if (c.layer_norm) f = ln(f, P("ln_final.w"), P("ln_final.b"));
   const C = params["unembed.W_U"].shape[1];
   return matvec(f, P("unembed.W_U"), 0, d, C);
 }

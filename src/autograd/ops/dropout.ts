@@ -1,0 +1,25 @@
+import type { Graph, Var } from "../graph.js";
+import { fold, uniform } from "../../tensor/rng.js";
+
+/**
+ * Inverted dropout (Srivastava et al. 2014): in a training forward each value is zeroed with probability p and the
+ * rest scaled by 1/(1 − p); outside training it is the identity. The mask is a pure function of the forward's
+ * training key (one per step, from the run's seed) and `label`, so a resumed run draws the same masks.
+ */
+export function dropout(g: Graph, x: Var, p: number, label: string): Var {
+  if (!(p >= 0 && p < 1)) throw new Error(`autograd dropout: p must be in [0, 1), got ${p}`);
+  const key = g.trainingKey;
+  if (key === null || p === 0) return x;
+  const k = fold(key, `dropout/${label}`), keep = 1 / (1 - p);
+  const mask = g.buffer("dropout.mask", x.data.length);
+  const out = g.buffer("dropout", x.data.length);
+  for (let i = 0; i < out.length; i++) {
+    mask[i] = uniform(k, i) < p ? 0 : keep;
+    out[i] = x.data[i] * mask[i];
+  }
+  return g.record(x.shape, out, [x], (dOut) => {
+    const t = g.grad(x);
+    if (!t) return;
+    for (let i = 0; i < out.length; i++) t.data[i] = (t.accumulate ? t.data[i] : 0) + dOut[i] * mask[i];
+  });
+}

@@ -1,0 +1,116 @@
+import type { Graph, Var } from "../graph.js";
+import { activate, activationDerivative, type Activation } from "../../tensor/kernels/activations.js";
+import { cols, rows, sameShape } from "./shape.js";
+
+/** Elementwise ops over values of one shape. Each VJP writes (or adds) its inputs' gradients. */
+
+/** Passes g · factor (factor per element, or 1 when null) to x's gradient. */
+function passGrad(g: Graph, x: Var, dOut: Float32Array, factor: ((i: number) => number) | null): void {
+  const t = g.grad(x);
+  if (!t) return;
+  const d = t.data;
+  if (!factor) {
+    if (t.accumulate) for (let i = 0; i < d.length; i++) d[i] += dOut[i];
+    else d.set(dOut);
+  } else if (t.accumulate) for (let i = 0; i < d.length; i++) d[i] += dOut[i] * factor(i);
+  else for (let i = 0; i < d.length; i++) d[i] = dOut[i] * factor(i);
+}
+
+export function add(g: Graph, a: Var, b: Var): Var {
+  sameShape("add", a, b);
+  const out = g.buffer("add", a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
+  return g.record(a.shape, out, [a, b], (dOut) => {
+    passGrad(g, a, dOut, null);
+    passGrad(g, b, dOut, null);
+  });
+}
+
+export function sub(g: Graph, a: Var, b: Var): Var {
+  sameShape("sub", a, b);
+  const out = g.buffer("sub", a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
+  return g.record(a.shape, out, [a, b], (dOut) => {
+    passGrad(g, a, dOut, null);
+    passGrad(g, b, dOut, () => -1);
+  });
+}
+
+/** a ∘ b (Hadamard product). */
+export function mul(g: Graph, a: Var, b: Var): Var {
+  sameShape("mul", a, b);
+  const out = g.buffer("mul", a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] * b.data[i];
+  return g.record(a.shape, out, [a, b], (dOut) => {
+    passGrad(g, a, dOut, (i) => b.data[i]);
+    passGrad(g, b, dOut, (i) => a.data[i]);
+  });
+}
+
+/** c · x for a constant number c. */
+export function scale(g: Graph, x: Var, c: number): Var {
+  const out = g.buffer("scale", x.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = c * x.data[i];
+  return g.record(x.shape, out, [x], (dOut) => passGrad(g, x, dOut, () => c));
+}
+
+/** x² elementwise (Gromov's quadratic activation). */
+export function square(g: Graph, x: Var): Var {
+  return activation(g, x, "square");
+}
+
+export function relu(g: Graph, x: Var): Var {
+  return activation(g, x, "relu");
+}
+
+export function gelu(g: Graph, x: Var): Var {
+  return activation(g, x, "gelu");
+}
+
+export function tanh(g: Graph, x: Var): Var {
+  return activation(g, x, "tanh");
+}
+
+/**
+ * f(x) for a pointwise nonlinearity (relu, gelu — tanh form —, tanh, square), see tensor/kernels/activations.ts.
+ * ReLU runs on the backend's kernels (ReLU′(0) = 0, as PyTorch).
+ */
+export function activation(g: Graph, x: Var, kind: Activation): Var {
+  const out = g.buffer(kind, x.data.length);
+  const n = rows(x), d = cols(x);
+  if (kind === "relu") g.backend.biasRelu(n, d, x.data, null, out);
+  else activate(kind, x.data, out, out.length);
+  return g.record(x.shape, out, [x], (dOut) => {
+    const t = g.grad(x);
+    if (!t) return;
+    if (kind === "relu" && !t.accumulate) {
+      t.data.set(dOut);
+      g.backend.reluBackward(n, d, x.data, t.data, null);
+      return;
+    }
+    const fprime = g.scratch(x, kind, x.data.length);
+    activationDerivative(kind, x.data, out, fprime, fprime.length);
+    if (t.accumulate) for (let i = 0; i < fprime.length; i++) t.data[i] += dOut[i] * fprime[i];
+    else for (let i = 0; i < fprime.length; i++) t.data[i] = dOut[i] * fprime[i];
+  });
+}
+
+/**
+ * x + tile(p): p [T, d] added to each block of T rows of x [n·T, d] (positional embeddings added to every sequence).
+ * VJP: dx = g, dp = Σ over sequences of g's blocks.
+ */
+export function addTiled(g: Graph, x: Var, p: Var): Var {
+  const d = cols(p), T = rows(p);
+  if (cols(x) !== d || rows(x) % T !== 0) throw new Error(`autograd addTiled: [${x.shape.join(", ")}] is not sequences of [${p.shape.join(", ")}]`);
+  const n = rows(x) / T, block = T * d;
+  const out = g.buffer("addTiled", x.data.length);
+  for (let i = 0; i < n; i++) for (let k = 0; k < block; k++) out[i * block + k] = x.data[i * block + k] + p.data[k];
+  return g.record(x.shape, out, [x, p], (dOut) => {
+    const tp = g.grad(p);
+    if (tp) {
+      if (!tp.accumulate) tp.data.fill(0);
+      for (let i = 0; i < n; i++) for (let k = 0; k < block; k++) tp.data[k] += dOut[i * block + k];
+    }
+    passGrad(g, x, dOut, null);
+  });
+}

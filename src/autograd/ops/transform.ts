@@ -1,0 +1,92 @@
+import type { Graph, Var } from "../graph.js";
+import { cols, rows } from "./shape.js";
+
+/** Layout ops: transposes, reshapes, position selection and head packing. They move values; their VJPs move gradients back. */
+
+/** xᵀ for x read as a matrix [r, c] → [c, r]. */
+export function transpose(g: Graph, x: Var): Var {
+  const r = rows(x), c = cols(x);
+  const out = g.buffer("transpose", r * c);
+  transposeInto(x.data, r, c, out);
+  return g.record([c, r], out, [x], (dOut) => {
+    const t = g.grad(x);
+    if (!t) return;
+    if (!t.accumulate) transposeInto(dOut, c, r, t.data);
+    else for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t.data[i * c + j] += dOut[j * r + i];
+  });
+}
+
+/** out[c, r] = x[r, c]. */
+export function transposeInto(x: Float32Array, r: number, c: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < r; i++) {
+    const o = i * c;
+    for (let j = 0; j < c; j++) out[j * r + i] = x[o + j];
+  }
+  return out;
+}
+
+/** The same values under another shape (copied, so the result is a value of its own on the tape). */
+export function reshape(g: Graph, x: Var, shape: readonly number[]): Var {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== x.data.length) throw new Error(`autograd reshape: [${x.shape.join(", ")}] has ${x.data.length} values, [${shape.join(", ")}] needs ${n}`);
+  const out = g.buffer("reshape", n);
+  out.set(x.data);
+  return g.record(shape, out, [x], (dOut) => {
+    const t = g.grad(x);
+    if (!t) return;
+    if (t.accumulate) for (let i = 0; i < n; i++) t.data[i] += dOut[i];
+    else t.data.set(dOut);
+  });
+}
+
+/**
+ * Rows at some positions of each sequence: x [n·T, d] → [n·P, d] with out[i·P + j] = x[i·T + positions[j]]
+ * (the query rows of the last transformer block, which only predicts from the last position).
+ */
+export function selectPositions(g: Graph, x: Var, T: number, positions: Int32Array): Var {
+  const d = cols(x), nT = rows(x), P = positions.length;
+  if (nT % T !== 0) throw new Error(`autograd selectPositions: ${nT} rows are not sequences of ${T}`);
+  const n = nT / T;
+  if (P === T && positions.every((p, i) => p === i)) return x;
+  const out = g.buffer("selectPositions", n * P * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < P; j++) out.set(x.data.subarray((i * T + positions[j]) * d, (i * T + positions[j] + 1) * d), (i * P + j) * d);
+  return g.record([n * P, d], out, [x], (dOut) => {
+    const t = g.grad(x);
+    if (!t) return;
+    if (!t.accumulate) t.data.fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < P; j++) {
+        const xo = (i * T + positions[j]) * d, yo = (i * P + j) * d;
+        for (let c = 0; c < d; c++) t.data[xo + c] += dOut[yo + c];
+      }
+    }
+  });
+}
+
+/**
+ * Per-head weights side by side: each W [H, d, e] becomes columns h·e … h·e + e − 1 of its block, blocks in argument
+ * order → [d, k·H·e]. (One projection matmul for all heads, and for K and V together.)
+ */
+export function packHeads(g: Graph, ...Ws: Var[]): Var {
+  const [H, d, e] = Ws[0].shape;
+  for (const W of Ws) if (W.shape.length !== 3 || W.shape[0] !== H || W.shape[1] !== d || W.shape[2] !== e) throw new Error(`autograd packHeads: expected [${H}, ${d}, ${e}], got [${W.shape.join(", ")}]`);
+  const He = H * e, stride = Ws.length * He;
+  const out = g.buffer("packHeads", d * stride);
+  Ws.forEach((W, b) => {
+    for (let h = 0; h < H; h++) for (let r = 0; r < d; r++) for (let c = 0; c < e; c++) out[r * stride + b * He + h * e + c] = W.data[(h * d + r) * e + c];
+  });
+  return g.record([d, stride], out, Ws, (dOut) => {
+    Ws.forEach((W, b) => {
+      const t = g.grad(W);
+      if (!t) return;
+      for (let h = 0; h < H; h++) {
+        for (let r = 0; r < d; r++) {
+          for (let c = 0; c < e; c++) {
+            const v = dOut[r * stride + b * He + h * e + c], i = (h * d + r) * e + c;
+            t.data[i] = t.accumulate ? t.data[i] + v : v;
+          }
+        }
+      }
+    });
+  });
+}
