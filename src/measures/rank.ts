@@ -115,6 +115,17 @@ export function relativeChange(params: Params, init: Params | undefined): Record
 }
 
 const HIDDEN_MODELS = new Set(["gromov", "mlp", "embed_mlp", "five_neuron"]);
+
+/** Built-in models are known by name; any other (a user's model module) is asked: one forward on one example. */
+function hasHiddenHook(m: Model, data: Dataset, params: Params): string | null {
+  if (HIDDEN_MODELS.has(m.name)) return null;
+  const why = `needs a model with a hook_post hook point (${[...HIDDEN_MODELS].join(", ")}, or a model module that calls g.hook("hook_post", …); the run's model is "${m.name}")`;
+  if (m.name === "transformer" || data.train.n === 0) return why;
+  const one = data.kind === "tokens"
+    ? { n: 1, x: data.train.x.subarray(0, data.seqLen), y: data.train.y.subarray(0, 1) }
+    : { n: 1, x: data.train.x.subarray(0, data.dim), y: data.train.y.subarray(0, 1) };
+  return hiddenHookName(m.forward(params, one).cache) ? null : why;
+}
 const hasMatrix = (_m: Model, _d: Dataset, params: Params): string | null =>
   Object.values(params).some((t) => t.shape.length === 2) ? null : "needs a 2-D weight tensor (the model has none)";
 
@@ -127,7 +138,7 @@ export const RANK_MEASURES: Readonly<Record<string, MeasureDef>> = {
   },
   "rank/hidden": {
     describe: `effective rank of the hidden representation on the training inputs (≤ ${HIDDEN_MAX_ROWS} rows; Roy & Vetterli 2007)`,
-    appliesTo: (m) => (HIDDEN_MODELS.has(m.name) ? null : `needs a model with a hook_post hook point (${[...HIDDEN_MODELS].join(", ")}; the run's model is "${m.name}")`),
+    appliesTo: hasHiddenHook,
     compute: (ctx: MeasureContext) => hiddenEffectiveRank(ctx.model, ctx.params, ctx.data),
   },
   "regime/relative_change": {

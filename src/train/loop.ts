@@ -7,7 +7,7 @@ import type { Optimizer, OptimizerState } from "./optimizers.js";
 import { lrAt, type Schedule } from "./schedules.js";
 import { batchSplit } from "./batches.js";
 import { grokfastApply, type GrokfastConfig, type GrokfastState } from "./grokfast.js";
-import type { Key } from "../tensor/rng.js";
+import { fold, type Key } from "../tensor/rng.js";
 import { surfingAfter, surfingBefore, type SurfingState } from "./surfing-tracker.js";
 
 /** Everything a training step reads and nothing it writes. */
@@ -20,7 +20,10 @@ export interface TrainSetup {
   readonly schedule: Schedule;
   /** null = full batch. */
   readonly batchSize: number | null;
-  /** Minibatch draws: batch of step s comes from fold(key, s), so resuming needs no RNG state. */
+  /**
+   * Minibatch draws: batch of step s comes from fold(key, s), and dropout masks from fold(fold(key, "dropout"), s),
+   * so resuming needs no RNG state.
+   */
   readonly key: Key;
   /** Grokfast gradient filter (Lee et al. 2024) applied between backward and the optimizer, or null. */
   readonly grokfast: GrokfastConfig | null;
@@ -73,7 +76,7 @@ export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
   const { model, backend, optimizer } = setup;
   const batch = setup.batchSize === null ? setup.data.train : batchSplit(setup.data.train, setup.batchSize, setup.key, state.step);
   const dLogits = dLogitsBuffer(backend, batch.n * model.nOut);
-  const fwd = model.forward(state.params, batch);
+  const fwd = model.forward(state.params, batch, { trainingKey: trainingKey(setup, state.step) });
   const s = stats(setup, fwd, batch, dLogits);
   if (!Number.isFinite(s.loss)) {
     const where = firstNonFinite(state.params);
@@ -88,6 +91,11 @@ export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
   if (state.surfing) surfingAfter(state.surfing, state.params);
   state.step++;
   return s;
+}
+
+/** The key a training forward draws its dropout masks from at `step` (a pure function of the run's seed and the step). */
+export function trainingKey(setup: TrainSetup, step: number): Key {
+  return fold(fold(setup.key, "dropout"), step);
 }
 
 const fullBatchGrads = new WeakMap<TrainState, Params>();
