@@ -1,29 +1,93 @@
 /**
- * The explorable's models, built from the same engine and preset values as `grokscope train`: the task, model, loss,
- * optimizer and training step are the library's own (js backend), and the seed's key is folded exactly as a run folds
- * it ("task", "init", "batches"), so the browser trains the same numbers as `grokscope train <preset> --seed S
+ * The explorable's models, built from the same engine and run specs as `grokscope train`: the spec is normalized by
+ * the parsers the CLI's normalizeSpec uses, the task, model, loss, optimizer, training step and measures are the
+ * library's own (js backend), and the seed's key is folded exactly as a run folds it ("task", "init", "batches",
+ * "measures/<step>"), so the browser trains and measures the same numbers as `grokscope train <preset> --seed S
  * --set backend=js`. Nothing here touches the DOM; the worker drives it (the page itself imports only ./presets).
  */
-import { complexityMeasure } from "../../../src/measures/complexity";
-import { efficiencyCircuits } from "../../../src/measures/efficiency";
+import { getMeasure, expandMeasureNames, runMeasure } from "../../../src/measures/registry";
+import type { Measure, MeasureContext } from "../../../src/measures/measure";
 import { rfftPower } from "../../../src/measures/fourier";
-import { frequencyPower, topFraction } from "../../../src/measures/fourier-circuit";
-import { estimateLlc } from "../../../src/measures/llc";
-import { softmaxCollapseFraction } from "../../../src/measures/stability";
-import { buildModel } from "../../../src/models/registry";
+import { frequencyPower } from "../../../src/measures/fourier-circuit";
+import { buildModel, parseModelConfig } from "../../../src/models/registry";
 import { fiveNeuronGeometry } from "../../../src/models/five-neuron";
-import { buildTask, parseTaskConfig } from "../../../src/tasks/registry";
+import type { RunConfig } from "../../../src/runs/spec";
+import { buildTask, parseTaskConfig, resolveTaskConfig } from "../../../src/tasks/registry";
 import { createJsBackend } from "../../../src/tensor/backend-js";
 import { fold, keyFromSeed } from "../../../src/tensor/rng";
-import { totalNorm, zerosLike } from "../../../src/tensor/tensor";
-import { getLoss } from "../../../src/train/losses";
+import { cloneParams, zerosLike, type Params } from "../../../src/tensor/tensor";
+import { getLoss, LOSS_NAMES, type LossName } from "../../../src/train/losses";
 import { evaluate, trainStep, type SplitStats, type TrainSetup, type TrainState } from "../../../src/train/loop";
 import { createOptimizer, parseOptimizerConfig } from "../../../src/train/optimizers";
 import { makeSchedule, parseScheduleConfig } from "../../../src/train/schedules";
-import { COMPLEXITY_SETTINGS, LLC_SETTINGS, PRESET_SPECS, presetWeightDecay, type LabPicture, type LabSpec, type PresetParts } from "./presets";
+import { LAB_SPECS, type LabName, type LabPicture, type LabSpec } from "./presets";
+
+/** The part of a run's config a lab uses (a run's also has its eval cadence, checkpoints, backend, …). */
+export type LabConfig = Pick<RunConfig, "seed" | "steps" | "task" | "model" | "loss" | "optimizer" | "schedule" | "batch_size" | "measures"> & {
+  readonly measure_settings: Readonly<Record<string, unknown>>;
+};
+
+/**
+ * A lab's run spec (LAB_SPECS) with the section's seed, steps and weight decay, normalized key by key with the
+ * parsers of src/runs/spec.ts normalizeSpec, so a bad value is reported with its key path as the CLI reports it.
+ * (normalizeSpec itself resolves `init_from` paths with node:path, and buildSetup reads `init_from` checkpoints
+ * from disk, so neither goes into the browser bundle; the labs never start from another run.) Measure settings
+ * are parsed by the measures themselves.
+ */
+export function labConfig(spec: LabSpec): LabConfig {
+  if (!Number.isInteger(spec.seed) || spec.seed < 0) throw new Error(`seed: must be an integer ≥ 0, got ${spec.seed}`);
+  if (!Number.isInteger(spec.steps) || spec.steps < 1) throw new Error(`steps: must be an integer ≥ 1, got ${spec.steps}`);
+  const s = LAB_SPECS[spec.lab];
+  if (!(LOSS_NAMES as readonly string[]).includes(s.loss)) throw new Error(`loss: unknown loss "${s.loss}" (known: ${LOSS_NAMES.join(", ")})`);
+  if (s.batch_size !== undefined && s.batch_size !== null) throw new Error(`batch_size: the ${spec.lab} lab's spec uses minibatches; the explorable evaluates full-batch steps`);
+  return {
+    seed: spec.seed,
+    steps: spec.steps,
+    task: resolveTaskConfig(parseTaskConfig(s.task, "task")),
+    model: parseModelConfig(s.model, "model"),
+    loss: s.loss as LossName,
+    optimizer: parseOptimizerConfig(withWeightDecay(spec.lab, spec.weightDecay), "optimizer"),
+    schedule: parseScheduleConfig(s.schedule ?? { name: "constant" }, "schedule"),
+    batch_size: null,
+    measures: expandMeasureNames(s.measures),
+    measure_settings: s.measure_settings ?? {},
+  };
+}
+
+/** The lab's optimizer spec with AdamW's decoupled weight decay set to `wd` (the spec's own when undefined). */
+function withWeightDecay(lab: LabName, wd: number | undefined): unknown {
+  const optimizer = LAB_SPECS[lab].optimizer;
+  return wd === undefined ? optimizer : { ...optimizer, weight_decay: wd };
+}
+
+/**
+ * Everything a lab computes with, as src/runs/setup.ts buildSetup builds a run's (same key folds, same order of
+ * draws) on the js backend.
+ */
+export function labSetup(config: LabConfig): { setup: TrainSetup; state: TrainState; init: Params } {
+  const key = keyFromSeed(config.seed);
+  const data = buildTask(config.task, fold(key, "task"));
+  const backend = createJsBackend();
+  const model = buildModel(config.model, data, backend);
+  const optimizer = createOptimizer(config.optimizer);
+  const params = model.init(fold(key, "init"));
+  const setup: TrainSetup = {
+    model,
+    data,
+    backend,
+    loss: getLoss(config.loss),
+    optimizer,
+    schedule: makeSchedule(config.schedule, config.optimizer.lr, config.steps),
+    batchSize: config.batch_size,
+    key: fold(key, "batches"),
+    grokfast: null,
+  };
+  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), grokfast: null, step: 0 };
+  return { setup, state, init: cloneParams(params) };
+}
 
 export interface Lab {
-  readonly spec: LabSpec;
+  readonly config: LabConfig;
   readonly state: TrainState;
   /** One update on the full training set; returns the train loss/accuracy before it. */
   step(): SplitStats;
@@ -32,112 +96,95 @@ export interface Lab {
   setWeightDecay(wd: number): void;
   picture(): LabPicture;
   /**
-   * Two numbers recorded with every evaluation. Five neurons: the smallest and widest gap between neighbouring input
-   * directions (evenly spread: every gap 72°; a stalled seed keeps some bunched, near 15° and 195°). Sparse parity:
-   * mean |W_0| on the relevant bits and on the others (the generalizing solution keeps weight on the relevant ones
-   * and weight decay shrinks the rest). Gromov: the mean share of a neuron's power in its strongest frequency, and
-   * the share of the summed spectrum in its 5 strongest frequencies. Softmax / StableMax: the collapsed share of the
-   * training set under the run's own loss, and ‖θ‖. Efficiency: efficiency/gen and efficiency/mem (Varma et al.).
-   * Complexity: complexity/bits and the chosen bin size Δ (DeMoss et al.). LLC: llc/mean and llc/std (Lau et al.)
-   * at every `measureEvery` steps and at the last step, NaN at the evaluations in between.
+   * The lab's measures at the current step, keyed by metric name: its spec's measures (src/measures) and its own
+   * (EXPLORE_MEASURES). With `measureEvery` (the LLC lab: an estimate takes a second or two) only at its multiples
+   * and the last step; empty at the evaluations in between.
    */
-  trace(): number[];
+  trace(): Record<string, number>;
 }
 
 export function createLab(spec: LabSpec): Lab {
-  if (!Number.isInteger(spec.seed) || spec.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${spec.seed}`);
-  if (!Number.isInteger(spec.steps) || spec.steps < 1) throw new Error(`steps must be an integer ≥ 1, got ${spec.steps}`);
-  const measureEvery = spec.measureEvery ?? spec.steps;
+  const measureEvery = spec.measureEvery ?? 1;
   if (!Number.isInteger(measureEvery) || measureEvery < 1) throw new Error(`measureEvery must be an integer ≥ 1, got ${spec.measureEvery}`);
-  const p = PRESET_SPECS[spec.lab] as unknown as PresetParts;
-  if (p.batch_size !== undefined && p.batch_size !== null) throw new Error(`preset of ${spec.lab} uses minibatches; the explorable evaluates full-batch steps`);
-  const key = keyFromSeed(spec.seed);
-  const backend = createJsBackend();
-  const data = buildTask(parseTaskConfig(p.task), fold(key, "task"));
-  const model = buildModel(p.model, data, backend);
-  const optConfig = (wd: number) => parseOptimizerConfig({ ...p.optimizer, weight_decay: wd });
-  const config0 = optConfig(spec.weightDecay ?? presetWeightDecay(spec.lab));
-  let setup: TrainSetup = {
-    model,
-    data,
-    backend,
-    loss: getLoss(p.loss),
-    optimizer: createOptimizer(config0),
-    schedule: makeSchedule(parseScheduleConfig(p.schedule ?? { name: "constant" }), config0.lr, spec.steps),
-    batchSize: p.batch_size ?? null,
-    key: fold(key, "batches"),
-    grokfast: null,
-  };
-  const params = model.init(fold(key, "init"));
-  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: setup.optimizer.init(params), grokfast: null, step: 0 };
-  const meta = data.kind === "dense" ? data.meta : {};
-  const lossName = p.loss;
+  const config = labConfig(spec);
+  const built = labSetup(config);
+  let setup = built.setup;
+  const { state, init } = built;
+  const measureKey = keyFromSeed(config.seed);
+  const own = EXPLORE_MEASURES[spec.lab];
+  const picture = PICTURES[spec.lab];
+
+  /** What a measure sees at a step, as src/runs/run.ts measureContext gives it to a run's measures. */
+  const context = (): MeasureContext => ({
+    params: state.params,
+    data: setup.data,
+    model: setup.model,
+    step: state.step,
+    init,
+    loss: setup.loss,
+    backend: setup.backend,
+    key: fold(measureKey, `measures/${state.step}`),
+    settings: config.measure_settings,
+  });
 
   return {
-    spec,
+    config,
     state,
     step: () => trainStep(setup, state),
-    test: () => evaluate(setup, state, data.test),
-    train: () => evaluate(setup, state, data.train),
+    test: () => evaluate(setup, state, setup.data.test),
+    train: () => evaluate(setup, state, setup.data.train),
     setWeightDecay(wd: number) {
       // AdamW's state (moments, step count) is kept; only the decay applied from the next update changes
-      setup = { ...setup, optimizer: createOptimizer(optConfig(wd)) };
+      setup = { ...setup, optimizer: createOptimizer(parseOptimizerConfig(withWeightDecay(spec.lab, wd), "optimizer")) };
     },
-    picture(): LabPicture {
-      if (spec.lab === "five_neuron") {
-        const g = fiveNeuronGeometry(params);
-        return { lab: "five_neuron", W_in: params.W_in.data.slice(), W_out: params.W_out.data.slice(), neuronAngles: g.neuronAngles, angleStepRatio: g.angleStepRatio, sortedGaps: g.sortedGaps };
-      }
-      if (spec.lab === "sparse_parity") {
-        const [dim, hidden] = params.W_0.shape;
-        return { lab: "sparse_parity", W_0: params.W_0.data.slice(), dim, hidden, nBits: Number(meta.n), kRelevant: Number(meta.k) };
-      }
-      if (spec.lab === "gromov") {
-        const U = params.U, [N, P] = U.shape;
-        const { power, order } = neuronSpectra(U.data, N, P);
-        const S = frequencyPower(U, P, 1).subarray(1);
-        const total = S.reduce((a, b) => a + b, 0);
-        return { lab: "gromov", U: U.data.slice(), N, p: P, neuronPower: power, spectrum: S.map((v) => v / total), order };
-      }
-      return { lab: "none" };
-    },
-    trace(): number[] {
-      switch (spec.lab) {
-        case "five_neuron": {
-          const gaps = fiveNeuronGeometry(params).sortedGaps;
-          return [gaps[0], gaps[gaps.length - 1]];
-        }
-        case "sparse_parity":
-          return relevantWeight(params.W_0.data, params.W_0.shape[1], Number(meta.n), Number(meta.k));
-        case "gromov": {
-          const [N, P] = params.U.shape;
-          return [meanPeakShare(neuronSpectra(params.U.data, N, P).power, N, P >> 1), topFraction(frequencyPower(params.U, P, 1), 5)];
-        }
-        case "softmax":
-        case "stablemax": {
-          const logits = model.forward(params, data.train).logits;
-          const C = model.nOut;
-          const collapsed = lossName === "stablemax_cross_entropy" ? stablemaxCollapseFraction(logits, data.train.y, C) : softmaxCollapseFraction(logits, data.train.y, C);
-          return [collapsed, totalNorm(params)];
-        }
-        case "efficiency": {
-          const e = efficiencyCircuits({ params, data, model, step: state.step });
-          return [e["efficiency/gen"], e["efficiency/mem"]];
-        }
-        case "complexity": {
-          const c = complexityMeasure({ params, data, model, step: state.step, loss: setup.loss, backend, settings: { complexity: COMPLEXITY_SETTINGS } });
-          return [c["complexity/bits"], c["complexity/bin"]];
-        }
-        case "llc": {
-          if (state.step % measureEvery !== 0 && state.step !== spec.steps) return [NaN, NaN];
-          // the measure's key as a run derives it at this step (src/runs/run.ts), so `grokscope train` draws the same chains
-          const e = estimateLlc(model, params, data.train, setup.loss, backend, fold(key, `measures/${state.step}`), LLC_SETTINGS);
-          return [e.mean, e.std];
-        }
-      }
+    picture: () => (picture ? picture(state.params, setup.data.meta) : { lab: "none" }),
+    trace(): Record<string, number> {
+      if (state.step % measureEvery !== 0 && state.step !== config.steps) return {};
+      const ctx = context();
+      const out: Record<string, number> = {};
+      for (const name of config.measures) Object.assign(out, runMeasure(name, getMeasure(name), ctx));
+      if (own) Object.assign(out, own(ctx));
+      return out;
     },
   };
 }
+
+/**
+ * The explorable's own measures, for what no measure of src/measures records (keys under `explore/`). Sparse parity:
+ * the mean |W_0| on the relevant bits and on the others (the generalizing solution keeps weight on the relevant ones
+ * and weight decay shrinks the rest). Gromov: the mean share of a neuron's power in its strongest frequency.
+ * StableMax: the collapsed share of the training set under StableMax (stability/softmax_collapse is softmax's).
+ */
+const EXPLORE_MEASURES: Partial<Record<LabName, Measure>> = {
+  sparse_parity: ({ params, data }) => {
+    const [relevant, noise] = relevantWeight(params.W_0.data, params.W_0.shape[1], Number(data.meta.n), Number(data.meta.k));
+    return { "explore/relevant_weight": relevant, "explore/noise_weight": noise };
+  },
+  gromov: ({ params }) => {
+    const [N, P] = params.U.shape;
+    return { "explore/peak_share": meanPeakShare(neuronSpectra(params.U.data, N, P).power, N, P >> 1) };
+  },
+  stablemax: ({ params, data, model }) => ({ "explore/stablemax_collapse": stablemaxCollapseFraction(model.forward(params, data.train).logits, data.train.y, model.nOut) }),
+};
+
+/** The arrays a section draws (copied out of the parameters), for the labs that draw more than their measures. */
+const PICTURES: Partial<Record<LabName, (params: Params, meta: Readonly<Record<string, unknown>>) => LabPicture>> = {
+  five_neuron: (params) => {
+    const g = fiveNeuronGeometry(params);
+    return { lab: "five_neuron", W_in: params.W_in.data.slice(), W_out: params.W_out.data.slice(), neuronAngles: g.neuronAngles, angleStepRatio: g.angleStepRatio, sortedGaps: g.sortedGaps };
+  },
+  sparse_parity: (params, meta) => {
+    const [dim, hidden] = params.W_0.shape;
+    return { lab: "sparse_parity", W_0: params.W_0.data.slice(), dim, hidden, nBits: Number(meta.n), kRelevant: Number(meta.k) };
+  },
+  gromov: (params) => {
+    const U = params.U, [N, P] = U.shape;
+    const { power, order } = neuronSpectra(U.data, N, P);
+    const S = frequencyPower(U, P, 1).subarray(1);
+    const total = S.reduce((a, b) => a + b, 0);
+    return { lab: "gromov", U: U.data.slice(), N, p: P, neuronPower: power, spectrum: S.map((v) => v / total), order };
+  },
+};
 
 /**
  * Mean |W_0[i, j]| over the relevant input bits i < k and over the other bits k ≤ i < n (the bias input excluded),

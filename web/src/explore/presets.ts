@@ -1,7 +1,8 @@
 /**
- * What the explorable's sections and their worker share: the presets they follow (R4, R3, R1 and R6 of the
- * reproductions, the last two at a browser size), what a section asks the worker to train, and the arrays it gets
- * back to draw. Data only, no engine code, so the page's bundle stays small; the engine runs in the worker (./labs).
+ * What the explorable's sections and their worker share: the run spec each lab trains (the presets R4, R3, R1 and R6
+ * of the reproductions, the last two at a browser size, with the measures its section draws), what a section asks
+ * the worker to train, and the arrays it gets back to draw. Data only, no engine code, so the page's bundle stays
+ * small; the engine runs in the worker (./labs).
  */
 import { gromov } from "../../../src/runs/presets/gromov";
 import { pairFiveNeuron } from "../../../src/runs/presets/pair-five-neuron";
@@ -57,13 +58,30 @@ export type LabPicture =
     }
   | { readonly lab: "none" };
 
+/** A lab's run spec, in `grokscope train`'s keys; the explorable reads these (others, such as `eval`, are ignored). */
+export interface LabRunSpec {
+  readonly steps: number;
+  readonly task: unknown;
+  readonly model: unknown;
+  readonly loss: string;
+  readonly optimizer: { readonly weight_decay?: number };
+  readonly schedule?: unknown;
+  readonly batch_size?: number | null;
+  /** Measures of src/measures by registry name, recorded at every evaluation (./labs adds a few of its own). */
+  readonly measures: readonly string[];
+  readonly measure_settings?: Readonly<Record<string, unknown>>;
+}
+
+/** A preset's spec read as a lab's (the preset modules type their specs loosely). */
+const specOf = (preset: { readonly spec: Readonly<Record<string, unknown>> }): LabRunSpec => preset.spec as unknown as LabRunSpec;
+
 /**
  * R1 (gromov) at a browser size: p = 41 and N = 128 instead of 97 and 500 (about 30× less work per step on the js
  * backend); the rest is the preset's (MSE, AdamW lr 1e-2, wd 5, half the pairs for training). It still memorizes
  * near step 80 and groks near step 100 (seed 1).
  */
-const GROMOV_SMALL = {
-  ...gromov.spec,
+const GROMOV_SMALL: LabRunSpec = {
+  ...specOf(gromov),
   steps: 300,
   task: { name: "modular", op: "add", p: 41, train_fraction: 0.5 },
   model: { name: "gromov", width: 128, init_scale: 1 },
@@ -77,20 +95,6 @@ const GROMOV_SMALL = {
 const PRIETO_SMALL = {
   task: { name: "modular", op: "add", p: 23, train_fraction: 0.4 },
   model: { name: "mlp", depth: 2, width: 64, activation: "relu", bias: false, init_scale: 1 },
-};
-
-/** The presets the sections follow (R4, R3, R1 and R6 of the reproductions; the last two made smaller). */
-export const PRESET_SPECS: Readonly<Record<LabName, Readonly<Record<string, unknown>>>> = {
-  five_neuron: pairFiveNeuron.spec,
-  sparse_parity: sparseParity.spec,
-  gromov: GROMOV_SMALL,
-  softmax: { ...prietoSoftmax.spec, ...PRIETO_SMALL, steps: 2000 }, // collapse from ~1,000; a loss spike near 1,700 (seed 1)
-  stablemax: { ...prietoStablemax.spec, ...PRIETO_SMALL, steps: 2000 },
-  // circuit efficiency (Varma et al. 2023) on the same small gromov net
-  efficiency: GROMOV_SMALL,
-  // compressed-weight complexity (DeMoss et al. 2024) and the local learning coefficient (Lau et al. 2023), same net
-  complexity: GROMOV_SMALL,
-  llc: GROMOV_SMALL,
 };
 
 /**
@@ -108,22 +112,31 @@ export const COMPLEXITY_SETTINGS = { bins: Array.from({ length: 64 }, (_, i) => 
  */
 export const LLC_SETTINGS = { epsilon: 1e-3, gamma: 100, chains: 2, burn_in: 40, draws: 40, batch_size: 256 };
 
-/** The parts of a preset spec the explorable reads. */
-export interface PresetParts {
-  readonly task: unknown;
-  readonly model: { readonly name: string } & Record<string, unknown>;
-  readonly loss: string;
-  readonly optimizer: Record<string, unknown>;
-  readonly schedule?: unknown;
-  readonly batch_size?: number | null;
-}
+/**
+ * What each lab trains: a run spec of the presets the sections follow (R4, R3, R1 and R6 of the reproductions; the
+ * last two made smaller), with the measures its section draws, as `grokscope train <preset> --set measures=[…]`
+ * would record them.
+ */
+export const LAB_SPECS: Readonly<Record<LabName, LabRunSpec>> = {
+  five_neuron: { ...specOf(pairFiveNeuron), measures: ["five_neuron/geometry"] },
+  sparse_parity: { ...specOf(sparseParity), measures: [] },
+  gromov: { ...GROMOV_SMALL, measures: ["fourier/spectrum"] },
+  // collapse from ~1,000; a loss spike near 1,700 (seed 1)
+  softmax: { ...specOf(prietoSoftmax), ...PRIETO_SMALL, steps: 2000, measures: ["stability/softmax_collapse", "weights/norm"] },
+  stablemax: { ...specOf(prietoStablemax), ...PRIETO_SMALL, steps: 2000, measures: ["weights/norm"] },
+  // circuit efficiency (Varma et al. 2023) on the same small gromov net
+  efficiency: { ...GROMOV_SMALL, measures: ["efficiency/gen"] },
+  // compressed-weight complexity (DeMoss et al. 2024) and the local learning coefficient (Lau et al. 2023), same net
+  complexity: { ...GROMOV_SMALL, measures: ["complexity"], measure_settings: { complexity: COMPLEXITY_SETTINGS } },
+  llc: { ...GROMOV_SMALL, measures: ["llc"], measure_settings: { llc: LLC_SETTINGS } },
+};
 
 /** The preset's default weight decay (AdamW). */
 export function presetWeightDecay(lab: LabName): number {
-  return (PRESET_SPECS[lab] as unknown as PresetParts).optimizer.weight_decay as number;
+  return LAB_SPECS[lab].optimizer.weight_decay ?? 0;
 }
 
 /** The preset's run length. */
 export function presetSteps(lab: LabName): number {
-  return PRESET_SPECS[lab].steps as number;
+  return LAB_SPECS[lab].steps;
 }

@@ -16,8 +16,8 @@ export interface EvalPoint {
   readonly trainAcc: number;
   readonly testLoss: number;
   readonly testAcc: number;
-  /** The lab's `trace()` at this step. */
-  readonly trace: readonly number[];
+  /** The lab's measures at this step (`trace()`), keyed by metric name; some only at some steps. */
+  readonly trace: Readonly<Record<string, number>>;
 }
 
 export interface Progress {

@@ -3,6 +3,7 @@
  * once per animation frame (the worker may post faster than the screen redraws; only the newest picture is drawn,
  * every evaluation point is kept).
  */
+import { grokStep, memorizeStep, type EvalRecord } from "../../../src/measures/grokking";
 import type { LabPicture, LabSpec } from "./presets";
 import type { EvalPoint, FromWorker, ToWorker } from "./protocol";
 
@@ -12,19 +13,24 @@ export interface History {
   readonly testLoss: number[];
   readonly trainAcc: number[];
   readonly testAcc: number[];
-  /** traces[c][i]: component c of the lab's trace at step[i]. */
-  readonly traces: number[][];
+  /** traces[key][i]: the lab's measure `key` at step[i] (NaN where it was not measured). */
+  readonly traces: Readonly<Record<string, number[]>>;
 }
 
 /** The accuracy at which a run counts as memorized (train) or grokked (test), as the CLI's default acc_threshold. */
 const PHASE_ACC = 0.99;
 
-function firstIndexAtLeast(xs: readonly number[], t: number): number | null {
-  const i = xs.findIndex((v) => v >= t);
-  return i >= 0 ? i : null;
+const emptyHistory = (): History => ({ step: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [], traces: {} });
+
+/** The traces of `old` (over `n` evaluations) followed by those of the points `q`; a key missing at a point is NaN. */
+function appendTraces(old: History["traces"], n: number, q: readonly EvalPoint[]): Record<string, number[]> {
+  const keys = new Set([...Object.keys(old), ...q.flatMap((p) => Object.keys(p.trace))]);
+  const out: Record<string, number[]> = {};
+  for (const k of keys) out[k] = [...(old[k] ?? new Array<number>(n).fill(NaN)), ...q.map((p) => p.trace[k] ?? NaN)];
+  return out;
 }
 
-const emptyHistory = (): History => ({ step: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [], traces: [] });
+const last = (xs: readonly number[]): number | null => (xs.length > 0 ? xs[xs.length - 1] : null);
 
 export class Trainer {
   step = $state(0);
@@ -47,32 +53,38 @@ export class Trainer {
     return this.trainMs > 0 ? (1000 * this.step) / this.trainMs : null;
   }
 
+  /** Train accuracy at the latest evaluation, or null before the first. */
+  get lastTrainAcc(): number | null {
+    return last(this.history.trainAcc);
+  }
+
   /** Test accuracy at the latest evaluation, or null before the first. */
   get lastTestAcc(): number | null {
-    const acc = this.history.testAcc;
-    return acc.length > 0 ? acc[acc.length - 1] : null;
+    return last(this.history.testAcc);
   }
 
-  /** Index of the first evaluation with train accuracy ≥ 99% (the run memorized), or null. */
-  get memorizedIndex(): number | null {
-    return firstIndexAtLeast(this.history.trainAcc, PHASE_ACC);
+  /** The lab's measure `key` at every evaluation so far (NaN where it was not measured; empty before the first). */
+  series(key: string): number[] {
+    return this.history.traces[key] ?? [];
   }
 
-  /** Index of the first evaluation with test accuracy ≥ 99% (the run grokked), or null. */
-  get grokkedIndex(): number | null {
-    return firstIndexAtLeast(this.history.testAcc, PHASE_ACC);
-  }
+  /** The evaluations as src/measures/grokking reads a run's. */
+  readonly #records: EvalRecord[] = $derived(this.history.step.map((step, i) => ({ step, train_acc: this.history.trainAcc[i], test_acc: this.history.testAcc[i] })));
 
-  /** Step at which the run memorized, or null. */
+  /** Step at which the run memorized (first evaluation with train accuracy ≥ 99%), or null. */
   get memorizedStep(): number | null {
-    const i = this.memorizedIndex;
-    return i === null ? null : this.history.step[i];
+    return memorizeStep(this.#records, PHASE_ACC);
   }
 
-  /** Step at which the run grokked, or null. */
+  /** Step at which the run grokked (first evaluation with test accuracy ≥ 99%), or null. */
   get grokkedStep(): number | null {
-    const i = this.grokkedIndex;
-    return i === null ? null : this.history.step[i];
+    return grokStep(this.#records, PHASE_ACC);
+  }
+
+  /** Index of the evaluation at which the run memorized, or null. */
+  get memorizedIndex(): number | null {
+    const s = this.memorizedStep;
+    return s === null ? null : this.history.step.indexOf(s);
   }
 
   /** Chart markers at the memorized and grokked steps (those reached so far). */
@@ -125,7 +137,7 @@ export class Trainer {
         testLoss: [...h.testLoss, ...q.map((p) => p.testLoss)],
         trainAcc: [...h.trainAcc, ...q.map((p) => p.trainAcc)],
         testAcc: [...h.testAcc, ...q.map((p) => p.testAcc)],
-        traces: q[0].trace.map((_, c) => [...(h.traces[c] ?? []), ...q.map((p) => p.trace[c])]),
+        traces: appendTraces(h.traces, h.step.length, q),
       };
       this.#queued = [];
     }

@@ -35,7 +35,7 @@ function record(lab: Lab, train: { loss: number; acc: number }): void {
 
 function progress(): void {
   if (!lab) return;
-  post({ type: "progress", generation, step: lab.state.step, steps: lab.spec.steps, running, points: pending, picture: lab.picture(), trainMs });
+  post({ type: "progress", generation, step: lab.state.step, steps: lab.config.steps, running, points: pending, picture: lab.picture(), trainMs });
   pending = [];
 }
 
@@ -43,23 +43,23 @@ function slice(): void {
   if (!running || !lab) return;
   const t0 = performance.now();
   try {
-    while (lab.state.step < lab.spec.steps && performance.now() - t0 < SLICE_MS) {
+    while (lab.state.step < lab.config.steps && performance.now() - t0 < SLICE_MS) {
       const s = lab.state.step;
       // a full-batch step returns the train metrics of the parameters before its update: evaluate test there too
       const due = s > 0 && s % evalEvery === 0;
       const test = due ? lab.test() : null;
-      const trace = due ? lab.trace() : [];
+      const trace = due ? lab.trace() : {};
       const train = lab.step();
       if (test) pending.push({ step: s, trainLoss: train.loss, trainAcc: train.acc, testLoss: test.loss, testAcc: test.acc, trace });
     }
-    if (lab.state.step === lab.spec.steps) record(lab, lab.train());
+    if (lab.state.step === lab.config.steps) record(lab, lab.train());
   } catch (e) {
     running = false;
     post({ type: "error", generation, message: (e as Error).message });
     return;
   }
   trainMs += performance.now() - t0;
-  if (lab.state.step >= lab.spec.steps) running = false;
+  if (lab.state.step >= lab.config.steps) running = false;
   progress();
   if (running) tick.port2.postMessage(null);
 }
@@ -87,7 +87,7 @@ onmessage = (e: MessageEvent<ToWorker>) => {
       return;
     case "play":
       if (!lab || running) return;
-      if (lab.state.step >= lab.spec.steps) return progress(); // finished: tell the page it is not running
+      if (lab.state.step >= lab.config.steps) return progress(); // finished: tell the page it is not running
       running = true;
       tick.port2.postMessage(null);
       return;
