@@ -11,8 +11,8 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "src");
-const ORDER = ["util", "tensor", "tasks", "models", "train", "measures", "runs", "sweeps", "server", "cli", "index"];
-const BROWSER = new Set(["util", "tensor", "tasks", "models", "train", "measures"]);
+const ORDER = ["util", "tensor", "autograd", "tasks", "models", "train", "measures", "runs", "sweeps", "server", "cli", "index"];
+const BROWSER = new Set(["util", "tensor", "autograd", "tasks", "models", "train", "measures"]);
 const NODE_ADAPTERS = new Set(["tensor/wasm/node-threads.ts"]);
 
 function files(dir: string): string[] {

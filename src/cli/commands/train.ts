@@ -1,12 +1,11 @@
 import { Command } from "commander";
-import { presetSpec } from "../../runs/presets/index.js";
-import { applyOverrides } from "../../runs/overrides.js";
+import { composeSpec } from "../../runs/compose.js";
 import { resumeRun, startRun } from "../../runs/run.js";
-import { normalizeSpec, SpecError } from "../../runs/spec.js";
+import { SpecError } from "../../runs/spec.js";
 import { dataDirFrom } from "../data-dir.js";
 import { progressReporter } from "../progress.js";
 import { parseCount, parseSeed } from "../parse.js";
-import { readSpecFile } from "../spec-file.js";
+import { readYamlMapping, resolveModelModule } from "../spec-file.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -34,16 +33,14 @@ export function trainCommand(): Command {
       const warn = (m: string) => process.stderr.write(`${process.stderr.isTTY ? "\n" : ""}warning: ${m}\n`);
       let summary;
       if (o.resume !== undefined) {
+        if (preset !== undefined) throw new SpecError(`--resume ${o.resume}: a preset or spec ("${preset}") cannot be given with --resume (the run keeps its own spec)`);
         if (o.set.length > 0 || o.seed !== undefined || o.out !== undefined || o.measures !== undefined) throw new SpecError("--resume continues a run as it was specified: only --steps may change");
         summary = await resumeRun(o.resume, { dataDir, steps, signal, onProgress: progress?.update, onWarning: warn });
       } else {
         if (preset === undefined) throw new SpecError("train: name a preset (e.g. grokscope train gromov) or a spec file");
-        let spec = /\.(json|ya?ml)$/i.test(preset) ? await readSpecFile(preset) : presetSpec(preset);
-        spec = applyOverrides(spec, o.set);
-        if (steps !== undefined) spec.steps = steps;
-        if (o.measures !== undefined) spec.measures = o.measures.split(",").map((m) => m.trim()).filter((m) => m !== "");
-        if (o.seed !== undefined) spec.seed = parseSeed(o.seed);
-        const config = normalizeSpec(spec);
+        const spec = /\.(json|ya?ml)$/i.test(preset) ? resolveModelModule(await readYamlMapping(preset, "spec"), preset) : { preset };
+        const measures = o.measures?.split(",").map((m) => m.trim()).filter((m) => m !== "");
+        const config = composeSpec(spec, { set: o.set, steps, measures, seed: o.seed === undefined ? undefined : parseSeed(o.seed) });
         summary = await startRun(config, { dataDir, outDir: o.out, signal, onProgress: progress?.update, onWarning: warn });
       }
       progress?.done();
