@@ -10,3 +10,4 @@ export { causalAttention } from "./ops/attention.js";
 export { crossEntropy, lossOf, type LossFunction } from "./ops/loss.js";
 export { dropout } from "./ops/dropout.js";
 export { gradCheck } from "./grad-check.js";
+export { captureHooks, hookShapes, meanAblation, patch, zeroAblation, type Selection } from "./interventions.js";

@@ -13,6 +13,7 @@ import { sweepsCommand } from "./commands/sweeps.js";
 import { predictCommand } from "./commands/predict.js";
 import { serveCommand } from "./commands/serve.js";
 import { pruneCommand } from "./commands/prune.js";
+import { interveneCommand } from "./commands/intervene.js";
 import { report } from "./errors.js";
 
 export function program(): Command {
@@ -21,7 +22,7 @@ export function program(): Command {
     .version("0.1.0")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [trainCommand(), measureCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand(), sweepCommand(), sweepsCommand(), phasesCommand(), predictCommand(), workerCommand(), serveCommand(), pruneCommand()]) p.addCommand(c.exitOverride());
+  for (const c of [trainCommand(), measureCommand(), constructCommand(), runsCommand(), showCommand(), exportCommand(), presetsCommand(), sweepCommand(), sweepsCommand(), phasesCommand(), predictCommand(), workerCommand(), serveCommand(), pruneCommand(), interveneCommand()]) p.addCommand(c.exitOverride());
   return p;
 }
 

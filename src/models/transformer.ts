@@ -19,9 +19,10 @@ import { defineModel, type ModelDefinition } from "./define.js";
  * Dropout (`dropout` > 0, in training only): on the attention output and the MLP output before each residual add.
  * Init (Nanda et al.'s code, all times init_scale): W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_out ~ N(0, 1/d),
  * W_U ~ N(0, 1/C), biases 0, LayerNorm gains 1.
- * Hook points, TransformerLens names: `blocks.l.hook_resid_pre` [n·T, d], `blocks.l.ln1.hook_normalized`,
- * `blocks.l.attn.hook_q` [n·P, H·e], `…hook_kv` [n·T, 2·H·e] (k then v), `blocks.l.attn.hook_pattern` [n, H, P, T],
- * `blocks.l.attn.hook_z` [n·P, H·e], `blocks.l.hook_attn_out`, `blocks.l.hook_resid_mid` [n·P, d],
+ * Hook points, TransformerLens names: `hook_embed` [n·T, d] (W_E[tok], before W_pos is added),
+ * `blocks.l.hook_resid_pre` [n·T, d], `blocks.l.ln1.hook_normalized`, `blocks.l.attn.hook_q` [n·P, H·e],
+ * `…hook_kv` [n·T, 2·H·e] (k then v), `blocks.l.attn.hook_pattern` [n, H, P, T], `blocks.l.attn.hook_z` [n·P, H·e],
+ * `blocks.l.hook_attn_out`, `blocks.l.hook_resid_mid` [n·P, d],
  * `blocks.l.ln2.hook_normalized`, `blocks.l.mlp.hook_pre`/`hook_post` [n·P, d_mlp], `blocks.l.hook_resid_post`
  * [n·P, d], `hook_final` [n, d] (what the unembedding reads), with P = T for inner blocks and P = 1 for the last;
  * `hook_post` names the last block's MLP activations (what the rank measures read).
@@ -135,7 +136,7 @@ export const transformerDefinition: ModelDefinition<TransformerConfig> = defineM
   },
   forward(g, p, batch, { config, data }) {
     const S = transformerShape(config, data), n = batch.n;
-    let x = addTiled(g, embedding(g, p["embed.W_E"], sequences(batch.tokens!, n, S)), p["pos_embed.W_pos"]);
+    let x = addTiled(g, g.hook("hook_embed", embedding(g, p["embed.W_E"], sequences(batch.tokens!, n, S))), p["pos_embed.W_pos"]);
     for (let l = 0; l < S.L; l++) x = block(g, p, S, config, l, x, n, positions(S.T, l === S.L - 1));
     const final = g.hook("hook_final", S.ln ? g.hook("ln_final.hook_normalized", layerNorm(g, x, p["ln_final.w"], p["ln_final.b"])) : x);
     g.hooks.hook_post = g.hooks[`blocks.${S.L - 1}.mlp.hook_post`];

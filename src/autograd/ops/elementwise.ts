@@ -8,18 +8,18 @@ import { cols, rows, sameShape } from "./shape.js";
 function passGrad(g: Graph, x: Var, dOut: Float32Array, factor: ((i: number) => number) | null): void {
   const t = g.grad(x);
   if (!t) return;
-  const d = t.data;
+  const d = t.data, n = d.length;
   if (!factor) {
-    if (t.accumulate) for (let i = 0; i < d.length; i++) d[i] += dOut[i];
+    if (t.accumulate) for (let i = 0; i < n; i++) d[i] += dOut[i];
     else d.set(dOut);
-  } else if (t.accumulate) for (let i = 0; i < d.length; i++) d[i] += dOut[i] * factor(i);
-  else for (let i = 0; i < d.length; i++) d[i] = dOut[i] * factor(i);
+  } else if (t.accumulate) for (let i = 0; i < n; i++) d[i] += dOut[i] * factor(i);
+  else for (let i = 0; i < n; i++) d[i] = dOut[i] * factor(i);
 }
 
 export function add(g: Graph, a: Var, b: Var): Var {
   sameShape("add", a, b);
-  const out = g.buffer("add", a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
+  const out = g.buffer("add", a.data.length), x = a.data, y = b.data, n = out.length;
+  for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
   return g.record(a.shape, out, [a, b], (dOut) => {
     passGrad(g, a, dOut, null);
     passGrad(g, b, dOut, null);
@@ -28,8 +28,8 @@ export function add(g: Graph, a: Var, b: Var): Var {
 
 export function sub(g: Graph, a: Var, b: Var): Var {
   sameShape("sub", a, b);
-  const out = g.buffer("sub", a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
+  const out = g.buffer("sub", a.data.length), x = a.data, y = b.data, n = out.length;
+  for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
   return g.record(a.shape, out, [a, b], (dOut) => {
     passGrad(g, a, dOut, null);
     passGrad(g, b, dOut, () => -1);
@@ -39,18 +39,18 @@ export function sub(g: Graph, a: Var, b: Var): Var {
 /** a ∘ b (Hadamard product). */
 export function mul(g: Graph, a: Var, b: Var): Var {
   sameShape("mul", a, b);
-  const out = g.buffer("mul", a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = a.data[i] * b.data[i];
+  const out = g.buffer("mul", a.data.length), x = a.data, y = b.data, n = out.length;
+  for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
   return g.record(a.shape, out, [a, b], (dOut) => {
-    passGrad(g, a, dOut, (i) => b.data[i]);
-    passGrad(g, b, dOut, (i) => a.data[i]);
+    passGrad(g, a, dOut, (i) => y[i]);
+    passGrad(g, b, dOut, (i) => x[i]);
   });
 }
 
 /** c · x for a constant number c. */
 export function scale(g: Graph, x: Var, c: number): Var {
-  const out = g.buffer("scale", x.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = c * x.data[i];
+  const out = g.buffer("scale", x.data.length), v = x.data, n = out.length;
+  for (let i = 0; i < n; i++) out[i] = c * v[i];
   return g.record(x.shape, out, [x], (dOut) => passGrad(g, x, dOut, () => c));
 }
 
@@ -103,13 +103,14 @@ export function addTiled(g: Graph, x: Var, p: Var): Var {
   const d = cols(p), T = rows(p);
   if (cols(x) !== d || rows(x) % T !== 0) throw new Error(`autograd addTiled: [${x.shape.join(", ")}] is not sequences of [${p.shape.join(", ")}]`);
   const n = rows(x) / T, block = T * d;
-  const out = g.buffer("addTiled", x.data.length);
-  for (let i = 0; i < n; i++) for (let k = 0; k < block; k++) out[i * block + k] = x.data[i * block + k] + p.data[k];
+  const out = g.buffer("addTiled", x.data.length), xs = x.data, ps = p.data;
+  for (let i = 0; i < n; i++) for (let k = 0, o = i * block; k < block; k++) out[o + k] = xs[o + k] + ps[k];
   return g.record(x.shape, out, [x, p], (dOut) => {
     const tp = g.grad(p);
     if (tp) {
-      if (!tp.accumulate) tp.data.fill(0);
-      for (let i = 0; i < n; i++) for (let k = 0; k < block; k++) tp.data[k] += dOut[i * block + k];
+      const d = tp.data;
+      if (!tp.accumulate) d.fill(0);
+      for (let i = 0; i < n; i++) for (let k = 0, o = i * block; k < block; k++) d[k] += dOut[o + k];
     }
     passGrad(g, x, dOut, null);
   });
