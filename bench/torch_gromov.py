@@ -1,4 +1,4 @@
-"""PyTorch CPU timing of the gromov training step (REPRODUCTIONS R1), gather-based like the reference.
+"""PyTorch CPU timing of the gromov training step (docs/reproductions.md R1), gather-based like the reference.
 Usage: python3 torch_gromov.py THREADS STEPS WARMUP. Prints one JSON line with per-step times in ms."""
 import torch
 from torch_timing import args, report

@@ -1,4 +1,4 @@
-"""PyTorch CPU timing of the sparse-parity training step (REPRODUCTIONS R3): 1,000 x 31 inputs (30 bits + bias
+"""PyTorch CPU timing of the sparse-parity training step (docs/reproductions.md R3): 1,000 x 31 inputs (30 bits + bias
 input), MLP 31 -> 64 ReLU -> 2 (nn.Linear defaults), cross-entropy, AdamW lr 3e-3 betas (0.99, 0.98) wd 0.1, full batch.
 Usage: python3 torch_sparse_parity.py THREADS STEPS WARMUP. Prints one JSON line with per-step times in ms."""
 import torch

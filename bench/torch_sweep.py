@@ -1,4 +1,4 @@
-"""PyTorch CPU baseline of a sweep of sparse-parity models (REPRODUCTIONS R3) trained one after another, as a
+"""PyTorch CPU baseline of a sweep of sparse-parity models (docs/reproductions.md R3) trained one after another, as a
 PyTorch user would: per model, 1,000 x 31 training inputs (30 bits + bias input) and 5,000 test inputs, MLP
 31 -> 64 ReLU -> 2 (nn.Linear defaults), cross-entropy, AdamW lr 3e-3 betas (0.99, 0.98) with the model's weight
 decay, full batch; at every evaluation step the loss and accuracy on both splits and the weight norm (.item() each).

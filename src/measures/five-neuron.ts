@@ -3,7 +3,7 @@ import type { Measure } from "./measure.js";
 import { paramOf } from "./measure.js";
 
 /**
- * `five_neuron/*`: the geometry PAIR's article reads off the trained 5-neuron model (REPRODUCTIONS R4) — the
+ * `five_neuron/*`: the geometry PAIR's article reads off the trained 5-neuron model (docs/reproductions.md R4) — the
  * spread of the neurons' input directions around the circle (evenly spread: every gap 72°), how equal their
  * norms are, and how much faster the output projection rotates than the input (2× in the trained solution).
  */

@@ -27,7 +27,7 @@
  * and we apply it to all logits with one gemm. Restricted logits = z (P_K + 11ᵀ/p) (we keep the constant direction:
  * softmax ignores it, MSE does not, and a uniform offset is no memorization), excluded logits = z (I − P_K).
  * Nanda evaluates the restricted loss on all p² pairs and the excluded loss on the training pairs; we offer the
- * restricted loss on the training pairs (test-free: issue 4, item 8), on the test pairs, and the excluded loss on the
+ * restricted loss on the training pairs (test-free: docs/measures.md), on the test pairs, and the excluded loss on the
  * training pairs. The key frequencies are those of the current weights' spectrum (above), so no frequency is fixed
  * in advance. Restricted ≈ full loss says the key-frequency circuit carries the answer; excluded ≫ full says the
  * training pairs are no longer fitted by memorization outside it.

@@ -1,6 +1,6 @@
 /**
  * Numerical-stability measures of Prieto, Barsbey, Mediano & Birdal (2025), "Grokking at the edge of numerical
- * stability" (ICLR 2025, arXiv 2501.04697). REPRODUCTIONS R6.
+ * stability" (ICLR 2025, arXiv 2501.04697). docs/reproductions.md R6.
  *
  * `stability/softmax_collapse` (the paper's "Softmax Collapse" section; the authors' logger.py `compute_softmax_collapse`): the share of training examples whose float32 softmax
  *   gives the correct class probability exactly 1, so their loss −log p_y and the correct-class gradient

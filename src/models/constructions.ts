@@ -55,7 +55,7 @@ export interface FiveNeuronCircleOptions {
 }
 
 /**
- * The ideal solution of the PAIR five-neuron model (REPRODUCTIONS R4): neuron k's input direction at angle
+ * The ideal solution of the PAIR five-neuron model (docs/reproductions.md R4): neuron k's input direction at angle
  * α_k = rotation + 2πk/K, its output direction at 2α_k (the output turns twice as fast), all norms equal.
  * Why it works: with θ_a = 2πa/M the embedded pair sums to E[a] + E[b] ∝ cos((θ_a − θ_b)/2) · (cos φ, sin φ),
  * φ = (θ_a + θ_b)/2, so neuron k fires as relu(cos(φ − α_k)) (times a common factor; a negative cos((θ_a − θ_b)/2)

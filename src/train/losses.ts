@@ -61,7 +61,7 @@ export const softmaxCrossEntropy: Loss = (logits, labels, C, out) => scaledSoftm
 
 /**
  * Cross-entropy averaged over all n·C entries of −onehot(y) ∘ log softmax(z), as PAIR's grokking notebooks compute it
- * (`-jnp.mean(targets * log_probs)`, REPRODUCTIONS R4/R5): `cross_entropy` / C, its gradient C times smaller. The
+ * (`-jnp.mean(targets * log_probs)`, docs/reproductions.md R4/R5): `cross_entropy` / C, its gradient C times smaller. The
  * scale is not cosmetic under Adam: once the training set is fit, gradients sit near Adam's ε (1e-8), where a C-fold
  * smaller gradient weighs ε (and so weight decay) C times more.
  */

@@ -1,5 +1,5 @@
 /**
- * The doshi-corruption preset end to end through the CLI (issue 8): a tiny ξ × weight-decay sweep, then its
+ * The doshi-corruption preset end to end through the CLI: a tiny ξ × weight-decay sweep, then its
  * label-corruption phase diagram (Doshi et al. 2024). Weight decay is what separates the phases: without it the
  * network memorizes every label, corrupted ones included; moderate decay generalizes; heavy decay forgets.
  */

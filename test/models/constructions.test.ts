@@ -60,7 +60,7 @@ const gromovAccuracy = (width: number, seed: number, flipOutputPhase = false): n
   return scored.get(id)!;
 };
 
-test("gromov construction (REPRODUCTIONS R2): 100% on all 97² pairs at N = 500 for 5 seeds", (t) => {
+test("gromov construction (R2): 100% on all 97² pairs at N = 500 for 5 seeds", (t) => {
   const accs = [1, 2, 3, 4, 5].map((s) => gromovAccuracy(500, s));
   t.diagnostic(`N = 500 accuracy per seed: ${accs.map((a) => a.toFixed(4)).join(", ")}`);
   for (const a of accs) assert.equal(a, 1);

@@ -1,5 +1,5 @@
 /**
- * R4 (REPRODUCTIONS.md): PAIR's 5-neuron modular addition model (M = 67, symmetric pairs, 30% train, AdamW lr 1e-2,
+ * R4 (docs/reproductions.md): PAIR's 5-neuron modular addition model (M = 67, symmetric pairs, 30% train, AdamW lr 1e-2,
  * wd 1e-3, 15k steps). The article's trained solution: 100% accuracy, neurons evenly spread (72° apart), equal norms,
  * output rotating twice as fast as input. The PyTorch reference found this outcome seed-dependent (1 of 4 seeds;
  * the others stalled at 16–17% with bunched neurons). We check that every seed ends in one of those two outcomes,

@@ -1,5 +1,5 @@
 /**
- * R1 (REPRODUCTIONS.md): the Gromov quadratic net on (a + b) mod 97 must follow the PyTorch reference's trajectory
+ * R1 (docs/reproductions.md): the Gromov quadratic net on (a + b) mod 97 must follow the PyTorch reference's trajectory
  * within seed-to-seed spread. The reference's three seeds: memorize (train acc ≥ 99%) at step 74–78, grok (test acc
  * ≥ 99%) at 82–88; mean neuron IPR 0.04 at init, 0.39 at step 100, 0.73 at 150, 0.89 at 600; weight norm ~11 → ~50.
  * The norm at initialization is fixed by the init, √(N + N + p) = 33.1 for U, V ~ N(0, 1/p), W ~ N(0, 1/N); weight

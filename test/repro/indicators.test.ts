@@ -1,5 +1,5 @@
 /**
- * A test-free indicator (issue "mechanism measures", part 8): the Gini coefficient of the first layer's
+ * A test-free indicator (docs/reproductions.md, test-free indicators): the Gini coefficient of the first layer's
  * per-frequency Fourier norms (Nanda et al. 2023), computed from the weights alone, rises well before test
  * accuracy moves on the R1 gromov run. Measured on seed 1 (eval every 5 steps): Gini 0.0115 at init, 0.0255 at
  * step 55 while test accuracy is 0.0 %; test accuracy first exceeds 5 % at step 70, reaches 99 % at 85.

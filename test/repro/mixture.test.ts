@@ -1,5 +1,5 @@
 /**
- * Asynchronous per-domain grokking (issue "transformers", part 4) on the mixture-async preset, seed 1, through the
+ * Asynchronous per-domain grokking (docs/transformers.md) on the mixture-async preset, seed 1, through the
  * real run path: both domains are memorized early, each domain's grok step (test accuracy ≥ 95%) is recorded in
  * the summary's split_steps, the two differ, and the pooled test accuracy keeps improving long after the training set is fit. A
  * test-free indicator per domain — the restricted loss on the domain's own training pairs — falls first, in the

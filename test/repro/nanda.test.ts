@@ -1,5 +1,5 @@
 /**
- * R7 at CI size (issue "transformers", part 2): the nanda-small preset — Nanda et al. (2023)'s 1-layer transformer
+ * R7 at CI size (docs/reproductions.md R7): the nanda-small preset — Nanda et al. (2023)'s 1-layer transformer
  * recipe on (a + b) mod 59 — memorizes, then groks, and the paper's progress measures move in the paper's order:
  * a few key frequencies take over the embedding, the restricted loss (logits kept only on the key frequencies'
  * directions, on training pairs) falls below 1 before the test loss does, the excluded loss rises, and the "=" position

@@ -1,5 +1,5 @@
 /**
- * R5 (REPRODUCTIONS.md): PAIR's modular addition MLP, preset `pair-mod67` (M = 67, symmetric pairs, 40% train,
+ * R5 (docs/reproductions.md): PAIR's modular addition MLP, preset `pair-mod67` (M = 67, symmetric pairs, 40% train,
  * embedding 500 → shared hidden 24 → tied unembedding, AdamW lr 1e-3, wd 1). The article's 450 seeds grok (test loss
  * < 1e-3, logged every 1k steps) at a median 28k of 50k steps: one full run takes ~15 min on one core here, so the
  * grok-step distribution is measured outside CI (README, R5 row; `grokscope sweep pair-mod67`). CI checks the preset's

@@ -1,5 +1,5 @@
 /**
- * R9 (REPRODUCTIONS.md), reduced for CI: PAIR's sparse-parity sweep at hidden 64, train 1,000 over weight decay
+ * R9 (docs/reproductions.md), reduced for CI: PAIR's sparse-parity sweep at hidden 64, train 1,000 over weight decay
  * {0.01, 0.1, 1} × seeds 1–3, 10k steps (the preset runs 20k; wd 0.1's test loss falls below PAIR's 1e-5 threshold
  * at 7.2k–8.9k here, so 10k steps classify it). Through the real CLI: `grokscope sweep` then `grokscope phases --json`.
  *

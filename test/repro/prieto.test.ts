@@ -1,5 +1,5 @@
 /**
- * R6 (REPRODUCTIONS.md), Prieto et al. (2025): MLP 226→200→200→113 on (a + b) mod 113, 40% train, full batch,
+ * R6 (docs/reproductions.md), Prieto et al. (2025): MLP 226→200→200→113 on (a + b) mod 113, 40% train, full batch,
  * AdamW lr 1e-2, wd 0, ε 1e-25, float32 softmax CE. PyTorch reference: ⊥AdamW test 99.5% at epoch 150; without the
  * projection train loss 1e-3 and test 0.0% at 300.
  * CI sizes: the ⊥ run and its control are full size but stop at epochs 150 and 100 (≈12 s and 8 s alone on this

@@ -1,5 +1,5 @@
 /**
- * R3 (REPRODUCTIONS.md): PAIR's sparse parity. 30 bits + bias input, parity of the first 3, MLP 31→64→2, 1,000 fixed
+ * R3 (docs/reproductions.md): PAIR's sparse parity. 30 bits + bias input, parity of the first 3, MLP 31→64→2, 1,000 fixed
  * training sequences, AdamW lr 3e-3 betas (0.99, 0.98). Reference (PyTorch, seeds 1–3): with wd 0.1 train 100% by
  * step 300–400 and test ≥ 99% at 5.1k–6.9k, the train loss rising slightly before test accuracy jumps; with wd 0.01
  * no grok by 20k, test accuracy 65–81% at 20k, minimum test CE 0.73–0.78; with this L2-style decay the first 3 bits

@@ -1,5 +1,5 @@
 /**
- * Varma et al. (2023), "Explaining grokking through circuit efficiency", on the quadratic net (REPRODUCTIONS R1).
+ * Varma et al. (2023), "Explaining grokking through circuit efficiency", on the quadratic net (docs/reproductions.md R1).
  * 1. Efficiency across grokking (p = 97, the gromov preset): while memorizing, the logit is all memorizing circuit
  *    (E_gen ≤ 0 < E_mem); the generalizing part overtakes it between the memorization and the grok step; the grokked
  *    net gets ≥ 1.5× the logit per ‖θ‖³ of the memorizing one (measured, seeds 1–3: 0.21–0.24 → 0.65–0.67 ×1e-5 at

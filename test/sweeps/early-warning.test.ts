@@ -1,5 +1,5 @@
 /**
- * Grok early warning (issue 5, part 8): the statistics against hand-computed values, the causality invariant of the
+ * Grok early warning (docs/early-warning.md): the statistics against hand-computed values, the causality invariant of the
  * features (rows after the cutoff are never read), exclusion of runs that grokked before the cutoff, and one
  * end-to-end check on a real sparse-parity sweep whose seeds were not used to choose the predictor's settings.
  */

@@ -9,7 +9,7 @@ import { Workspace } from "../../../src/models/workspace.js";
 
 /**
  * The embedding MLP of PAIR's "Do machine learning models memorize or generalize?" (modular addition notebook;
- * REPRODUCTIONS R5). Each token t of an example is embedded, passed through one shared bias-free linear map and
+ * docs/reproductions.md R5). Each token t of an example is embedded, passed through one shared bias-free linear map and
  * the results are summed; then the activation, a linear map back to the embedding space and the unembedding:
  *   pre = Σ_t W_E[x_t] W_in     post = f(pre)     out = post W_out     logits = out W_Eᵀ (tied) | out W_U
  *   W_E [vocab, d_embed]   W_in [d_embed, width]   W_out [width, d_embed]   W_U [d_embed, nClasses] (untied only)

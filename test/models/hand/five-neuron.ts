@@ -10,7 +10,7 @@ import { Workspace } from "../../../src/models/workspace.js";
 
 /**
  * PAIR's five-neuron modular-addition model (the fixed-embedding notebook of "Do machine learning models memorize
- * or generalize?"; REPRODUCTIONS R4). A fixed embedding E [M, 2] puts token a on a circle,
+ * or generalize?"; docs/reproductions.md R4). A fixed embedding E [M, 2] puts token a on a circle,
  *   E[a, :] = (cos(2πa/M), sin(2πa/M)), each column scaled to unit L2 norm over a,
  * both operands go through one shared bias-free map W_in, the results are summed, ReLU, a bias-free map W_out back
  * to the plane, and the fixed unembedding Eᵀ gives M logits:

@@ -11,8 +11,8 @@ import { gatherRowsSum, scatterRowsAdd } from "../../../src/tensor/kernels/gathe
  * A multilayer perceptron, "x W + b" convention (weights stored [fan_in, fan_out], row-major):
  *   h_0 = f(x W_0 + b_0),  h_l = f(h_{l−1} W_l + b_l) for l < depth,  logits = h_{depth−1} W_out + b_out
  *   W_0 [d_in, width]   W_l [width, width]   b_l [width]   W_out [width, nOut]   b_out [nOut]
- * Dense inputs (sparse parity, REPRODUCTIONS R3): x [n, dim] is the dataset's input, d_in = dim.
- * Token inputs (Prieto et al. 2025, REPRODUCTIONS R6): x is the concatenation of the one-hot codes of the seqLen
+ * Dense inputs (sparse parity, docs/reproductions.md R3): x [n, dim] is the dataset's input, d_in = dim.
+ * Token inputs (Prieto et al. 2025, docs/reproductions.md R6): x is the concatenation of the one-hot codes of the seqLen
  * tokens, d_in = seqLen · vocab, so x W_0 is the sum of the rows W_0[j·vocab + token_j] — computed as row gathers
  * (and its backward as row scatter-adds), never as a matmul with one-hot vectors.
  * Init: PyTorch's nn.Linear default (kaiming-uniform with a = √5): weight and bias ~ U(−1/√fan_in, 1/√fan_in),

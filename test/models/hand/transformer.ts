@@ -9,7 +9,7 @@ import { Workspace } from "../../../src/models/workspace.js";
 
 /**
  * A decoder-only transformer as in Power et al. (2022) and Nanda et al. (2023, "Progress measures for grokking via
- * mechanistic interpretability", the 1-layer model of their Figure 1; REPRODUCTIONS R7). Parameter names and shapes
+ * mechanistic interpretability", the 1-layer model of their Figure 1; docs/reproductions.md R7). Parameter names and shapes
  * follow TransformerLens:
  *   embed.W_E [V, d]   pos_embed.W_pos [T, d]   unembed.W_U [d, C]
  *   blocks.l.attn.W_Q, W_K, W_V [H, d, e]   blocks.l.attn.W_O [H, e, d]   (e = d_head = d / H, no attention biases)

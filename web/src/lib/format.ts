@@ -17,7 +17,7 @@ export function ago(iso: string): string {
   return new Date(iso).toLocaleDateString();
 }
 
-/** First step at which `values` reaches `threshold` (the memorize / grok steps of DESIGN.md), or null. */
+/** First step at which `values` reaches `threshold` (the memorize / grok steps of README.md), or null. */
 export function firstStepAtLeast(steps: readonly number[], values: readonly (number | null)[] | undefined, threshold: number): number | null {
   if (!values) return null;
   for (let i = 0; i < steps.length; i++) if ((values[i] ?? -Infinity) >= threshold) return steps[i];
