@@ -21,6 +21,24 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
       classify: { pair: { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 } }, // the article's thresholds
     },
   },
+  "routes-sparse-parity": {
+    describe: "routes to generalization on R3's sparse parity, side by side: nothing, weight decay, dropout, a smaller model, an unstable optimizer; 3 seeds × 10k steps",
+    spec: {
+      name: "routes-sparse-parity",
+      base: "sparse-parity", // R3: AdamW lr 3e-3 wd 0.1, MLP 31→64→2, 1,000 training examples; groks at ~5–7k
+      spec: { steps: 10000, measures: ["weights/norm"] },
+      variants: {
+        none: { "optimizer.weight_decay": 0 }, // no route: what the network does on its own
+        "weight-decay": { "optimizer.weight_decay": 0.1 }, // R3's route
+        dropout: { "optimizer.weight_decay": 0, "model.dropout": 0.3 },
+        "small-model": { "optimizer.weight_decay": 0, "model.width": 8 },
+        // Thilak et al. (2022)'s slingshot regime: Adam without weight decay and the float32 cross-entropy, whose
+        // softmax rounds to 1 (docs/measures/slingshot.md measured slingshots with these settings)
+        "unstable-optimizer": { optimizer: { name: "adam", lr: 1e-2, betas: [0.9, 0.999], weight_decay: 0 }, loss: "cross_entropy_float32" },
+      },
+      seeds: 3,
+    },
+  },
   "pair-mod67": {
     describe: "R5 over seeds: PAIR's modular addition MLP (embedding 500, hidden 24, wd 1, 50k steps), 16 seeds",
     // R5's grok criterion is the notebook's test loss < 1e-3 (the preset reports that loss): a run that never gets

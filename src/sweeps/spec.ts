@@ -10,6 +10,9 @@
  *     optimizer.weight_decay: [0.01, 0.1, 1]          # a list
  *     model.width: { from: 16, to: 64, step: 16 }      # a linear grid, both ends included
  *     optimizer.lr: { from: 1e-4, to: 1e-2, num: 5, scale: log }   # num points, linear or log spaced
+ *   variants:                          # named sets of overrides: one more axis, "variant", varied first
+ *     weight-decay: { optimizer.weight_decay: 0.1 }
+ *     dropout: { optimizer.weight_decay: 0, model.dropout: 0.3 }
  *   seeds: 3                           # seeds 1..3 (or a list); or make `seed` an axis
  *   classify: { pair: { … }, liu: { … } }   # thresholds of the phase rules (see classify.ts)
  *
@@ -34,7 +37,7 @@ const AxisSchema = z.union([
   z.strictObject({
     from: z.number().finite(),
     to: z.number().finite(),
-    num: z.number().int("must be an integer").min(1, "must be ≥ 1"),
+    num: z.number().int("must be an integer").min(1, "must be ≥ 1").max(MAX_SWEEP_RUNS, `must be ≤ ${MAX_SWEEP_RUNS}`),
     scale: z.enum(["linear", "log"]).default("linear"),
   }),
 ]);
@@ -46,6 +49,7 @@ const SweepSchema = z.strictObject({
   base: z.string().optional(),
   spec: z.record(z.string(), z.unknown()).optional(),
   axes: z.record(z.string(), AxisSchema).default({}),
+  variants: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, "a variant name must be letters, digits, '_', '.' or '-'"), z.record(z.string(), z.unknown())).optional(),
   seeds: z.union([z.number().int("must be an integer").min(1, "must be ≥ 1").max(10_000, "must be ≤ 10000"), z.array(z.number().int("must be an integer").min(0, "must be ≥ 0")).min(1, "must not be empty")]).optional(),
   classify: z.unknown().optional(),
 });
@@ -59,6 +63,8 @@ export interface SweepConfig {
   readonly base: Readonly<Record<string, unknown>>;
   /** Axis key → its values, in the order the runs vary them (seed excluded). */
   readonly axes: Readonly<Record<string, readonly AxisValue[]>>;
+  /** Variant name → its overrides, when the sweep has a "variant" axis. */
+  readonly variants?: Variants;
   readonly seeds: readonly number[];
   /** The phase rules' thresholds as written (validated by the classifier). */
   readonly classify: unknown;
@@ -112,10 +118,25 @@ function cartesian(axes: ReadonlyArray<readonly [string, readonly AxisValue[]]>)
   return cells;
 }
 
+/** The axis whose values name the sweep's variants (sets of overrides). */
+export const VARIANT_AXIS = "variant";
+
+type Variants = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
 /** A run's config, or a SpecError naming the axis (or run) whose value the run spec rejects. */
-function runConfig(base: Record<string, unknown>, cell: Record<string, AxisValue>, seed: number): RunConfig {
+function runConfig(base: Record<string, unknown>, cell: Record<string, AxisValue>, seed: number, variants: Variants): RunConfig {
   let spec = base;
   for (const [key, value] of Object.entries(cell)) {
+    if (key === VARIANT_AXIS) {
+      for (const [k, v] of Object.entries(variants[String(value)])) {
+        try {
+          spec = applyOverride(spec, k.split("."), v);
+        } catch (e) {
+          throw new SpecError(`variants.${value}.${k}: ${(e as Error).message.replace(/^--set [^:]*: /, "")}`);
+        }
+      }
+      continue;
+    }
     try {
       spec = applyOverride(spec, key.split("."), value);
     } catch (e) {
@@ -140,9 +161,20 @@ export function normalizeSweep(spec: unknown, opts: { overrides?: (base: Record<
   const s = parsed.data;
   if (s.base === undefined && s.spec === undefined) throw new SpecError(`sweep "${s.name}": give a base preset ("base") and/or a run spec ("spec")`);
   let base: Record<string, unknown> = s.base !== undefined ? presetSpec(s.base) : {};
+  // a user's model module replaces the preset's model whole (its keys belong to another model)
+  if (isPlainObject(s.spec?.model) && "module" in s.spec.model) for (const k of ["model", "description", "measures"]) delete base[k];
   if (s.spec !== undefined) base = deepMerge(base, s.spec);
   if (opts.overrides) base = opts.overrides(base);
-  const axes = Object.entries(s.axes).map(([key, a]) => [key, axisValues(a, key)] as const);
+  const variants: Variants = s.variants ?? {};
+  if (s.variants !== undefined && Object.keys(variants).length === 0) throw new SpecError("variants: give at least one named set of overrides");
+  if (VARIANT_AXIS in s.axes) throw new SpecError(`axes.${VARIANT_AXIS}: the variant axis comes from "variants", not from axes`);
+  for (const [name, over] of Object.entries(variants)) {
+    for (const k of Object.keys(over)) if (k in s.axes) throw new SpecError(`variants.${name}.${k}: also an axis; a key is set by a variant or an axis, not both`);
+  }
+  const axes = [
+    ...(s.variants ? [[VARIANT_AXIS, Object.keys(variants)] as const] : []),
+    ...Object.entries(s.axes).map(([key, a]) => [key, axisValues(a, key)] as const),
+  ];
   for (const [key] of axes) {
     if (key.split(".").some((p) => p === "" || p === "__proto__" || p === "constructor" || p === "prototype")) throw new SpecError(`axes.${key}: bad key path`);
     if (key === "preset" || key === "description") throw new SpecError(`axes.${key}: not a key a sweep can vary`);
@@ -165,7 +197,7 @@ export function normalizeSweep(spec: unknown, opts: { overrides?: (base: Record<
   if (total > MAX_SWEEP_RUNS) throw new SpecError(`axes: the grid has ${total} runs, more than ${MAX_SWEEP_RUNS}`);
   const runs: SweepRun[] = [];
   for (const cell of cartesian(gridAxes)) {
-    for (const seed of seeds) runs.push({ runKey: runKeyOf(cell, seed), cell, seed, config: runConfig(base, cell, seed) });
+    for (const seed of seeds) runs.push({ runKey: runKeyOf(cell, seed), cell, seed, config: runConfig(base, cell, seed, variants) });
   }
-  return { name: s.name, description: s.description ?? null, base, axes: Object.fromEntries(gridAxes), seeds, classify: s.classify ?? {}, runs };
+  return { name: s.name, description: s.description ?? null, base, axes: Object.fromEntries(gridAxes), ...(s.variants ? { variants } : {}), seeds, classify: s.classify ?? {}, runs };
 }

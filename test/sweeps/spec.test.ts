@@ -61,3 +61,23 @@ test("every sweep preset expands and validates", () => {
   const pair = normalizeSweep(sweepPresetSpec("pair-sparse-parity"));
   assert.equal(pair.runs.length, 1125, "R9: 5 weight decays × 5 widths × 5 train sizes × 9 seeds");
 });
+
+test("sweep variants: a named set of overrides per value of one more axis, checked before anything trains", async () => {
+  const { normalizeSweep, VARIANT_AXIS } = await import("../../src/sweeps/spec.js");
+  const s = normalizeSweep({
+    name: "v", base: "sparse-parity", spec: { steps: 10 },
+    variants: { wd: { "optimizer.weight_decay": 0.1 }, drop: { "optimizer.weight_decay": 0, "model.dropout": 0.5 } },
+    axes: { "model.width": [8, 16] }, seeds: 2,
+  });
+  assert.deepEqual(s.axes[VARIANT_AXIS], ["wd", "drop"]);
+  assert.equal(s.runs.length, 8);
+  assert.equal(s.runs[0].runKey, "variant=wd,model.width=8,seed=1");
+  const drop = s.runs.find((r) => r.cell.variant === "drop" && r.cell["model.width"] === 16)!;
+  assert.equal(drop.config.optimizer.weight_decay, 0);
+  assert.equal((drop.config.model as { dropout: number }).dropout, 0.5);
+  assert.equal((drop.config.model as { width: number }).width, 16);
+  assert.throws(() => normalizeSweep({ name: "v", base: "sparse-parity", variants: { a: { "model.widht": 3 } } }), /variants\.a\.model\.widht|model\.widht/);
+  assert.throws(() => normalizeSweep({ name: "v", base: "sparse-parity", variants: { a: { "model.width": 3 } }, axes: { "model.width": [4] } }), /variants\.a\.model\.width: also an axis/);
+  assert.throws(() => normalizeSweep({ name: "v", base: "sparse-parity", variants: {} }), /variants: give at least one/);
+  assert.throws(() => normalizeSweep({ name: "v", base: "sparse-parity", variants: { "a b": {} } }), /variants\.a b: /);
+});

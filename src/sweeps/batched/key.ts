@@ -19,6 +19,7 @@ export function notBatchable(config: RunConfig): string | null {
   if (m.activation !== "relu") return `model.activation "${m.activation}" (batched: relu)`;
   // Below 5 hidden units the backend's gemm takes its thin-shape paths, which sum in another order.
   if (m.width < 5) return `model.width ${m.width} (batched: at least 5)`;
+  if (m.dropout > 0) return `model.dropout ${m.dropout} (batched: no dropout)`;
   if (config.loss !== "cross_entropy") return `loss "${config.loss}" (batched: cross_entropy)`;
   if (config.batch_size !== null) return "batch_size (batched: full batch only)";
   if (config.grokfast !== null) return "grokfast (batched: no gradient filter)";
