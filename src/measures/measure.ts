@@ -3,6 +3,7 @@
  * dataset and the model's forward pass) and returns one number or a record of numbers. Metric keys are namespaced
  * (`fourier/ipr`, `weights/norm/U`): a number is recorded under the measure's registry name, a record under its own keys.
  */
+import type { z } from "zod";
 import type { Model } from "../models/model.js";
 import type { Dataset } from "../tasks/dataset.js";
 import type { Backend } from "../tensor/backend.js";
@@ -31,7 +32,11 @@ export interface MeasureContext {
   readonly surfing?: Readonly<SurfingSums> | null;
 }
 
-/** A measure as registered: what it computes, and whether it can run on a given model and task. */
+/**
+ * A measure as registered: its name is its registry key (namespaced by topic, "fourier/ipr"), plus a one-line
+ * `describe`, `compute`, and whether it can run on a given model and task. Settings, where a topic has any, belong to
+ * its MeasureGroup.
+ */
 export interface MeasureDef {
   /** One line for `--help` and listings, with the paper it comes from. */
   readonly describe: string;
@@ -40,6 +45,22 @@ export interface MeasureDef {
   /** false: computed only when named, never brought in by "all" (e.g. surfing, which needs a tracker set up before training). */
   readonly inAll?: boolean;
   readonly compute: Measure;
+}
+
+/**
+ * One topic's measures, as its folder's index.ts exports them (src/measures/<topic>/index.ts); the registry holds one
+ * line per group. Adding a measure to a topic is its file in the folder plus one line in the folder's index.ts; adding
+ * a topic is a folder plus one line in registry.ts. A topic with settings is also named in src/runs/spec.ts's
+ * MEASURE_SETTINGS (and its `measure_settings` keys), which does not read MEASURE_SETTINGS_SCHEMAS yet.
+ */
+export interface MeasureGroup {
+  /** The measures by registry name. */
+  readonly measures: Readonly<Record<string, MeasureDef>>;
+  /**
+   * Settings the group's measures read from the spec's `measure_settings.<key>` (ctx.settings[key]): a strict zod
+   * schema with a `.default()` on every key, so parsing `{}` gives the settings a run that sets none uses.
+   */
+  readonly settings?: { readonly key: string; readonly schema: z.ZodType };
 }
 
 /** A measure asked of a run it does not apply to: a bad input, reported before anything is written. */

@@ -1,64 +1,53 @@
 /**
- * Every measure a spec can name. A measure returning a number is recorded under its registry name; one returning a
- * record under the record's own (namespaced) keys. Adding a measure is one file plus one line here.
+ * Every measure a spec can name, gathered from one line per topic: each topic is a folder (fourier/, weights/, rank/,
+ * llc/, …) whose index.ts exports a MeasureGroup (measure.ts) — its measures by registry name, each with a one-line
+ * `describe` and `compute`, and the zod schema of the topic's `measure_settings.<key>` where it has settings. A measure
+ * returning a number is recorded under its registry name; one returning a record under the record's own (namespaced)
+ * keys. Adding a measure is one file in its topic's folder plus one line in the folder's index.ts; adding a topic is a
+ * folder plus one line in MEASURE_GROUPS (a topic with settings is also named in src/runs/spec.ts's MEASURE_SETTINGS,
+ * which spec normalization still uses to parse `measure_settings`).
  */
-import { fourierIpr } from "./fourier.js";
-import { MeasureNotApplicable, type MeasureContext, type MeasureDef } from "./measure.js";
+import type { z } from "zod";
+import { MeasureNotApplicable, type MeasureContext, type MeasureDef, type MeasureGroup } from "./measure.js";
 import type { Model } from "../models/model.js";
 import type { Dataset } from "../tasks/dataset.js";
 import type { Params } from "../tensor/tensor.js";
-import { weightNormMeasure } from "./weights.js";
-import { fiveNeuronGeometryMeasure } from "./five-neuron.js";
-import { LLC_MEASURES, llcMeasure, type LlcSettingsInput } from "./llc.js";
-import { RANK_MEASURES } from "./rank.js";
-import { COMPLEXITY_MEASURES } from "./complexity.js";
-import { EFFICIENCY_MEASURES } from "./efficiency.js";
-import { CORRUPTION_MEASURES } from "./corruption.js";
-import { SURFING_MEASURES } from "./surfing.js";
-import { FOURIER_CIRCUIT_MEASURES } from "./fourier-circuit.js";
-import { STABILITY_MEASURES } from "./stability.js";
-import { ATTENTION_MEASURES } from "./attention.js";
-import { LOGIT_LENS_MEASURES } from "./logit-lens.js";
-import { LLC_ANALYTIC_MEASURES } from "./llc-analytic.js";
+import { WEIGHTS } from "./weights/index.js";
+import { FOURIER } from "./fourier/index.js";
+import { CIRCUITS } from "./circuits/index.js";
+import { STABILITY } from "./stability/index.js";
+import { RANK } from "./rank/index.js";
+import { COMPLEXITY } from "./complexity/index.js";
+import { EFFICIENCY } from "./efficiency/index.js";
+import { MEMORIZATION } from "./memorization/index.js";
+import { DYNAMICS } from "./dynamics/index.js";
+import { LLC } from "./llc/index.js";
 
-const modularOnly = (_m: Model, data: Dataset): string | null => (typeof data.meta.p === "number" ? null : `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`);
-const hasTensor = (name: string) => (_m: Model, _d: Dataset, params: Params): string | null => (params[name] ? null : `needs a tensor "${name}" (the model has ${Object.keys(params).join(", ")})`);
+/** One line per topic; the order is the order of MEASURE_NAMES (and of what "all" computes). */
+export const MEASURE_GROUPS: readonly MeasureGroup[] = [
+  WEIGHTS, // weights/norm
+  FOURIER, // fourier/…: neuron IPR, spectrum, key frequencies, Gini, restricted and excluded loss
+  CIRCUITS, // five_neuron/geometry, attention/…, logit_lens/…
+  STABILITY, // stability/…: Softmax Collapse, naive-loss-minimization cosine (Prieto et al. 2025)
+  RANK, // rank/…: effective ranks, relative weight change (regime)
+  COMPLEXITY, // complexity/…: compressed bits within a loss bound (DeMoss et al. 2024)
+  EFFICIENCY, // efficiency/…: logit per unit parameter norm^degree (Varma et al. 2023)
+  MEMORIZATION, // corruption/…: clean and corrupted train accuracy, inversion (Doshi et al. 2024)
+  DYNAMICS, // surfing/…: motion along near-zero-loss weights
+  LLC, // llc, llc/rank_bound: local learning coefficient (SGLD) and analytic bounds
+];
 
-export const MEASURES: Readonly<Record<string, MeasureDef>> = {
-  "weights/norm": { describe: "total and per-tensor L2 norm of the parameters (the quantity weight decay shrinks)", compute: weightNormMeasure },
-  "fourier/ipr": {
-    describe: "mean neuron inverse participation ratio (r = 2) of U's rows over the p inputs (Doshi et al. 2024)",
-    appliesTo: (m, d, p) => modularOnly(m, d) ?? hasTensor("U")(m, d, p),
-    compute: fourierIpr(),
-  },
-  // Fourier spectrum, key frequencies, Gini, Nanda's restricted and excluded loss.
-  ...FOURIER_CIRCUIT_MEASURES,
-  "five_neuron/geometry": {
-    describe: "neuron angles, gaps, norms and output/input rotation of the PAIR five-neuron model",
-    appliesTo: (m) => (m.name === "five_neuron" ? null : `needs the five_neuron model (the run's model is "${m.name}")`),
-    compute: fiveNeuronGeometryMeasure,
-  },
-  // Share of the prediction position's attention on the operands (Nanda et al. 2023).
-  ...ATTENTION_MEASURES,
-  // Each block's residual decoded by the unembedding (logit lens), on the ID and OOD tests.
-  ...LOGIT_LENS_MEASURES,
-  // Softmax Collapse fraction and the cosine with naive loss minimization (Prieto et al. 2025).
-  ...STABILITY_MEASURES,
-  // Effective rank of each weight matrix and of the hidden representation; relative change from init (regime).
-  ...RANK_MEASURES,
-  // Compressed bits of the weights within a loss bound (DeMoss et al. 2024); settings from measure_settings.complexity.
-  ...COMPLEXITY_MEASURES,
-  // Logit per unit parameter norm^degree, on train and held-out pairs (Varma et al. 2023).
-  ...EFFICIENCY_MEASURES,
-  // Train accuracy on clean and on label-corrupted examples, and inversion (Doshi et al. 2024).
-  ...CORRUPTION_MEASURES,
-  // Path length, orthogonal fraction and norm change while the train loss is near zero (a per-step tracker).
-  ...SURFING_MEASURES,
-  // Local learning coefficient by localized SGLD; settings from the spec's measure_settings.llc.
-  llc: { ...LLC_MEASURES.llc, compute: (ctx) => llcMeasure((ctx.settings?.llc ?? {}) as LlcSettingsInput).compute(ctx) },
-  // Learning-coefficient bounds of the quadratic net from the Jacobian rank (SLT); gromov + MSE, small sizes only.
-  ...LLC_ANALYTIC_MEASURES,
-};
+export const MEASURES: Readonly<Record<string, MeasureDef>> = Object.fromEntries(
+  MEASURE_GROUPS.flatMap((g) => Object.entries(g.measures)),
+);
+if (Object.keys(MEASURES).length !== MEASURE_GROUPS.reduce((n, g) => n + Object.keys(g.measures).length, 0)) {
+  throw new Error("measures: two groups register the same measure name");
+}
+
+/** The settings schemas of the topics that take `measure_settings.<key>`, by key. */
+export const MEASURE_SETTINGS_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.fromEntries(
+  MEASURE_GROUPS.flatMap((g) => (g.settings ? [[g.settings.key, g.settings.schema]] : [])),
+);
 
 export const MEASURE_NAMES: readonly string[] = Object.keys(MEASURES);
 

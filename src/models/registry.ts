@@ -2,7 +2,9 @@
  * The model registry: every model a spec can name, one entry each — a strict zod schema for its config (snake_case
  * keys, as written in specs and `--set model.<key>=value`, with defaults), its forward-only definition (define.ts,
  * differentiated by autograd), and, only where the bench shows it pays, a hand-fused training path tested against the
- * definition's gradients. Adding a model is one file (its definition) plus one entry here.
+ * definition's gradients, and a one-line `describe` for listings. The name is the entry's key (and the schema's
+ * `name` literal). Adding a model is one file (its definition) plus one entry here: its schema, with a `.default()` on
+ * every key so that the parsed config is the resolved one, and the `entry({ describe, schema, definition })` line.
  * A spec may instead name a user's model module (`model: { module: "./my-model.mjs", ... }`, see custom.ts).
  */
 import { z } from "zod";
@@ -74,6 +76,8 @@ export const TransformerModelSchema = z
   });
 
 interface Entry<S extends z.ZodType> {
+  /** One line for `--help` and listings, with the paper it comes from. */
+  readonly describe: string;
   readonly schema: S;
   readonly definition: ModelDefinition<Omit<z.output<S>, "name">>;
   /** A hand-fused training path (same parameters, logits and gradients as the definition). */
@@ -83,11 +87,32 @@ interface Entry<S extends z.ZodType> {
 const entry = <S extends z.ZodType>(e: Entry<S>): Entry<S> => e;
 
 export const MODEL_REGISTRY = {
-  gromov: entry({ schema: GromovModelSchema, definition: gromovDefinition, fused: (c, data, backend) => createGromov(c, data, backend) }),
-  mlp: entry({ schema: MlpModelSchema, definition: mlpDefinition }),
-  embed_mlp: entry({ schema: EmbedMlpModelSchema, definition: embedMlpDefinition }),
-  five_neuron: entry({ schema: FiveNeuronModelSchema, definition: fiveNeuronDefinition }),
-  transformer: entry({ schema: TransformerModelSchema, definition: transformerDefinition }),
+  gromov: entry({
+    describe: "two-layer quadratic network W (U e_a + V e_b)² without biases (Gromov 2023, \"Grokking modular arithmetic\")",
+    schema: GromovModelSchema,
+    definition: gromovDefinition,
+    fused: (c, data, backend) => createGromov(c, data, backend),
+  }),
+  mlp: entry({
+    describe: "multilayer perceptron on dense inputs (PAIR sparse parity) or concatenated one-hot tokens (Prieto et al. 2025)",
+    schema: MlpModelSchema,
+    definition: mlpDefinition,
+  }),
+  embed_mlp: entry({
+    describe: "token embeddings summed through a shared linear map, one hidden layer, tied unembedding (PAIR's modular-addition MLP)",
+    schema: EmbedMlpModelSchema,
+    definition: embedMlpDefinition,
+  }),
+  five_neuron: entry({
+    describe: "PAIR's five-neuron modular-addition model on a fixed circular embedding",
+    schema: FiveNeuronModelSchema,
+    definition: fiveNeuronDefinition,
+  }),
+  transformer: entry({
+    describe: "decoder-only transformer reading the prediction at the last position (Power et al. 2022; Nanda et al. 2023)",
+    schema: TransformerModelSchema,
+    definition: transformerDefinition,
+  }),
 } as const;
 
 export const MODEL_SCHEMAS = Object.fromEntries(Object.entries(MODEL_REGISTRY).map(([k, e]) => [k, e.schema])) as {

@@ -2,7 +2,7 @@
  * Per grid cell (the axis values of a run, seed excluded): how the seeds of the cell were classified by each
  * phase rule, and how their grok steps spread. The rows the phase diagrams and the web lab draw.
  */
-import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, corruptionClasses, type CorruptionPhase } from "../measures/corruption.js";
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, corruptionClasses, type CorruptionPhase } from "../measures/memorization/corruption.js";
 import { CLASS_LABELS, classifyRun, LIU_CLASSES, PAIR_CLASSES, parseClassify, type ClassifyConfig, type LiuClass, type PairClass } from "./classify.js";
 import type { AxisValue, SweepRunResult } from "./types.js";
 

@@ -25,7 +25,7 @@ import { z } from "zod";
 import type { MetricRow } from "../runs/metrics-file.js";
 import { SpecError } from "../runs/spec.js";
 import { describeIssue } from "../util/zod-issue.js";
-import { corruptionClasses, CorruptionThresholdsSchema, type CorruptionThresholds } from "../measures/corruption.js";
+import { corruptionClasses, CorruptionThresholdsSchema, type CorruptionThresholds } from "../measures/memorization/corruption.js";
 
 export const PAIR_CLASSES = ["high_train_loss", "high_test_loss", "drop_together", "grokking"] as const;
 export type PairClass = (typeof PAIR_CLASSES)[number];

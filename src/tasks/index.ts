@@ -47,6 +47,7 @@ export {
   type TaskEntry,
   type TaskName,
 } from "./registry.js";
+export { defineTask, type TaskDef } from "./task.js";
 export { COMPOSITION_DEFAULTS, CompositionTaskSchema, compositionDataset, type CompositionOptions } from "./kg-composition.js";
 export { COMPARISON_DEFAULTS, ComparisonTaskSchema, comparisonDataset, type ComparisonOptions } from "./kg-comparison.js";
 export { MIXTURE_DEFAULTS, MixtureTaskSchema, mixtureDataset, mixtureOptions, type MixtureOptions } from "./mixture.js";

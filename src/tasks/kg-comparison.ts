@@ -29,6 +29,7 @@ import {
   phiBound,
 } from "./knowledge-graph.js";
 import { checkInt, taskError } from "./validate.js";
+import { defineTask } from "./task.js";
 
 export const COMPARISON_SEQ_LEN = 3;
 export const MAX_ATTRIBUTES = 10_000;
@@ -36,16 +37,6 @@ export const MAX_VALUES = 100_000;
 /** Most atomic facts (entities · attributes) and most inferred training facts. */
 export const MAX_COMPARISON_ATOMIC = 10_000_000;
 export const MAX_TRAIN_INFERRED = 20_000_000;
-
-export interface ComparisonTaskConfig {
-  readonly name: "comparison";
-  readonly entities?: number;
-  readonly attributes?: number;
-  readonly values?: number;
-  readonly phi?: number;
-  readonly ood_fraction?: number;
-  readonly test_size?: number;
-}
 
 /** Builder options: the task config without its name; omitted values come from COMPARISON_DEFAULTS. */
 export type ComparisonOptions = Omit<ComparisonTaskConfig, "name">;
@@ -70,15 +61,23 @@ const int = (min: number, max: number) => z.number().int("must be an integer").m
 
 export const ComparisonTaskSchema = z.strictObject({
   name: z.literal("comparison"),
-  entities: int(3, KG_MAX_ENTITIES).optional(),
-  attributes: int(1, MAX_ATTRIBUTES).optional(),
-  values: int(2, MAX_VALUES).optional(),
-  phi: z.number().gt(0, "must be > 0").finite().optional(),
-  ood_fraction: fraction01.optional(),
-  test_size: int(2, KG_MAX_TEST_SIZE).optional(),
+  entities: int(3, KG_MAX_ENTITIES).default(COMPARISON_DEFAULTS.entities),
+  attributes: int(1, MAX_ATTRIBUTES).default(COMPARISON_DEFAULTS.attributes),
+  values: int(2, MAX_VALUES).default(COMPARISON_DEFAULTS.values),
+  phi: z.number().gt(0, "must be > 0").finite().default(COMPARISON_DEFAULTS.phi),
+  ood_fraction: fraction01.default(COMPARISON_DEFAULTS.ood_fraction),
+  test_size: int(2, KG_MAX_TEST_SIZE).default(COMPARISON_DEFAULTS.test_size),
 });
 
-/** The three comparison labels, as offsets from V. */
+/** A comparison config as written in a spec (omitted keys take COMPARISON_DEFAULTS). */
+export type ComparisonTaskConfig = Readonly<z.input<typeof ComparisonTaskSchema>>;
+
+export const comparisonTask = defineTask({
+  describe: "attribute comparison (a, e1, e2) → <, =, > from atomic facts (a, e) → value, with ID and OOD tests (Wang et al. 2024)",
+  schema: ComparisonTaskSchema,
+  build: (c, key) => comparisonDataset(c, key),
+});
+
 export const LESS = 0;
 export const EQUAL = 1;
 export const GREATER = 2;

@@ -29,21 +29,12 @@ import {
   phiBound,
 } from "./knowledge-graph.js";
 import { checkInt, taskError } from "./validate.js";
+import { defineTask } from "./task.js";
 
 export const COMPOSITION_SEQ_LEN = 3;
 export const MAX_RELATIONS = 10_000;
 /** Most two-hop facts (entities · out_degree²): the builder lists them all to sort them into ID, OOD and mixed. */
 export const MAX_TWO_HOP = 10_000_000;
-
-export interface CompositionTaskConfig {
-  readonly name: "composition";
-  readonly entities?: number;
-  readonly relations?: number;
-  readonly out_degree?: number;
-  readonly phi?: number;
-  readonly ood_fraction?: number;
-  readonly test_size?: number;
-}
 
 /** Builder options: the task config without its name; omitted values come from COMPOSITION_DEFAULTS. */
 export type CompositionOptions = Omit<CompositionTaskConfig, "name">;
@@ -70,17 +61,26 @@ const int = (min: number, max: number) => z.number().int("must be an integer").m
 export const CompositionTaskSchema = z
   .strictObject({
     name: z.literal("composition"),
-    entities: int(2, KG_MAX_ENTITIES).optional(),
-    relations: int(1, MAX_RELATIONS).optional(),
-    out_degree: int(1, MAX_RELATIONS).optional(),
-    phi: z.number().gt(0, "must be > 0").finite().optional(),
-    ood_fraction: fraction01.optional(),
-    test_size: int(1, KG_MAX_TEST_SIZE).optional(),
+    entities: int(2, KG_MAX_ENTITIES).default(COMPOSITION_DEFAULTS.entities),
+    relations: int(1, MAX_RELATIONS).default(COMPOSITION_DEFAULTS.relations),
+    out_degree: int(1, MAX_RELATIONS).default(COMPOSITION_DEFAULTS.out_degree),
+    phi: z.number().gt(0, "must be > 0").finite().default(COMPOSITION_DEFAULTS.phi),
+    ood_fraction: fraction01.default(COMPOSITION_DEFAULTS.ood_fraction),
+    test_size: int(1, KG_MAX_TEST_SIZE).default(COMPOSITION_DEFAULTS.test_size),
   })
-  .refine((c) => (c.out_degree ?? COMPOSITION_DEFAULTS.out_degree) <= (c.relations ?? COMPOSITION_DEFAULTS.relations), {
+  .refine((c) => c.out_degree <= c.relations, {
     path: ["out_degree"],
     message: "must not exceed relations (each entity has out_degree distinct outgoing relations)",
   });
+
+/** A composition config as written in a spec (omitted keys take COMPOSITION_DEFAULTS). */
+export type CompositionTaskConfig = Readonly<z.input<typeof CompositionTaskSchema>>;
+
+export const compositionTask = defineTask({
+  describe: "two-hop composition (h, r1, r2) → t on a random knowledge graph, with ID and OOD tests (Wang et al. 2024)",
+  schema: CompositionTaskSchema,
+  build: (c, key) => compositionDataset(c, key),
+});
 
 /** The atomic facts: fact a = h · outDegree + j is (h, rel[a], tail[a]); ood[a] = 1 for the OOD facts. */
 export interface CompositionGraph {

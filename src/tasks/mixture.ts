@@ -22,27 +22,12 @@ import { MODULAR_OPS, MODULAR_OP_NAMES, isModularOpName, type ModularOpName } fr
 import { isPrime } from "./number-theory.js";
 import { splitTable } from "./split.js";
 import { checkInt, checkTrainFraction, fractionCount, taskError } from "./validate.js";
+import { defineTask } from "./task.js";
 
 /** Input positions: [op, x, y]. */
 export const MIXTURE_SEQ_LEN = 3;
 /** Most rows over all domains (the bound the single modular task has: 4093² ≈ 16.7 M). */
 export const MAX_MIXTURE_ROWS = MAX_MODULUS * MAX_MODULUS;
-
-export interface MixtureDomainConfig {
-  readonly op: ModularOpName;
-  /** This domain's share of its table used for training, in (0, 1]; default: the task's train_fraction. */
-  readonly train_fraction?: number;
-}
-
-export interface MixtureTaskConfig {
-  readonly name: "mixture";
-  /** The prime modulus shared by every domain. */
-  readonly p?: number;
-  /** Training share for the domains that do not give their own. */
-  readonly train_fraction?: number;
-  /** The operations, each at most once, in token order. */
-  readonly domains?: readonly MixtureDomainConfig[];
-}
 
 /**
  * Two domains of different structure over a CPU-sized table (2 × 47² = 4,418 rows): x + y is solved with Fourier
@@ -60,25 +45,44 @@ const trainFraction = z.number().gt(0, "must be in (0, 1]").lte(1, "must be in (
 
 const MixtureDomainSchema = z.strictObject({
   op: z.enum(MODULAR_OP_NAMES),
+  /** This domain's share of its table used for training, in (0, 1]; default: the task's train_fraction. */
   train_fraction: trainFraction.optional(),
 });
 
 export const MixtureTaskSchema = z
   .strictObject({
     name: z.literal("mixture"),
-    p: z.number().int("must be an integer").min(2).max(MAX_MODULUS).refine(isPrime, "must be a prime").optional(),
-    train_fraction: trainFraction.optional(),
-    domains: z.array(MixtureDomainSchema).min(1, "must list at least one domain").optional(),
+    /** The prime modulus shared by every domain. */
+    p: z.number().int("must be an integer").min(2).max(MAX_MODULUS).refine(isPrime, "must be a prime").default(MIXTURE_DEFAULTS.p),
+    /** Training share for the domains that do not give their own. */
+    train_fraction: trainFraction.default(MIXTURE_DEFAULTS.train_fraction),
+    /** The operations, each at most once, in token order. */
+    domains: z
+      .array(MixtureDomainSchema)
+      .min(1, "must list at least one domain")
+      .default(MIXTURE_DEFAULTS.domains as MixtureDomainConfig[]),
   })
   .superRefine((c, ctx) => {
     const seen = new Map<string, number>();
-    (c.domains ?? []).forEach((d, i) => {
+    c.domains.forEach((d, i) => {
       const first = seen.get(d.op);
       if (first !== undefined) {
         ctx.addIssue({ code: "custom", path: ["domains", i, "op"], message: `duplicate domain "${d.op}" (also domains[${first}])` });
       } else seen.set(d.op, i);
     });
   });
+
+export type MixtureDomainConfig = Readonly<z.input<typeof MixtureDomainSchema>>;
+/** A mixture config as written in a spec (omitted keys take MIXTURE_DEFAULTS). */
+export type MixtureTaskConfig = Readonly<Omit<z.input<typeof MixtureTaskSchema>, "domains">> & {
+  readonly domains?: readonly MixtureDomainConfig[];
+};
+
+export const mixtureTask = defineTask({
+  describe: "several modular operations mod p in one model, input [op, x, y], each domain its own split and metrics (domain/<op>/…)",
+  schema: MixtureTaskSchema,
+  build: (c, key) => mixtureDataset(mixtureOptions(c), key),
+});
 
 // ---- builder ----
 export interface MixtureDomainOptions {

@@ -2,6 +2,7 @@
  * Modular arithmetic tasks of Power et al. (2022): the table of x ∘ y over all valid pairs (x, y) ∈ Z_p², split
  * into train and test at random. Inputs are the token pair [x, y] (vocab p), the label is x ∘ y (p classes).
  */
+import { z } from "zod";
 import type { TokenDataset } from "./dataset.js";
 import { fold, type Key } from "../tensor/rng.js";
 import { withLabelNoise } from "./label-noise.js";
@@ -9,6 +10,7 @@ import { MODULAR_OPS, MODULAR_OP_NAMES, isModularOpName, type ModularOpName } fr
 import { isPrime } from "./number-theory.js";
 import { splitTable } from "./split.js";
 import { checkBool, checkInt, checkLabelNoise, checkTrainFraction, taskError } from "./validate.js";
+import { defineTask, formulas, labelNoise, notCommutative, trainFraction } from "./task.js";
 
 /** Largest p accepted: the full table has p² rows, 16.7 M at this bound; also keeps every op exact in doubles. */
 export const MAX_MODULUS = 4093;
@@ -80,3 +82,24 @@ export function modularDataset(options: ModularOptions, key: Key): TokenDataset 
     meta: { p, op, formula: MODULAR_OPS[op].formula, symmetric, total: table.y.length },
   };
 }
+
+// ---- registry entry ----
+export const ModularTaskSchema = z
+  .strictObject({
+    name: z.literal("modular"),
+    op: z.enum(MODULAR_OP_NAMES),
+    // p = 97 and half the table for training, as in Power et al.'s headline runs.
+    p: z.number().int("must be an integer").min(2).max(MAX_MODULUS).refine(isPrime, "must be a prime").default(97),
+    train_fraction: trainFraction.default(0.5),
+    symmetric: z.boolean().default(false),
+    label_noise: labelNoise.default(0),
+  })
+  .refine((c) => !c.symmetric || MODULAR_OPS[c.op].commutative, { path: ["symmetric"], message: notCommutative });
+
+export const modularTask = defineTask({
+  describe: "x ∘ y mod a prime p for the operations of Power et al. (2022); tokens [x, y], label x ∘ y",
+  schema: ModularTaskSchema,
+  ops: formulas(MODULAR_OPS),
+  build: (c, key) =>
+    modularDataset({ op: c.op, p: c.p, trainFraction: c.train_fraction, symmetric: c.symmetric, labelNoise: c.label_noise }, key),
+});

@@ -3,12 +3,14 @@
  * (120 × 120 = 14,400 pairs). Tokens index the 120 permutations in lexicographic order (see permutations.ts, which
  * also fixes the composition convention (x · y)(i) = x(y(i))). Input [x, y] (vocab 120), label x ∘ y (120 classes).
  */
+import { z } from "zod";
 import type { TokenDataset } from "./dataset.js";
 import { fold, type Key } from "../tensor/rng.js";
 import { withLabelNoise } from "./label-noise.js";
 import { symmetricGroup, type PermutationGroup } from "./permutations.js";
 import { splitTable } from "./split.js";
 import { checkBool, checkLabelNoise, checkTrainFraction, taskError } from "./validate.js";
+import { defineTask, formulas, labelNoise, notCommutative, trainFraction } from "./task.js";
 
 export interface GroupOp {
   readonly formula: string;
@@ -85,3 +87,21 @@ export function s5Dataset(options: S5Options, key: Key): TokenDataset {
     meta: { group: "S5", order: g.order, op, formula: S5_OPS[op].formula },
   };
 }
+
+// ---- registry entry ----
+export const S5TaskSchema = z
+  .strictObject({
+    name: z.literal("s5"),
+    op: z.enum(S5_OP_NAMES),
+    train_fraction: trainFraction.default(0.5),
+    symmetric: z.boolean().default(false),
+    label_noise: labelNoise.default(0),
+  })
+  .refine((c) => !c.symmetric, { path: ["symmetric"], message: `${notCommutative} (S5 is not abelian)` });
+
+export const s5Task = defineTask({
+  describe: "x ∘ y over the permutation group S5 (120 elements) for the operations of Power et al. (2022)",
+  schema: S5TaskSchema,
+  ops: formulas(S5_OPS),
+  build: (c, key) => s5Dataset({ op: c.op, trainFraction: c.train_fraction, symmetric: c.symmetric, labelNoise: c.label_noise }, key),
+});

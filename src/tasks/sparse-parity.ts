@@ -5,10 +5,12 @@
  * Train and test examples are drawn independently and uniformly from {0, 1}^n (a repeat between them is possible but
  * has probability about n_train · n_test / 2^n, 5e-3 at the defaults).
  */
+import { z } from "zod";
 import type { DenseDataset, DenseSplit } from "./dataset.js";
 import { bits, fold, type Key } from "../tensor/rng.js";
 import { withLabelNoise } from "./label-noise.js";
 import { checkBool, checkInt, checkLabelNoise } from "./validate.js";
+import { count, defineTask, labelNoise } from "./task.js";
 
 export interface SparseParityOptions {
   /** Number of input bits n (default 30). */
@@ -74,3 +76,27 @@ export function sparseParityDataset(options: SparseParityOptions, key: Key): Den
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+// ---- registry entry ----
+// n = 30, k = 3, 1,000 train / 5,000 test: PAIR's sparse-parity setup.
+export const SparseParityTaskSchema = z
+  .strictObject({
+    name: z.literal("sparse_parity"),
+    n_bits: count(MAX_BITS).default(SPARSE_PARITY_DEFAULTS.nBits),
+    k_relevant: count(MAX_BITS).default(SPARSE_PARITY_DEFAULTS.kRelevant),
+    n_train: count(MAX_EXAMPLES).default(SPARSE_PARITY_DEFAULTS.nTrain),
+    n_test: count(MAX_EXAMPLES).default(SPARSE_PARITY_DEFAULTS.nTest),
+    bias: z.boolean().default(SPARSE_PARITY_DEFAULTS.bias),
+    label_noise: labelNoise.default(SPARSE_PARITY_DEFAULTS.labelNoise),
+  })
+  .refine((c) => c.k_relevant <= c.n_bits, { path: ["k_relevant"], message: "must not exceed n_bits" });
+
+export const sparseParityTask = defineTask({
+  describe: "parity of the first k of n random bits (Barak et al. 2022; PAIR), fixed train and test samples",
+  schema: SparseParityTaskSchema,
+  build: (c, key) =>
+    sparseParityDataset(
+      { nBits: c.n_bits, kRelevant: c.k_relevant, nTrain: c.n_train, nTest: c.n_test, bias: c.bias, labelNoise: c.label_noise },
+      key,
+    ),
+});

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as ad from "../../src/autograd/index.js";
 import { Graph, gradCheck, type Intervention, type Var } from "../../src/autograd/index.js";
 import { captureHooks, hookShapes, meanAblation, orthonormalRows, patch, zeroAblation } from "../../src/autograd/interventions.js";
-import { embeddingFourierDirections, neuronFrequencies, neuronsOfFrequencies } from "../../src/measures/frequency-units.js";
+import { embeddingFourierDirections, neuronFrequencies, neuronsOfFrequencies } from "../../src/measures/fourier/frequency-units.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";

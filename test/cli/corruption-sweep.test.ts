@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES } from "../../src/measures/corruption.js";
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES } from "../../src/measures/memorization/corruption.js";
 import { lastJson, runCli } from "../helpers/cli.js";
 
 test("grokscope sweep doshi-corruption, then phases --rule corruption: one cell per grid cell, the six phases in the legend", (t) => {

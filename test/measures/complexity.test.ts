@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bitsAt, COMPLEXITY_MEASURES, complexityOf, DEFAULT_BINS, parseComplexitySettings } from "../../src/measures/complexity.js";
-import { lowRankBasis, rankForThreshold, symmetricEigen } from "../../src/measures/low-rank.js";
+import { bitsAt, COMPLEXITY_MEASURES, complexityOf, DEFAULT_BINS, parseComplexitySettings } from "../../src/measures/complexity/complexity.js";
+import { lowRankBasis, rankForThreshold, symmetricEigen } from "../../src/measures/rank/low-rank.js";
 import { runMeasure } from "../../src/measures/registry.js";
 import { presetSpec } from "../../src/runs/presets/index.js";
 import { buildSetup } from "../../src/runs/setup.js";

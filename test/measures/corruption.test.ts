@@ -12,7 +12,7 @@ import {
   corruptionMeasure,
   predictions,
   type CorruptionOutcome,
-} from "../../src/measures/corruption.js";
+} from "../../src/measures/memorization/corruption.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { createGromov } from "../../src/models/gromov.js";
 import type { Model } from "../../src/models/model.js";

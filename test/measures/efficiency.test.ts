@@ -7,7 +7,7 @@ import { createMlp } from "../helpers/models.js";
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { correctLogitStats, EFFICIENCY_MEASURES, efficiencyCircuits, efficiencyTotal, homogeneityDegree } from "../../src/measures/efficiency.js";
+import { correctLogitStats, EFFICIENCY_MEASURES, efficiencyCircuits, efficiencyTotal, homogeneityDegree } from "../../src/measures/efficiency/efficiency.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { gromovConstruction } from "../../src/models/constructions.js";
 import { createGromov } from "../../src/models/gromov.js";

@@ -3,8 +3,8 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   circuitLoss, FOURIER_CIRCUIT_MEASURES, frequencyPower, frequencyProjection, gini, keyFrequencies, topFraction,
-} from "../../src/measures/fourier-circuit.js";
-import { rfftPower } from "../../src/measures/fourier.js";
+} from "../../src/measures/fourier/fourier-circuit.js";
+import { rfftPower } from "../../src/measures/fourier/fourier.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { gromovConstruction } from "../../src/models/constructions.js";
 import { createGromov } from "../../src/models/gromov.js";

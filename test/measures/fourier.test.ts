@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fourierIpr, iprFromPower, meanNeuronIpr, neuronIprs, rfftPower } from "../../src/measures/fourier.js";
+import { fourierIpr, iprFromPower, meanNeuronIpr, neuronIprs, rfftPower } from "../../src/measures/fourier/fourier.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { createGromov } from "../../src/models/gromov.js";
 import { modularDataset } from "../../src/tasks/modular.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { firstStepReaching, grokDelay, grokStep, memorizeStep, type EvalRecord } from "../../src/measures/grokking.js";
+import { firstStepReaching, grokDelay, grokStep, memorizeStep, type EvalRecord } from "../../src/measures/dynamics/grokking.js";
 
 // An R1-like trajectory: memorized at step 76, test accuracy crosses 0.99 at 86 after a dip.
 const history: EvalRecord[] = [

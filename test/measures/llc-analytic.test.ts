@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   frequencyOccupancy, gromovConstructionRank, gromovJacobian, jacobianSpectrum, laplaceLlc, LLC_ANALYTIC_MEASURES, rankBoundAppliesTo,
-} from "../../src/measures/llc-analytic.js";
-import { estimateLlc } from "../../src/measures/llc.js";
+} from "../../src/measures/llc/llc-analytic.js";
+import { estimateLlc } from "../../src/measures/llc/llc.js";
 import { gromovConstruction } from "../../src/models/constructions.js";
 import type { Model } from "../../src/models/model.js";
 import type { Dataset, TokenSplit } from "../../src/tasks/dataset.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { estimateLlc, LlcDivergedError, llcMeasure, parseLlcSettings } from "../../src/measures/llc.js";
+import { estimateLlc, LlcDivergedError, llcMeasure, parseLlcSettings } from "../../src/measures/llc/llc.js";
 import type { ForwardResult, Model } from "../../src/models/model.js";
 import type { DenseSplit, Split } from "../../src/tasks/dataset.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";

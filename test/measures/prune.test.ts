@@ -4,7 +4,7 @@ import { createMlp } from "../helpers/models.js";
 /** Pruning hidden neurons by per-neuron Fourier IPR (Doshi et al. 2024): which weights, which neurons, bad input. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lowIprMask, neuronIprsOf, pruneApplies, pruneNeurons } from "../../src/measures/prune.js";
+import { lowIprMask, neuronIprsOf, pruneApplies, pruneNeurons } from "../../src/measures/memorization/prune.js";
 import { createGromov } from "../../src/models/gromov.js";
 import type { Model } from "../../src/models/model.js";
 import { sparseParityDataset } from "../../src/tasks/sparse-parity.js";

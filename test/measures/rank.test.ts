@@ -1,8 +1,8 @@
 import { createMlp } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { effectiveRank, effectiveRankOfSpectrum, hiddenEffectiveRank, hiddenHookName, relativeChange, RANK_MEASURES, weightEffectiveRanks } from "../../src/measures/rank.js";
-import { singularValues } from "../../src/measures/svd.js";
+import { effectiveRank, effectiveRankOfSpectrum, hiddenEffectiveRank, hiddenHookName, relativeChange, RANK_MEASURES, weightEffectiveRanks } from "../../src/measures/rank/rank.js";
+import { singularValues } from "../../src/measures/rank/svd.js";
 import { runMeasure } from "../../src/measures/registry.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { createGromov } from "../../src/models/gromov.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { growthRuns, slingshotAnalysis, type SlingshotRow } from "../../src/measures/slingshot.js";
-import { weightNorms } from "../../src/measures/weights.js";
+import { growthRuns, slingshotAnalysis, type SlingshotRow } from "../../src/measures/dynamics/slingshot.js";
+import { weightNorms } from "../../src/measures/weights/weights.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { trainHistory } from "../helpers/train-history.js";
 

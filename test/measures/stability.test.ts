@@ -1,7 +1,7 @@
 import { createMlp } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { collapsedRow, lossGradient, nlmDirection, nlmCosineMeasure, softmaxCollapseFraction, softmaxCollapseMeasure, STABILITY_MEASURES, updateCosine } from "../../src/measures/stability.js";
+import { collapsedRow, lossGradient, nlmDirection, nlmCosineMeasure, softmaxCollapseFraction, softmaxCollapseMeasure, STABILITY_MEASURES, updateCosine } from "../../src/measures/stability/stability.js";
 import { orthogonalizeAll } from "../../src/train/orthograd.js";
 import { createGromov } from "../../src/models/gromov.js";
 import type { Model } from "../../src/models/model.js";

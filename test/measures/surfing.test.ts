@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSurfingSettings, surfingMeasure, SURFING_MEASURES } from "../../src/measures/surfing.js";
+import { parseSurfingSettings, surfingMeasure, SURFING_MEASURES } from "../../src/measures/dynamics/surfing.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/runs/checkpoint.js";
 import { surfingNowd, surfingWd } from "../../src/runs/presets/surfing.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { weightNorms } from "../../src/measures/weights.js";
+import { weightNorms } from "../../src/measures/weights/weights.js";
 import { MEASURES, getMeasure, runMeasure, MEASURE_NAMES } from "../../src/measures/registry.js";
 import type { MeasureContext } from "../../src/measures/measure.js";
 import { createGromov } from "../../src/models/gromov.js";

@@ -9,7 +9,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { meanNeuronIpr } from "../../src/measures/fourier.js";
+import { meanNeuronIpr } from "../../src/measures/fourier/fourier.js";
 import { presetSpec } from "../../src/runs/presets/index.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { totalNorm } from "../../src/tensor/tensor.js";

@@ -12,7 +12,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { softmaxCollapseMeasure } from "../../src/measures/stability.js";
+import { softmaxCollapseMeasure } from "../../src/measures/stability/stability.js";
 import { prietoOrthograd, prietoOrthoSgd, prietoSoftmax } from "../../src/runs/presets/prieto.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { trainHistory } from "../helpers/train-history.js";

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { efficiencyCircuits, efficiencyTotal } from "../../src/measures/efficiency.js";
+import { efficiencyCircuits, efficiencyTotal } from "../../src/measures/efficiency/efficiency.js";
 import { applyOverrides } from "../../src/runs/overrides.js";
 import { presetSpec } from "../../src/runs/presets/index.js";
 import { startRun } from "../../src/runs/run.js";

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zeroAblation } from "../../src/autograd/interventions.js";
-import { frequencyCounts, neuronFrequencies, neuronsOfFrequencies } from "../../src/measures/frequency-units.js";
+import { frequencyCounts, neuronFrequencies, neuronsOfFrequencies } from "../../src/measures/fourier/frequency-units.js";
 import { presetSpec } from "../../src/runs/presets/index.js";
 import { checkpointKeyFrequencies, interveneRun, loadForIntervention, score } from "../../src/runs/intervene.js";
 import { startRun } from "../../src/runs/run.js";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { frequencyPower } from "../../src/measures/fourier-circuit.js";
+import { frequencyPower } from "../../src/measures/fourier/fourier-circuit.js";
 import { checkpointPath } from "../../src/runs/checkpoint.js";
 import { readSafetensors, writeSafetensors } from "../../src/runs/safetensors.js";
 import { MAX_TENSOR_ELEMENTS } from "../../src/server/checkpoint-tensors.js";

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MetricRow } from "../../src/runs/metrics-file.js";
 import type { RunSummary } from "../../src/runs/run.js";
-import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES } from "../../src/measures/corruption.js";
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES } from "../../src/measures/memorization/corruption.js";
 import { aggregateCells, grokStepStats, quantile } from "../../src/sweeps/aggregate.js";
 import type { AxisValue, SweepRunResult } from "../../src/sweeps/types.js";
 

@@ -100,7 +100,7 @@ test("missing metrics are named", () => {
 });
 
 test("threshold specs: defaults, partial blocks, the preset's block, and errors naming the key path", () => {
-  const corruption = { clean: 0.9, inverted: 0.9, memorized: 0.9, test_acc: 0.9 }; // Doshi et al.'s phases (measures/corruption.ts)
+  const corruption = { clean: 0.9, inverted: 0.9, memorized: 0.9, test_acc: 0.9 }; // Doshi et al.'s phases (measures/memorization/corruption.ts)
   assert.deepEqual(parseClassify(undefined), { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS, corruption });
   assert.deepEqual(parseClassify({ liu: { gap: 500 } }), { pair: PAIR_DEFAULTS, liu: { ...LIU_DEFAULTS, gap: 500 }, corruption });
   assert.deepEqual(parseClassify(SWEEP_PRESETS["pair-sparse-parity"].spec.classify).pair, { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 });

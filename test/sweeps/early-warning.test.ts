@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { grokStep, memorizeStep } from "../../src/measures/grokking.js";
+import { grokStep, memorizeStep } from "../../src/measures/dynamics/grokking.js";
 import type { MetricRow } from "../../src/runs/metrics-file.js";
 import { presetSpec } from "../../src/runs/presets/index.js";
 import { evaluationRows, type RunSummary } from "../../src/runs/run.js";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { MetricRow } from "../../src/runs/metrics-file.js";
 import type { RunSummary } from "../../src/runs/run.js";
 import { aggregateCells, type CellAggregate } from "../../src/sweeps/aggregate.js";
-import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, type CorruptionPhase } from "../../src/measures/corruption.js";
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, type CorruptionPhase } from "../../src/measures/memorization/corruption.js";
 import { CLASS_LABELS, LIU_CLASSES, PAIR_CLASSES } from "../../src/sweeps/classify.js";
 import { CLASS_COLORS, grokStepSpec, phaseDiagramSpec, renderPng, renderSvg } from "../../src/sweeps/plots/index.js";
 import type { AxisValue, SweepRunResult } from "../../src/sweeps/types.js";

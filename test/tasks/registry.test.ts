@@ -83,3 +83,26 @@ test("valid configs pass the schemas unchanged", () => {
     assert.ok(TaskConfigSchema.safeParse(c).success);
   }
 });
+
+test("each entry is derived from its task's definition: name, keys, defaults and the op check come from the schema", () => {
+  assert.deepEqual(TASK_NAMES.filter((n) => TASKS[n].needsOp), ["modular", "s5"]);
+  assert.deepEqual(TASKS.modular.keys, ["name", "op", "p", "train_fraction", "symmetric", "label_noise"]);
+  assert.deepEqual(TASKS.mixture.keys, ["name", "p", "train_fraction", "domains"]);
+  const minimal: TaskConfig[] = [
+    { name: "modular", op: "add" },
+    { name: "s5", op: "mul" },
+    { name: "sparse_parity" },
+    { name: "composition" },
+    { name: "comparison" },
+    { name: "mixture" },
+    { name: "sparse_parity", n_bits: 12, bias: true },
+    { name: "mixture", p: 13, domains: [{ op: "sub", train_fraction: 0.3 }] },
+  ];
+  for (const c of minimal) {
+    const name = c.name;
+    assert.equal(TASKS[name].name, name);
+    // The schema's defaults are the resolved config: parsing a bare config gives what a run records.
+    assert.deepEqual(TASKS[name].schema.parse(c), resolveTaskConfig(c), name);
+    assert.deepEqual(TaskConfigSchema.parse(c), resolveTaskConfig(parseTaskConfig(c)), name);
+  }
+});

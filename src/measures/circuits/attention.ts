@@ -4,9 +4,9 @@
  * "=" token, averaged over training examples and heads, per block. Only the last position is read: it is where the
  * transformer predicts (src/models/transformer.ts), and the only position its last block attends from.
  */
-import type { Model } from "../models/model.js";
-import type { Dataset } from "../tasks/dataset.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Model } from "../../models/model.js";
+import type { Dataset } from "../../tasks/dataset.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 
 /** Mean over examples and heads of Σ_{t < seqLen} pattern[i, h, last, t], for pattern [n, H, P, T]. */
 export function operandAttention(pattern: Float32Array, n: number, heads: number, P: number, T: number, operands: number): number {

@@ -1,6 +1,6 @@
-import { fiveNeuronGeometry } from "../models/five-neuron.js";
-import type { Measure } from "./measure.js";
-import { paramOf } from "./measure.js";
+import { fiveNeuronGeometry } from "../../models/five-neuron.js";
+import type { Measure } from "../measure.js";
+import { paramOf } from "../measure.js";
 
 /**
  * `five_neuron/*`: the geometry PAIR's article reads off the trained 5-neuron model (docs/reproductions.md R4) — the

@@ -5,11 +5,11 @@
  * that early read-out on the ID test split, and on the OOD split (`…_ood_acc`) when the task has one; the last
  * block's value is the model's own test accuracy. A block whose read-out is already right holds the answer linearly.
  */
-import type { Model } from "../models/model.js";
-import type { Dataset, TokenSplit } from "../tasks/dataset.js";
-import { argmaxRow } from "../train/losses.js";
-import { LAYER_NORM_EPS } from "../tensor/kernels/layer-norm.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Model } from "../../models/model.js";
+import type { Dataset, TokenSplit } from "../../tasks/dataset.js";
+import { argmaxRow } from "../../train/losses.js";
+import { LAYER_NORM_EPS } from "../../tensor/kernels/layer-norm.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 
 /** Accuracy of residuals R [n, d] read out through LN_final (when given) and W_U [d, C]. */
 export function readoutAccuracy(R: Float32Array, n: number, d: number, WU: Float32Array, C: number, labels: Int32Array, ln: { w: Float32Array; b: Float32Array } | null): number {

@@ -28,11 +28,11 @@
  */
 import { deflateSync } from "fflate";
 import { z } from "zod";
-import type { Params } from "../tensor/tensor.js";
-import { softmaxCrossEntropy } from "../train/losses.js";
-import { describeIssue } from "../util/zod-issue.js";
-import { lowRankBasis, rankForThreshold, type LowRankBasis } from "./low-rank.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Params } from "../../tensor/tensor.js";
+import { softmaxCrossEntropy } from "../../train/losses.js";
+import { describeIssue } from "../../util/zod-issue.js";
+import { lowRankBasis, rankForThreshold, type LowRankBasis } from "../rank/low-rank.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 
 /** Bin sizes 2^(−k/2), k = 1 … 32 (0.71 … 1.5e-5): the span of the authors' search (1e-5 … 1e-1) and coarser. */
 export const DEFAULT_BINS: readonly number[] = Array.from({ length: 32 }, (_, i) => 2 ** (-(i + 1) / 2));

@@ -13,8 +13,8 @@
  * Settings (spec `measure_settings.surfing`): epsilon, the loss below which an update counts.
  */
 import { z } from "zod";
-import { describeIssue } from "../util/zod-issue.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import { describeIssue } from "../../util/zod-issue.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 
 export const SurfingSettingsSchema = z.strictObject({
   // just below the MSE loss right after the gromov runs fit (docs/measures/surfing.md); cross-entropy needs ~1e-2

@@ -32,10 +32,10 @@
  * reverse when a grokked net ungroks on a training set below D_crit. For a generalizing circuit that is a function of
  * a + b − c (the Fourier circuit of Nanda et al. 2023 and Gromov 2023), ℓ is the same on every pair, so E_mem = 0.
  */
-import type { Model } from "../models/model.js";
-import type { Dataset, Split } from "../tasks/dataset.js";
-import { totalNorm, type Params } from "../tensor/tensor.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Model } from "../../models/model.js";
+import type { Dataset, Split } from "../../tasks/dataset.js";
+import { totalNorm, type Params } from "../../tensor/tensor.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 
 /** Means over examples of the centered correct-class logit ℓ and of the margin z[y] − max_{c≠y} z[c]. */
 export function correctLogitStats(logits: ArrayLike<number>, y: ArrayLike<number>, nClasses: number): { logit: number; margin: number } {

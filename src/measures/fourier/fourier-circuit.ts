@@ -32,15 +32,15 @@
  * in advance. Restricted ≈ full loss says the key-frequency circuit carries the answer; excluded ≫ full says the
  * training pairs are no longer fitted by memorization outside it.
  */
-import type { Model } from "../models/model.js";
-import type { Dataset, Split } from "../tasks/dataset.js";
-import type { Backend } from "../tensor/backend.js";
-import { gemmJs } from "../tensor/backend-js.js";
-import type { Params, Tensor } from "../tensor/tensor.js";
-import { softmaxCrossEntropy } from "../train/losses.js";
-import { paramOf, type MeasureContext, type MeasureDef } from "./measure.js";
+import type { Model } from "../../models/model.js";
+import type { Dataset, Split } from "../../tasks/dataset.js";
+import type { Backend } from "../../tensor/backend.js";
+import { gemmJs } from "../../tensor/backend-js.js";
+import type { Params, Tensor } from "../../tensor/tensor.js";
+import { softmaxCrossEntropy } from "../../train/losses.js";
+import { paramOf, type MeasureContext, type MeasureDef } from "../measure.js";
 import { z } from "zod";
-import { describeIssue } from "../util/zod-issue.js";
+import { describeIssue } from "../../util/zod-issue.js";
 
 /**
  * `measure_settings.fourier`: the key-frequency rule of the key-frequency count and the restricted / excluded loss.

@@ -12,8 +12,8 @@
  * p = 97 gives 96.75 / (48.5 · 49.5) = 0.0403 one-sided, against 0.0203 two-sided. The reference run's 0.04 at init
  * (and a pure cosine's IPR of 1) identify the one-sided definition.
  */
-import type { Tensor } from "../tensor/tensor.js";
-import { paramOf, type Measure } from "./measure.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { paramOf, type Measure } from "../measure.js";
 
 /** cos and sin of 2πm/p for m = 0 … p − 1 (so every DFT twiddle is a table lookup at (j·n) mod p). */
 function twiddles(p: number): { c: Float64Array; s: Float64Array } {

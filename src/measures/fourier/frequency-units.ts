@@ -12,7 +12,7 @@
  * U[k, a] ≈ A cos(2πσ_k a/p + φ_k) (and V alike), so its frequency σ_k is the strongest non-DC bin of the one-sided
  * power spectra of U[k, :] plus V[k, :] (fourier.ts rfftPower).
  */
-import type { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { frequencyPower, keyFrequencies } from "./fourier-circuit.js";
 import { rfftPower } from "./fourier.js";
 

@@ -12,13 +12,13 @@
  * and every nonempty fibre of F has codimension ≤ n·C.
  * For Gromov's Fourier construction the rank has a closed form (`gromovConstructionRank`), checked against the SVD.
  */
-import type { Model } from "../models/model.js";
-import type { Dataset, TokenSplit } from "../tasks/dataset.js";
-import type { Params } from "../tensor/tensor.js";
-import { mse } from "../train/losses.js";
+import type { Model } from "../../models/model.js";
+import type { Dataset, TokenSplit } from "../../tasks/dataset.js";
+import type { Params } from "../../tensor/tensor.js";
+import { mse } from "../../train/losses.js";
 import { defaultNbeta, parseLlcSettings } from "./llc.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
-import { gramOfShortSide, symmetricEigenvalues } from "./svd.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
+import { gramOfShortSide, symmetricEigenvalues } from "../rank/svd.js";
 
 /**
  * Relative threshold on the eigenvalues of the Gram matrix (JᵀJ or JJᵀ, = σ² of J): an eigenvalue counts when it

@@ -11,15 +11,15 @@
  * LLC means a simpler, more degenerate solution. Lau et al. and Cullen et al. (2026) track it over checkpoints.
  */
 import { z } from "zod";
-import type { Model } from "../models/model.js";
-import type { Split } from "../tasks/dataset.js";
-import type { Backend } from "../tensor/backend.js";
-import { fold, type Key } from "../tensor/rng.js";
-import { firstNonFinite, type Params } from "../tensor/tensor.js";
-import { batchSplit } from "../train/batches.js";
-import type { Loss } from "../train/losses.js";
-import { describeIssue } from "../util/zod-issue.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Model } from "../../models/model.js";
+import type { Split } from "../../tasks/dataset.js";
+import type { Backend } from "../../tensor/backend.js";
+import { fold, type Key } from "../../tensor/rng.js";
+import { firstNonFinite, type Params } from "../../tensor/tensor.js";
+import { batchSplit } from "../../train/batches.js";
+import type { Loss } from "../../train/losses.js";
+import { describeIssue } from "../../util/zod-issue.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 import { sgldStep } from "./sgld.js";
 
 /**

@@ -6,8 +6,8 @@
  * whose stationary law (ε → 0, full batch) is p(w) ∝ exp(−nβ L(w) − (γ/2)‖w − w*‖²).
  * One step is a pure function of (w, w*, gradient, key): the noise of tensor `name` is drawn from fold(key, name).
  */
-import { fold, normals, type Key } from "../tensor/rng.js";
-import type { Params } from "../tensor/tensor.js";
+import { fold, normals, type Key } from "../../tensor/rng.js";
+import type { Params } from "../../tensor/tensor.js";
 
 export interface SgldHyper {
   /** Step size ε (devinterp's `lr`). */

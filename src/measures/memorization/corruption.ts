@@ -20,10 +20,10 @@
  *   test < gen  otherwise                          → confusion          (fits the clean rows, neither memorizes nor generalizes)
  */
 import { z } from "zod";
-import type { Dataset, Split } from "../tasks/dataset.js";
-import { argmaxRow } from "../train/losses.js";
-import { describeIssue } from "../util/zod-issue.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Dataset, Split } from "../../tasks/dataset.js";
+import { argmaxRow } from "../../train/losses.js";
+import { describeIssue } from "../../util/zod-issue.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 
 export interface CorruptionAccuracy {
   /** Share of uncorrupted rows predicted with their label (NaN when every row is corrupted). */

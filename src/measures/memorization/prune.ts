@@ -15,10 +15,10 @@
  * Other models have no per-neuron Fourier IPR: five_neuron's inputs go through a fixed circle embedding, so every
  * neuron's weights over the tokens are one frequency by construction and IPR cannot tell memorizing neurons apart.
  */
-import type { Model } from "../models/model.js";
-import type { Dataset } from "../tasks/dataset.js";
-import type { Params, Tensor } from "../tensor/tensor.js";
-import { neuronIprs } from "./fourier.js";
+import type { Model } from "../../models/model.js";
+import type { Dataset } from "../../tasks/dataset.js";
+import type { Params, Tensor } from "../../tensor/tensor.js";
+import { neuronIprs } from "../fourier/fourier.js";
 
 const PRUNABLE = ["gromov", "mlp", "embed_mlp"] as const;
 

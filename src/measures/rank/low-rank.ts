@@ -1,5 +1,5 @@
 /**
- * Low-rank factors of a weight matrix, for the complexity measure's SVD truncation (./complexity.ts).
+ * Low-rank factors of a weight matrix, for the complexity measure's SVD truncation (../complexity/complexity.ts).
  *
  * For A [m, n] with k = min(m, n), the Gram of the shorter side gives the singular vectors of that side:
  * n ≤ m: AᵀA = V Σ² Vᵀ, and A_r = (A V_r)(V_rᵀ);   m < n: AAᵀ = U Σ² Uᵀ, and A_r = (U_r)(U_rᵀ A).

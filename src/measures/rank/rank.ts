@@ -1,5 +1,5 @@
 /**
- * Rank and regime measures (issue 4, part 6).
+ * Rank and regime measures (docs/measures/rank.md).
  *
  * Effective rank, Roy & Vetterli (2007), "The effective rank: a measure of effective dimensionality", Def. 1–2:
  *   p_k = σ_k / ‖σ‖₁,   H = −Σ_k p_k log p_k,   erank(A) = exp(H)            (0 · log 0 := 0)
@@ -13,10 +13,10 @@
  * Near 0 throughout training = lazy regime, the network stays near its linearization (large init scale → memorizes);
  * of order 1 or more = the features moved. It needs θ_0 (ctx.init); without it the value is NaN.
  */
-import type { Model } from "../models/model.js";
-import type { Dataset } from "../tasks/dataset.js";
-import type { Params } from "../tensor/tensor.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Model } from "../../models/model.js";
+import type { Dataset } from "../../tasks/dataset.js";
+import type { Params } from "../../tensor/tensor.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 import { singularValues } from "./svd.js";
 
 /** exp(Shannon entropy) of σ / ‖σ‖₁ (Roy & Vetterli 2007, eq. 2–3); NaN for an all-zero spectrum. */

@@ -24,11 +24,11 @@
  *   inflates the logits (the delay before grokking, then Softmax Collapse); near 0: the update is orthogonal to it
  *   (⊥Grad makes it ≈ 0 per tensor).
  */
-import type { Model } from "../models/model.js";
-import type { Split } from "../tasks/dataset.js";
-import type { Params } from "../tensor/tensor.js";
-import { softmaxCrossEntropy } from "../train/losses.js";
-import type { MeasureContext, MeasureDef } from "./measure.js";
+import type { Model } from "../../models/model.js";
+import type { Split } from "../../tasks/dataset.js";
+import type { Params } from "../../tensor/tensor.js";
+import { softmaxCrossEntropy } from "../../train/losses.js";
+import type { MeasureContext, MeasureDef } from "../measure.js";
 
 // ---- Softmax Collapse ----
 

@@ -1,6 +1,6 @@
 /** Weight norms: the quantity weight decay shrinks, and a simple complexity proxy (Liu et al. 2023, Omnigrok). */
-import { l2Norm, type Params } from "../tensor/tensor.js";
-import type { Measure } from "./measure.js";
+import { l2Norm, type Params } from "../../tensor/tensor.js";
+import type { Measure } from "../measure.js";
 
 /** `weights/norm` = sqrt(Σ over all tensors of Σ w²) and `weights/norm/<name>` per tensor, accumulated in float64. */
 export function weightNorms(params: Params): Record<string, number> {

@@ -3,7 +3,7 @@
  * fell in (a fixed colour per class, so diagrams compare), labelled with the fraction of seeds in that class.
  * The spec carries its data inline, so the web lab can draw it as is.
  */
-import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, type CorruptionPhase } from "../../measures/corruption.js";
+import { CORRUPTION_PHASE_LABELS, CORRUPTION_PHASES, type CorruptionPhase } from "../../measures/memorization/corruption.js";
 import type { CellAggregate, RuleSummary } from "../aggregate.js";
 import { CLASS_LABELS, LIU_CLASSES, PAIR_CLASSES, type LiuClass, type PairClass } from "../classify.js";
 import { channelFields, FONT, fixedNote, positionEncoding, resolveLayout, withFacets, type LayoutOptions } from "./layout.js";

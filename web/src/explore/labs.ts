@@ -7,8 +7,8 @@
  */
 import { getMeasure, expandMeasureNames, runMeasure } from "../../../src/measures/registry";
 import type { Measure, MeasureContext } from "../../../src/measures/measure";
-import { rfftPower } from "../../../src/measures/fourier";
-import { frequencyPower } from "../../../src/measures/fourier-circuit";
+import { rfftPower } from "../../../src/measures/fourier/fourier";
+import { frequencyPower } from "../../../src/measures/fourier/fourier-circuit";
 import { buildModel, parseModelConfig } from "../../../src/models/registry";
 import { fiveNeuronGeometry } from "../../../src/models/five-neuron";
 import type { RunConfig } from "../../../src/runs/spec";

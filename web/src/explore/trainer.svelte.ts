@@ -3,7 +3,7 @@
  * once per animation frame (the worker may post faster than the screen redraws; only the newest picture is drawn,
  * every evaluation point is kept).
  */
-import { grokStep, memorizeStep, type EvalRecord } from "../../../src/measures/grokking";
+import { grokStep, memorizeStep, type EvalRecord } from "../../../src/measures/dynamics/grokking";
 import type { LabPicture, LabSpec } from "./presets";
 import type { EvalPoint, FromWorker, ToWorker } from "./protocol";
 
