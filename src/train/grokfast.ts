@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import type { Params } from "../tensor/tensor.js";
+import type { StepHook } from "./step-hooks.js";
 import { parseByName } from "../util/zod-issue.js";
 
 const lamb = z.number().min(0, "must be ≥ 0");
@@ -133,4 +134,17 @@ export function grokfastStateShapes(state: GrokfastState, params: Params, config
     shapes[key] = config.name === "ma" ? [config.window, ...t.shape] : t.shape;
   }
   return shapes;
+}
+
+/** The filter as a step hook of the training loop: it rewrites the gradients before the update (checkpointed under filter/). */
+export function grokfastHook(params: Params, config: GrokfastConfig): StepHook & { readonly filter: GrokfastState } {
+  const filter = grokfastInit(params, config);
+  return {
+    name: "grokfast",
+    checkpointPrefix: "filter/",
+    filter,
+    beforeUpdate: (_setup, state) => grokfastApply(state.grads, filter, config),
+    saveState: () => Object.fromEntries(Object.entries(grokfastStateTensors(filter)).map(([k, data]) => [k, { dtype: "F32" as const, data }])),
+    loadState: (t) => loadGrokfastStateTensors(filter, t as Record<string, Float32Array>),
+  };
 }

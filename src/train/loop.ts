@@ -1,14 +1,13 @@
 import type { Model, ForwardResult } from "../models/model.js";
 import type { Dataset, Split } from "../tasks/dataset.js";
 import type { Backend } from "../tensor/backend.js";
-import { firstNonFinite, zerosLike, type Params } from "../tensor/tensor.js";
+import { firstNonFinite, type Params } from "../tensor/tensor.js";
 import type { Loss } from "./losses.js";
 import type { Optimizer, OptimizerState } from "./optimizers.js";
 import { lrAt, type Schedule } from "./schedules.js";
 import { batchSplit } from "./batches.js";
-import { grokfastApply, type GrokfastConfig, type GrokfastState } from "./grokfast.js";
+import type { StepHook } from "./step-hooks.js";
 import { fold, type Key } from "../tensor/rng.js";
-import { surfingAfter, surfingBefore, type SurfingState } from "./surfing-tracker.js";
 
 /** Everything a training step reads and nothing it writes. */
 export interface TrainSetup {
@@ -25,8 +24,6 @@ export interface TrainSetup {
    * so resuming needs no RNG state.
    */
   readonly key: Key;
-  /** Grokfast gradient filter (Lee et al. 2024) applied between backward and the optimizer, or null. */
-  readonly grokfast: GrokfastConfig | null;
 }
 
 /** What changes: the parameters, the optimizer state, and the number of updates taken (`step`). */
@@ -34,10 +31,8 @@ export interface TrainState {
   readonly params: Params;
   readonly grads: Params;
   readonly opt: OptimizerState;
-  /** The Grokfast filter's state when the setup has one. */
-  readonly grokfast: GrokfastState | null;
-  /** The surfing tracker (path length while the loss is below ε), when a run measures it. */
-  surfing?: SurfingState | null;
+  /** Per-step extras run inside every step, in order (a gradient filter, a tracker): step-hooks.ts. */
+  readonly hooks: StepHook[];
   step: number;
 }
 
@@ -85,10 +80,9 @@ export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
   model.backward(state.params, batch, fwd, dLogits, state.grads);
   const bad = firstNonFinite(state.grads);
   if (bad) throw new NonFiniteError(`training diverged at step ${state.step}: the gradient of "${bad}" holds NaN or Inf`);
-  if (state.surfing) surfingBeforeUpdate(setup, state, state.surfing, s.loss);
-  if (setup.grokfast && state.grokfast) grokfastApply(state.grads, state.grokfast, setup.grokfast);
+  for (const h of state.hooks) h.beforeUpdate?.(setup, state, s.loss);
   optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step));
-  if (state.surfing) surfingAfter(state.surfing, state.params);
+  for (const h of state.hooks) h.afterUpdate?.(setup, state);
   state.step++;
   return s;
 }
@@ -98,21 +92,16 @@ export function trainingKey(setup: TrainSetup, step: number): Key {
   return fold(fold(setup.key, "dropout"), step);
 }
 
-const fullBatchGrads = new WeakMap<TrainState, Params>();
-
 /**
- * Hands the tracker the full-batch loss and gradient at the parameters before the update: the step's own with a
- * full batch; with minibatches one more forward on the whole training split (and a backward when the loss is below ε).
+ * Loss of `params` on a split (an evaluation forward), and its gradient written into the buffers `gradsFor(loss)`
+ * returns, when it returns some: one forward, and a backward only when asked for.
  */
-function surfingBeforeUpdate(setup: TrainSetup, state: TrainState, tracker: SurfingState, batchLoss: number): void {
-  if (setup.batchSize === null) return surfingBefore(tracker, batchLoss, state.params, state.grads);
-  const { model, backend } = setup, train = setup.data.train;
-  const dLogits = dLogitsBuffer(backend, train.n * model.nOut);
-  const fwd = model.forward(state.params, train);
-  const { loss } = stats(setup, fwd, train, dLogits);
-  if (!(loss < tracker.epsilon)) return surfingBefore(tracker, loss, state.params, state.grads);
-  let grads = fullBatchGrads.get(state);
-  if (!grads) fullBatchGrads.set(state, (grads = zerosLike(state.params, (n) => backend.alloc(n))));
-  model.backward(state.params, train, fwd, dLogits, grads);
-  surfingBefore(tracker, loss, state.params, grads);
+export function lossAndGradient(setup: TrainSetup, params: Params, split: Split, gradsFor: (loss: number) => Params | null): number {
+  const { model, backend } = setup;
+  const dLogits = dLogitsBuffer(backend, split.n * model.nOut);
+  const fwd = model.forward(params, split);
+  const { loss } = stats(setup, fwd, split, dLogits);
+  const grads = gradsFor(loss);
+  if (grads) model.backward(params, split, fwd, dLogits, grads);
+  return loss;
 }

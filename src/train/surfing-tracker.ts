@@ -19,7 +19,9 @@
  * the loss is above ε; below it, a few passes over the parameters per step (and, with minibatches, one full-batch
  * forward and backward for L and g).
  */
-import type { Params } from "../tensor/tensor.js";
+import { zerosLike, type Params } from "../tensor/tensor.js";
+import { lossAndGradient, type TrainState } from "./loop.js";
+import { findHook, type StepHook } from "./step-hooks.js";
 
 export interface SurfingSums {
   /** Counted updates. */
@@ -118,4 +120,45 @@ export function loadSurfingStateTensor(s: SurfingState, t: ArrayLike<number>): v
   if (t[0] !== s.epsilon) throw new Error(`surfing state: saved with epsilon ${t[0]}, the run uses ${s.epsilon}`);
   Object.assign(s.sums, { steps: t[1], pathLength: t[2], orthogonalSq: t[3], totalSq: t[4], normChange: t[5] });
   s.armed = false;
+}
+
+// ---- as a step hook of the training loop ----
+
+export interface SurfingHook extends StepHook {
+  readonly tracker: SurfingState;
+}
+
+/**
+ * The tracker as a step hook. It must run before any gradient filter (it reads the loss gradient): put it first.
+ * With a full batch it reads the step's own loss and gradient; with minibatches it computes the full-batch loss (one
+ * more forward) and, when that is below ε, the full-batch gradient (one backward).
+ */
+export function surfingHook(epsilon: number): SurfingHook {
+  const tracker = surfingInit(epsilon);
+  let fullGrads: Params | null = null;
+  return {
+    name: "surfing",
+    checkpointPrefix: "surfing/",
+    tracker,
+    beforeUpdate(setup, state, batchLoss) {
+      if (setup.batchSize === null) return surfingBefore(tracker, batchLoss, state.params, state.grads);
+      let used: Params | null = null;
+      const loss = lossAndGradient(setup, state.params, setup.data.train, (l) => {
+        if (!(l < tracker.epsilon)) return null;
+        return (used = fullGrads ??= zerosLike(state.params, (n) => setup.backend.alloc(n)));
+      });
+      surfingBefore(tracker, loss, state.params, used ?? state.grads);
+    },
+    afterUpdate: (_setup, state) => surfingAfter(tracker, state.params),
+    saveState: () => ({ state: { dtype: "F64", data: surfingStateTensor(tracker) } }),
+    loadState(t) {
+      if (!t.state) throw new Error(`no "surfing/state" tensor (the checkpoint was written without the surfing tracker)`);
+      loadSurfingStateTensor(tracker, t.state);
+    },
+  };
+}
+
+/** The surfing sums of a state whose loop runs the tracker, else null. */
+export function surfingSumsOf(state: TrainState): Readonly<SurfingSums> | null {
+  return findHook<SurfingHook>(state, "surfing")?.tracker.sums ?? null;
 }

@@ -12,7 +12,8 @@ import { buildSetup } from "../../src/runs/setup.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { zerosLike, type Params } from "../../src/tensor/tensor.js";
 import { evaluate, trainStep, type TrainSetup, type TrainState } from "../../src/train/loop.js";
-import { surfingInit, surfingStateTensor } from "../../src/train/surfing-tracker.js";
+import { surfingHook, surfingInit, surfingStateTensor, surfingSumsOf, type SurfingHook } from "../../src/train/surfing-tracker.js";
+import { findHook } from "../../src/train/step-hooks.js";
 
 const tiny = (extra: Record<string, unknown> = {}) =>
   normalizeSpec({
@@ -60,13 +61,20 @@ function reference(thetas: Float64Array[], grads: Float64Array[], counts: boolea
   return { steps, path, orthFraction: orth / total, norm };
 }
 
+/** Puts the surfing tracker first on the state's step hooks, as a run that measures it does. */
+function attachSurfing(state: TrainState, epsilon: number): void {
+  state.hooks.unshift(surfingHook(epsilon));
+}
+
+const trackerOf = (state: TrainState) => findHook<SurfingHook>(state, "surfing")!.tracker;
+
 function close(actual: number, expected: number, what: string, rel = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
 }
 
 test("full batch: the tracker sums every update exactly, and attaching it leaves training unchanged", async () => {
   const { setup, state } = await buildSetup(tiny());
-  state.surfing = surfingInit(1e9); // every update counts
+  attachSurfing(state, 1e9); // every update counts
   const thetas = [flat(state.params)], grads: Float64Array[] = [new Float64Array(0)];
   while (state.step < 40) {
     trainStep(setup, state);
@@ -74,7 +82,7 @@ test("full batch: the tracker sums every update exactly, and attaching it leaves
     grads.push(flat(state.grads)); // full batch: the step's gradient is ∇L at θ_{t−1}
   }
   const ref = reference(thetas, grads, thetas.map(() => true));
-  const r = surfingMeasure({ surfing: state.surfing.sums } as MeasureContext);
+  const r = surfingMeasure({ surfing: surfingSumsOf(state)! } as MeasureContext);
   assert.equal(r["surfing/steps"], 40);
   close(r["surfing/path_length"], ref.path, "path length");
   close(r["surfing/orthogonal_fraction"], ref.orthFraction, "orthogonal fraction");
@@ -99,7 +107,7 @@ test("minibatches: only updates whose full-batch loss is below ε count, each ag
   const epsilon = [...losses].sort((a, b) => a - b)[20];
 
   const { setup, state } = await buildSetup(cfg);
-  state.surfing = surfingInit(epsilon);
+  attachSurfing(state, epsilon);
   const thetas = [flat(state.params)], grads: Float64Array[] = [new Float64Array(0)], counts = [false];
   const gradient = fullGradient(setup, state.params);
   while (state.step < 40) {
@@ -110,7 +118,7 @@ test("minibatches: only updates whose full-batch loss is below ε count, each ag
   }
   const ref = reference(thetas, grads, counts);
   assert.ok(ref.steps > 5 && ref.steps < 35, `ε splits the run: ${ref.steps} of 40 count`);
-  const s = state.surfing.sums;
+  const s = surfingSumsOf(state)!;
   assert.equal(s.steps, ref.steps);
   close(s.pathLength, ref.path, "path length");
   close(s.orthogonalSq / s.totalSq, ref.orthFraction, "orthogonal fraction");
@@ -124,7 +132,7 @@ test("the sums are part of the checkpoint: a resumed run continues them bit-iden
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const run = async (): Promise<{ setup: TrainSetup; state: TrainState }> => {
     const r = await buildSetup(tiny());
-    r.state.surfing = surfingInit(5e-2);
+    attachSurfing(r.state, 5e-2);
     return r;
   };
   const a = await run();
@@ -134,11 +142,11 @@ test("the sums are part of the checkpoint: a resumed run continues them bit-iden
   const b = await run();
   await loadCheckpoint(dir, 20, b.state);
   while (b.state.step < 40) trainStep(b.setup, b.state);
-  assert.ok(a.state.surfing!.sums.steps > 0);
-  assert.deepEqual(surfingStateTensor(b.state.surfing!), surfingStateTensor(a.state.surfing!));
+  assert.ok(surfingSumsOf(a.state)!.steps > 0);
+  assert.deepEqual(surfingStateTensor(trackerOf(b.state)), surfingStateTensor(trackerOf(a.state)));
   // a run with another ε refuses the checkpoint rather than mixing two definitions
   const c = await buildSetup(tiny());
-  c.state.surfing = surfingInit(1e-2);
+  attachSurfing(c.state, 1e-2);
   await assert.rejects(loadCheckpoint(dir, 20, c.state), /saved with epsilon 0\.05, the run uses 0\.01/);
   for (const r of [a, b, c]) r.setup.backend.dispose();
 });
@@ -147,11 +155,11 @@ test("with weight decay the run travels far along the near-zero-loss set, orthog
   const sums = async (preset: typeof surfingWd) => {
     const { measure_settings: _, ...spec } = preset.spec;
     const { setup, state } = await buildSetup(normalizeSpec({ ...spec, steps: 2000 }));
-    state.surfing = surfingInit(1e-3);
+    attachSurfing(state, 1e-3);
     while (state.step < 2000) trainStep(setup, state);
     const test = evaluate(setup, state, setup.data.test).acc;
     setup.backend.dispose();
-    return { ...state.surfing.sums, orth: state.surfing.sums.orthogonalSq / state.surfing.sums.totalSq, test };
+    return { ...surfingSumsOf(state)!, orth: surfingSumsOf(state)!.orthogonalSq / surfingSumsOf(state)!.totalSq, test };
   };
   const wd = await sums(surfingWd), nowd = await sums(surfingNowd);
   // measured: wd path 23.5, ⊥ 0.996, norm −4.7, test 1.0; no wd path 8.8, ⊥ 0.002, norm +1.7, test 0.015

@@ -98,7 +98,7 @@ function assertSameRun(got: BatchedRunOutput, want: Alone, what: string): void {
   assert.equal(got.state.opt.step, want.state.opt.step, `${what}: optimizer step`);
   assert.deepEqual(Object.keys(got.state.opt.tensors), Object.keys(want.state.opt.tensors), `${what}: optimizer slots`);
   for (const [key, t] of Object.entries(want.state.opt.tensors)) assert.deepEqual(bits(got.state.opt.tensors[key]), bits(t), `${what} ${key}: bits`);
-  assert.equal(got.state.grokfast, null);
+  assert.deepEqual(got.state.hooks, []);
 }
 
 test("every model of a batch trains bit-identically to training it alone, on 1 and 2 threads", async () => {

@@ -97,7 +97,7 @@ function outputOf(m: Member, seconds: number): BatchedRunOutput {
   const tensors = Object.fromEntries(Object.entries(m.opt.tensors).map(([k, v]) => [k, v.slice()]));
   return {
     rows: m.rows,
-    state: { params: cloneParams(m.params), grads: cloneParams(m.grads), opt: { step: m.opt.step, tensors }, grokfast: null, step: m.steps },
+    state: { params: cloneParams(m.params), grads: cloneParams(m.grads), opt: { step: m.opt.step, tensors }, hooks: [], step: m.steps },
     init: m.init,
     seconds,
     error: m.error,

@@ -80,9 +80,8 @@ export function labSetup(config: LabConfig): { setup: TrainSetup; state: TrainSt
     schedule: makeSchedule(config.schedule, config.optimizer.lr, config.steps),
     batchSize: config.batch_size,
     key: fold(key, "batches"),
-    grokfast: null,
   };
-  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), grokfast: null, step: 0 };
+  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), hooks: [], step: 0 };
   return { setup, state, init: cloneParams(params) };
 }
 
