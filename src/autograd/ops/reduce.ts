@@ -27,16 +27,21 @@ function scaledSum(g: Graph, x: Var, c: number, tag: string): Var {
   });
 }
 
+/** Row i's maximum m and Σ_j exp(x_j − m), in float64. */
+function rowMaxAndSum(x: Float32Array, o: number, C: number): { m: number; s: number } {
+  let m = -Infinity;
+  for (let j = 0; j < C; j++) if (x[o + j] > m) m = x[o + j];
+  let s = 0;
+  for (let j = 0; j < C; j++) s += Math.exp(x[o + j] - m);
+  return { m, s };
+}
+
 /** Softmax over the last axis, max-subtracted, sums in float64. VJP: dx = y ∘ (g − Σ_j g_j y_j) per row. */
 export function softmax(g: Graph, x: Var): Var {
   const n = rows(x), C = cols(x);
   const out = g.buffer("softmax", x.data.length);
   for (let i = 0; i < n; i++) {
-    const o = i * C;
-    let m = -Infinity;
-    for (let j = 0; j < C; j++) if (x.data[o + j] > m) m = x.data[o + j];
-    let s = 0;
-    for (let j = 0; j < C; j++) s += Math.exp(x.data[o + j] - m);
+    const o = i * C, { m, s } = rowMaxAndSum(x.data, o, C);
     for (let j = 0; j < C; j++) out[o + j] = Math.exp(x.data[o + j] - m) / s;
   }
   return g.record(x.shape, out, [x], (dOut) => {
@@ -59,11 +64,7 @@ export function logSoftmax(g: Graph, x: Var): Var {
   const n = rows(x), C = cols(x);
   const out = g.buffer("logSoftmax", x.data.length);
   for (let i = 0; i < n; i++) {
-    const o = i * C;
-    let m = -Infinity;
-    for (let j = 0; j < C; j++) if (x.data[o + j] > m) m = x.data[o + j];
-    let s = 0;
-    for (let j = 0; j < C; j++) s += Math.exp(x.data[o + j] - m);
+    const o = i * C, { m, s } = rowMaxAndSum(x.data, o, C);
     const lse = m + Math.log(s);
     for (let j = 0; j < C; j++) out[o + j] = x.data[o + j] - lse;
   }

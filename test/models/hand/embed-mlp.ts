@@ -6,6 +6,7 @@ import { activate, activationDerivative, type Activation } from "../../../src/te
 import type { ForwardResult, Model } from "../../../src/models/model.js";
 import { gatherRowsSum, scatterRowsAdd } from "../../../src/tensor/kernels/gather.js";
 import { Workspace } from "../../../src/models/workspace.js";
+import type { EmbedInit } from "../../../src/models/embed-mlp.js";
 
 /**
  * The embedding MLP of PAIR's "Do machine learning models memorize or generalize?" (modular addition notebook;
@@ -24,8 +25,6 @@ import { Workspace } from "../../../src/models/workspace.js";
  *        with "normal" N(0, 1/d_embed).
  * Hook points: `hook_pre`, `hook_post` [n, width], `hook_out` [n, d_embed] (the MLP output before unembedding).
  */
-export const EMBED_INITS = ["normal", "variance_scaling"] as const;
-export type EmbedInit = (typeof EMBED_INITS)[number];
 
 export interface EmbedMlpConfig {
   readonly dEmbed: number;

@@ -6,6 +6,7 @@ import { activate, activationDerivative } from "../../../src/tensor/kernels/acti
 import type { ForwardResult, Model } from "../../../src/models/model.js";
 import { gatherRowsSum, scatterRowsAdd } from "../../../src/tensor/kernels/gather.js";
 import { uniformInit } from "./mlp.js";
+import { circleEmbedding } from "../../../src/models/five-neuron.js";
 import { Workspace } from "../../../src/models/workspace.js";
 
 /**
@@ -23,20 +24,6 @@ import { Workspace } from "../../../src/models/workspace.js";
 export interface FiveNeuronConfig {
   readonly neurons: number; // K
   readonly initScale: number;
-}
-
-/** The fixed circle embedding E [M, 2]: columns cos(2πa/M), sin(2πa/M), each normalized to unit L2 norm over a. */
-export function circleEmbedding(M: number, out: Float32Array = new Float32Array(2 * M)): Float32Array {
-  let nc = 0, ns = 0;
-  for (let a = 0; a < M; a++) {
-    nc += Math.cos((2 * Math.PI * a) / M) ** 2;
-    ns += Math.sin((2 * Math.PI * a) / M) ** 2;
-  }
-  for (let a = 0; a < M; a++) {
-    out[2 * a] = Math.cos((2 * Math.PI * a) / M) / Math.sqrt(nc);
-    out[2 * a + 1] = Math.sin((2 * Math.PI * a) / M) / Math.sqrt(ns);
-  }
-  return out;
 }
 
 export function createFiveNeuron(config: FiveNeuronConfig, data: Dataset, backend: Backend): Model {
@@ -90,65 +77,4 @@ export function createFiveNeuron(config: FiveNeuronConfig, data: Dataset, backen
       backend.gemm(2, K, M, E, dT, grads.W_in.data, { transA: true }); // dW_in = Eᵀ dT
     },
   };
-}
-
-/** Where the neurons of a five-neuron model point (all angles in degrees, in (−180, 180]). */
-export interface FiveNeuronGeometry {
-  /** Input direction of neuron k: the angle of column k of W_in. */
-  readonly neuronAngles: number[];
-  /** ‖W_in[:, k]‖. */
-  readonly neuronNorms: number[];
-  /** Output direction of neuron k: the angle of row k of W_out. */
-  readonly outputAngles: number[];
-  /** ‖W_out[k, :]‖. */
-  readonly outputNorms: number[];
-  /** Angular gaps between neighbouring neuron input directions around the circle, ascending (they sum to 360). */
-  readonly sortedGaps: number[];
-  /**
-   * How much faster the output direction turns than the input direction: neurons ordered by input angle going
-   * round the circle from just after the widest gap, output angles unwrapped along that order (each step taken in
-   * (−180°, 180°]), least-squares slope of output vs input angle. The trained solution of the PAIR article has
-   * ratio 2. Well defined when neighbouring output directions along the walk are less than 180° apart (for ratio 2:
-   * every input gap but the widest under 90°).
-   */
-  readonly angleStepRatio: number;
-}
-
-const DEG = 180 / Math.PI;
-
-/** The geometry of `params` (W_in [2, K], W_out [K, 2]). */
-export function fiveNeuronGeometry(params: Params): FiveNeuronGeometry {
-  const Win = params.W_in.data, Wout = params.W_out.data;
-  const K = params.W_in.shape[1];
-  const neuronAngles: number[] = [], neuronNorms: number[] = [], outputAngles: number[] = [], outputNorms: number[] = [];
-  for (let k = 0; k < K; k++) {
-    neuronAngles.push(Math.atan2(Win[K + k], Win[k]) * DEG);
-    neuronNorms.push(Math.hypot(Win[k], Win[K + k]));
-    outputAngles.push(Math.atan2(Wout[2 * k + 1], Wout[2 * k]) * DEG);
-    outputNorms.push(Math.hypot(Wout[2 * k], Wout[2 * k + 1]));
-  }
-  const mod360 = (x: number): number => ((x % 360) + 360) % 360;
-  const wrap180 = (x: number): number => 180 - mod360(180 - x); // into (−180, 180]
-  const sorted = [...Array(K).keys()].sort((i, j) => mod360(neuronAngles[i]) - mod360(neuronAngles[j]));
-  const a = sorted.map((k) => mod360(neuronAngles[k]));
-  const gaps = a.map((v, i) => (i + 1 < K ? a[i + 1] - v : a[0] + 360 - v));
-  // walk the circle starting just after the largest gap, so the one step not taken is the widest
-  const start = (gaps.indexOf(Math.max(...gaps)) + 1) % K;
-  const order = sorted.map((_, i) => sorted[(start + i) % K]);
-  const x = a.map((_, i) => a[(start + i) % K] + (start + i >= K ? 360 : 0));
-  const y = [outputAngles[order[0]]];
-  for (let i = 1; i < K; i++) y.push(y[i - 1] + wrap180(outputAngles[order[i]] - outputAngles[order[i - 1]]));
-  return { neuronAngles, neuronNorms, outputAngles, outputNorms, sortedGaps: gaps.sort((a, b) => a - b), angleStepRatio: slope(x, y) };
-}
-
-/** Least-squares slope of y on x (NaN for fewer than two distinct x). */
-function slope(x: number[], y: number[]): number {
-  const n = x.length;
-  const mx = x.reduce((s, v) => s + v, 0) / n, my = y.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0, sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  return sxx > 0 ? sxy / sxx : NaN;
 }

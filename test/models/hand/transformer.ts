@@ -6,6 +6,7 @@ import { attentionBackward, attentionForward, type AttentionShape } from "../../
 import { layerNormBackward, layerNormForward } from "../../../src/tensor/kernels/layer-norm.js";
 import type { ForwardResult, Model } from "../../../src/models/model.js";
 import { Workspace } from "../../../src/models/workspace.js";
+import type { TransformerShape } from "../../../src/models/transformer.js";
 
 /**
  * A decoder-only transformer as in Power et al. (2022) and Nanda et al. (2023, "Progress measures for grokking via
@@ -38,19 +39,7 @@ export interface TransformerConfig {
   readonly initScale: number;
 }
 
-interface Shape {
-  readonly V: number; // embedding rows (the task's vocab, +1 for "=")
-  readonly T: number; // positions
-  readonly seqLen: number; // the task's input length
-  readonly vocab: number; // the task's vocab (the id of "=")
-  readonly C: number; // classes
-  readonly d: number;
-  readonly H: number;
-  readonly e: number;
-  readonly m: number; // d_mlp
-  readonly L: number;
-  readonly ln: boolean;
-}
+type Shape = TransformerShape;
 
 /** Parameter names of block l. */
 const block = (l: number) => ({
