@@ -2,23 +2,24 @@ import { join } from "node:path";
 import { mkdir, readdir } from "node:fs/promises";
 import type { TrainState } from "../train/loop.js";
 import { loadStateTensors, stateTensorShapes, stateTensors } from "../train/optimizers.js";
-import { grokfastStateTensors, loadGrokfastStateTensors } from "../train/grokfast.js";
-import { loadSurfingStateTensor, surfingStateTensor } from "../train/surfing-tracker.js";
-import { readSafetensors, writeSafetensors, type SafeTensors } from "./safetensors.js";
+import { readSafetensors, writeSafetensors, type SafeTensors, type SafetensorsContents } from "./safetensors.js";
+import { SpecError } from "./spec.js";
+import { tensorsDigest } from "./tensor-digest.js";
 
 /**
  * A checkpoint is one safetensors file: the parameters under their own names (`U`, `W_in`, … — loadable by
- * `safetensors.torch.load_file`), the optimizer state under `optim/<slot>/<param>` and `optim/step`, a Grokfast
- * filter's state under `filter/…` and the surfing tracker's sums under `surfing/state` (F64 [6]).
- * Metadata: the step, the run id and the format version. Written atomically.
+ * `safetensors.torch.load_file`), the optimizer state under `optim/<slot>/<param>` and `optim/step`, and each step
+ * hook's state under its prefix (the Grokfast filter's under `filter/…`, the surfing tracker's sums as `surfing/state`).
+ * Metadata: the step, the run id, the format version and `sha256` (tensorsDigest: names, dtypes, shapes and bytes),
+ * checked on every load. Written atomically.
  */
 export const CHECKPOINT_DIR = "checkpoints";
-/** The surfing tracker's float64 sums (src/train/surfing-tracker.ts), when the run has one. */
-const SURFING_TENSOR = "surfing/state";
+/** Prefixes of the tensors that are not model parameters: the optimizer's and the built-in step hooks'. */
+const STATE_PREFIXES = ["optim/", "filter/", "surfing/"];
 
 /** Whether a checkpoint tensor is a model parameter (not optimizer, filter or tracker state). */
 export function isParameterTensor(name: string): boolean {
-  return !name.startsWith("optim/") && !name.startsWith("filter/") && name !== SURFING_TENSOR;
+  return !STATE_PREFIXES.some((p) => name.startsWith(p));
 }
 
 export function checkpointPath(runDir: string, step: number): string {
@@ -35,11 +36,12 @@ export async function saveCheckpoint(runDir: string, runId: string, state: Train
   for (const [name, t] of Object.entries(state.params)) tensors[name] = entry([...t.shape], t.data);
   const shapes = stateTensorShapes(state.opt, state.params);
   for (const [name, data] of Object.entries(stateTensors(state.opt))) tensors[`optim/${name}`] = entry([...shapes[name]], data);
-  if (state.grokfast) for (const [name, data] of Object.entries(grokfastStateTensors(state.grokfast))) tensors[`filter/${name}`] = entry([data.length], data);
-  if (state.surfing) tensors[SURFING_TENSOR] = { dtype: "F64", shape: [6], data: surfingStateTensor(state.surfing) };
+  for (const h of state.hooks) {
+    for (const [name, t] of Object.entries(h.saveState())) tensors[h.checkpointPrefix + name] = t.dtype === "F64" ? { dtype: "F64", shape: [t.data.length], data: t.data as Float64Array } : { dtype: "F32", shape: [t.data.length], data: t.data as Float32Array };
+  }
   const path = checkpointPath(runDir, state.step);
   await mkdir(join(runDir, CHECKPOINT_DIR), { recursive: true });
-  await writeSafetensors(path, tensors, { format: "grokscope-checkpoint/1", run_id: runId, step: String(state.step) });
+  await writeSafetensors(path, tensors, { format: "grokscope-checkpoint/1", run_id: runId, step: String(state.step), sha256: tensorsDigest(tensors) });
   return path;
 }
 
@@ -58,17 +60,33 @@ export async function checkpointSteps(runDir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+/**
+ * Reads a checkpoint (or any safetensors file) and checks its `sha256` when it has one (checkpoints written before
+ * checksums have none). A file that cannot be read or does not match is a SpecError naming it.
+ */
+export async function readCheckedSafetensors(path: string): Promise<SafetensorsContents> {
+  let contents: SafetensorsContents;
+  try {
+    contents = await readSafetensors(path);
+  } catch (e) {
+    throw new SpecError(`checkpoint ${path} is unreadable: ${(e as Error).message.replace(`${path}: `, "")}`);
+  }
+  const expected = contents.metadata.sha256;
+  if (expected !== undefined && expected !== tensorsDigest(contents.tensors)) {
+    throw new SpecError(`checkpoint ${path} is corrupt: its tensors do not match the sha256 stored with them (resume from an earlier checkpoint by moving this file aside)`);
+  }
+  return contents;
+}
+
 /** Restores params and optimizer state in place from the checkpoint at `step`. */
 export async function loadCheckpoint(runDir: string, step: number, state: TrainState): Promise<void> {
   const path = checkpointPath(runDir, step);
-  const { tensors } = await readSafetensors(path);
+  const { tensors } = await readCheckedSafetensors(path);
   const optim: Record<string, Float32Array> = {};
-  const filter: Record<string, Float32Array> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (!(t.data instanceof Float32Array) && !(t.data instanceof Float64Array)) throw new Error(`${path}: tensor "${name}" is ${t.dtype}, expected F32 or F64`);
     const data = t.data as Float32Array; // float64 runs restore into their float64 buffers
     if (name.startsWith("optim/")) optim[name.slice("optim/".length)] = data;
-    if (name.startsWith("filter/")) filter[name.slice("filter/".length)] = data;
   }
   for (const [name, p] of Object.entries(state.params)) {
     const t = tensors[name];
@@ -76,11 +94,14 @@ export async function loadCheckpoint(runDir: string, step: number, state: TrainS
     p.data.set(t.data as Float32Array);
   }
   loadStateTensors(state.opt, optim);
-  if (state.grokfast) loadGrokfastStateTensors(state.grokfast, filter);
-  if (state.surfing) {
-    const t = tensors[SURFING_TENSOR];
-    if (!t) throw new Error(`${path}: no "${SURFING_TENSOR}" tensor (the checkpoint was written without the surfing tracker)`);
-    loadSurfingStateTensor(state.surfing, t.data as Float64Array);
+  for (const h of state.hooks) {
+    const own: Record<string, Float32Array | Float64Array> = {};
+    for (const [name, t] of Object.entries(tensors)) if (name.startsWith(h.checkpointPrefix)) own[name.slice(h.checkpointPrefix.length)] = t.data as Float32Array | Float64Array;
+    try {
+      h.loadState(own);
+    } catch (e) {
+      throw new Error(`${path}: ${h.name} state: ${(e as Error).message}`);
+    }
   }
   state.step = step;
 }

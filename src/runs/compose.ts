@@ -58,8 +58,9 @@ export function withPreset(spec: RunSpec | Loose): Record<string, unknown> {
   const own = structuredClone(spec) as Record<string, unknown>;
   if (typeof own.preset !== "string") return own;
   const base = presetSpec(own.preset);
-  // a user's model module replaces the preset's model whole: the preset's model keys belong to another model
-  if (isObject(own.model) && "module" in own.model) delete base.model;
+  // A user's model module replaces the preset's model whole, and with it what the preset says about that model: its
+  // description and the measures chosen for it (the preset's data, loss and optimizer stay).
+  if (isObject(own.model) && "module" in own.model) for (const k of ["model", "description", "measures"]) delete base[k];
   return mergeSpec(base, own);
 }
 

@@ -1,12 +1,12 @@
 /**
  * `grokscope intervene`: ablate or patch a hook point of a run's checkpoint and evaluate train and test loss and
  * accuracy before and after (interventions: src/autograd/interventions.ts; frequency selections:
- * src/measures/frequency-units.ts). The model is the run's autograd definition (the fused gromov path has no hooks),
+ * src/measures/fourier/frequency-units.ts). The model is the run's autograd definition (the fused gromov path has no hooks),
  * with the checkpoint's parameters, on the run's own train/test splits and loss. Nothing is written.
  */
 import { meanAblation, ablatedCount, captureHooks, hookShapes, patch, zeroAblation, type Selection } from "../autograd/interventions.js";
 import type { Intervention } from "../autograd/graph.js";
-import { embeddingFourierDirections, embeddingKeyFrequencies, neuronFrequencies, neuronsOfFrequencies } from "../measures/frequency-units.js";
+import { embeddingFourierDirections, embeddingKeyFrequencies, neuronFrequencies, neuronsOfFrequencies } from "../measures/fourier/frequency-units.js";
 import type { Model } from "../models/model.js";
 import { buildModel } from "../models/registry.js";
 import type { Dataset, Split } from "../tasks/dataset.js";

@@ -1,8 +1,8 @@
 import { access } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { isModelModuleLoaded, registerModelModule } from "../models/custom.js";
+import { customModelDefinition, isModelModuleLoaded, registerModelModule } from "../models/custom.js";
 import type { ModelConfig } from "../models/registry.js";
-import { SpecError } from "./spec.js";
+import { SpecError, type RunConfig } from "./spec.js";
 
 /**
  * Loads the user model module a config names (`model.module`, an absolute path after normalization) so the model can
@@ -29,4 +29,22 @@ export async function loadModelModule(config: ModelConfig): Promise<void> {
   } catch (e) {
     throw new SpecError((e as Error).message);
   }
+}
+
+/**
+ * The config with a user model's keys completed from its module's `defaults` (the module is loaded), and the model's
+ * own name (for run ids); other configs unchanged.
+ */
+export async function resolveModelDefaults(config: RunConfig): Promise<{ config: RunConfig; modelName: string | null }> {
+  if (config.model.name !== "module") return { config, modelName: null };
+  await loadModelModule(config.model);
+  let resolved;
+  try {
+    resolved = customModelDefinition(config.model);
+  } catch (e) {
+    throw new SpecError((e as Error).message);
+  }
+  const model = Object.freeze({ name: "module" as const, module: config.model.module, ...resolved.config });
+  const safe = resolved.definition.name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+/, "").slice(0, 40);
+  return { config: Object.freeze({ ...config, model }), modelName: safe || null };
 }

@@ -1,12 +1,12 @@
 /**
  * `grokscope prune`: zero a run's low-IPR (memorizing) neurons at one checkpoint and evaluate before and after
- * (Doshi et al. 2024, "To grok or not to grok", §2 pruning experiment; the neuron maths is src/measures/prune.ts).
+ * (Doshi et al. 2024, "To grok or not to grok", §2 pruning experiment; the neuron maths is src/measures/memorization/prune.ts).
  * Nothing in the run directory changes; `outDir` receives the pruned parameters and the result.
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { corruptionAccuracy, predictions } from "../measures/corruption.js";
-import { lowIprMask, neuronIprsOf, pruneApplies, pruneNeurons } from "../measures/prune.js";
+import { corruptionAccuracy, predictions } from "../measures/memorization/corruption.js";
+import { lowIprMask, neuronIprsOf, pruneApplies, pruneNeurons } from "../measures/memorization/prune.js";
 import { copyParamsInto, type Params } from "../tensor/tensor.js";
 import { evaluate, type TrainSetup, type TrainState } from "../train/loop.js";
 import { writeFileAtomic } from "./atomic.js";

@@ -1,52 +1,34 @@
-import { randomUUID } from "node:crypto";
+/**
+ * A run: start it from a config or resume it from its last checkpoint, and the training loop between — evaluating,
+ * measuring, checkpointing and recording at their cadences, crash-safe (metrics first, checkpoint last), stoppable.
+ * The run directory and ids live in run-dir.ts, one evaluation and the summary in evaluation.ts.
+ */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { grokDelay, grokStep, memorizeStep, type EvalRecord } from "../measures/grokking.js";
-import { getMeasure, resolveMeasures, runMeasure } from "../measures/registry.js";
-import { MeasureNotApplicable, type MeasureContext } from "../measures/measure.js";
-import { fold, keyFromSeed } from "../tensor/rng.js";
+import { resolveMeasures } from "../measures/registry.js";
+import { MeasureNotApplicable } from "../measures/measure.js";
 import type { Params } from "../tensor/tensor.js";
 import { evalCadence } from "../train/cadence.js";
-import { surfingInit, type SurfingSums } from "../train/surfing-tracker.js";
-import { parseSurfingSettings } from "../measures/surfing.js";
-import { evaluate, trainStep, type TrainSetup, type TrainState } from "../train/loop.js";
+import { surfingHook } from "../train/surfing-tracker.js";
+import { parseSurfingSettings } from "../measures/dynamics/surfing.js";
+import { NonFiniteError, trainStep, type TrainSetup, type TrainState } from "../train/loop.js";
+import { evaluationRows, lastValues, summarizeRun, type RunSummary } from "./evaluation.js";
+import { isNonEmptyDir, locateRun, makeRunDir, METRICS_FILE, newRunId, readRunDir, SUMMARY_FILE, writeSpecFile } from "./run-dir.js";
+import { resolveModelDefaults } from "./model-module.js";
 import { EventLoopTurns } from "./event-loop-turns.js";
 import { checkpointSteps, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
 import { buildSetup } from "./setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "./spec.js";
 import { openStore, type Store } from "./store.js";
+
+export { evaluationRows, measureContext, summarizeRun, type EvaluationInputs, type RunSummary } from "./evaluation.js";
+export { locateRun, METRICS_FILE, readRunDir, SPEC_FILE, SUMMARY_FILE } from "./run-dir.js";
 import { createBackend } from "../tensor/backend-select.js";
-
-export const SPEC_FILE = "spec.json";
-export const METRICS_FILE = "metrics.parquet";
-export const SUMMARY_FILE = "summary.json";
-
-/** The final JSON line of `grokscope train` (DESIGN.md's contract). */
-export interface RunSummary {
-  run_id: string;
-  preset: string | null;
-  seed: number;
-  steps: number;
-  train_acc: number;
-  test_acc: number;
-  train_loss: number;
-  test_loss: number;
-  memorize_step: number | null;
-  grok_step: number | null;
-  grok_delay: number | null;
-  /**
-   * Runs whose task has further splits (src/tasks/dataset.ts `evalSplits`: an OOD test, a mixture's domains): the
-   * first evaluated step at which each split's accuracy reached `acc_threshold`, or null — e.g. a domain's memorize
-   * step is `split_steps["domain/add/train"]`, its grok step `split_steps["domain/add/test"]`.
-   */
-  split_steps?: Record<string, number | null>;
-  final_measures: Record<string, number>;
-  backend: string;
-  seconds: number;
-  run_dir: string;
-}
+import { checkSafeId } from "./run-id.js";
+import { acquireRunLock, type RunLock } from "./run-lock.js";
+import { nonFiniteTensor } from "./divergence.js";
 
 export interface Progress {
   readonly step: number;
@@ -96,74 +78,6 @@ async function openSink(opts: RunOptions): Promise<RunSink> {
 /** The run was stopped by its signal (Ctrl-C); its last checkpoint remains for --resume. */
 export class RunInterrupted extends Error {}
 
-function newRunId(preset: string | null): string {
-  const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${preset ?? "run"}-${t}-${randomUUID().slice(0, 6)}`;
-}
-
-async function isNonEmptyDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory() && (await readdir(path)).length > 0;
-  } catch {
-    return false;
-  }
-}
-
-/** What one evaluation needs besides the setup and state. */
-export interface EvaluationInputs {
-  readonly config: RunConfig;
-  /** The measures to compute (already resolved: "all" expanded). */
-  readonly measures: readonly string[];
-  readonly init: Params;
-  readonly onWarning?: (message: string) => void;
-}
-
-/** Rows of one evaluation: train/test (and the task's further splits') loss and accuracy, then every measure. */
-export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: TrainState): MetricRow[] {
-  const step = state.step;
-  const train = evaluate(setup, state, setup.data.train);
-  const test = evaluate(setup, state, setup.data.test);
-  const values: Record<string, number> = { train_loss: train.loss, train_acc: train.acc, test_loss: test.loss, test_acc: test.acc };
-  if (setup.data.kind === "tokens") {
-    for (const [name, split] of Object.entries(setup.data.evalSplits ?? {})) {
-      const r = evaluate(setup, state, split);
-      values[`${name}_loss`] = r.loss;
-      values[`${name}_acc`] = r.acc;
-    }
-  }
-  const ctx = measureContext(run.config, setup, state.params, step, run.init, state.surfing?.sums);
-  for (const name of run.measures) {
-    try {
-      Object.assign(values, runMeasure(name, getMeasure(name), ctx));
-    } catch (e) {
-      run.onWarning?.(`measure "${name}" failed at step ${step} (the run's other metrics are kept): ${(e as Error).message}`);
-    }
-  }
-  return Object.entries(values).map(([key, value]) => ({ step, key, value }));
-}
-
-/** What a measure sees at a step: the state, the run's loss and kernels, its settings and a key of its own. */
-export function measureContext(config: RunConfig, setup: TrainSetup, params: Params, step: number, init: Params, surfing?: Readonly<SurfingSums> | null): MeasureContext {
-  return { params, data: setup.data, model: setup.model, step, init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(config.seed), `measures/${step}`), settings: config.measure_settings, surfing: surfing ? { ...surfing } : null };
-}
-
-function history(rows: readonly MetricRow[]): EvalRecord[] {
-  const byStep = new Map<number, { step: number; train_acc?: number; test_acc?: number }>();
-  for (const r of rows) {
-    if (r.key !== "train_acc" && r.key !== "test_acc") continue;
-    let e = byStep.get(r.step);
-    if (!e) byStep.set(r.step, (e = { step: r.step }));
-    e[r.key] = r.value;
-  }
-  return [...byStep.values()].sort((a, b) => a.step - b.step);
-}
-
-function lastValues(rows: readonly MetricRow[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of rows) out[r.key] = r.value; // rows are in step order
-  return out;
-}
-
 interface Running {
   readonly runId: string;
   readonly runDir: string;
@@ -187,6 +101,17 @@ async function persist(run: Running, state: TrainState): Promise<void> {
   run.flushed = run.rows.length;
   await saveCheckpoint(run.runDir, run.runId, state);
   await run.store.updateRun(run.runId, { step: state.step });
+}
+
+/**
+ * Keeps every row evaluated before the divergence (metrics file and store; no checkpoint of the diverged
+ * parameters), then throws: the run ends as failed, and --resume starts again from its last checkpoint.
+ */
+async function diverged(run: Running, e: NonFiniteError): Promise<never> {
+  await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows);
+  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed));
+  run.flushed = run.rows.length;
+  throw e;
 }
 
 /** How often (ms of training) the loop lets the event loop run, to notice an abort signal. */
@@ -213,6 +138,8 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
         opts.onProgress?.({ step: s, total, metrics: lastValues(rows), stepsPerSecond: sps });
       }
       if (s === total || (s > 0 && s % config.checkpoint_every === 0)) {
+        const bad = nonFiniteTensor(state.params);
+        if (bad !== null) await diverged(run, new NonFiniteError(`training diverged before step ${s}: tensor "${bad}" holds NaN or Inf`));
         await persist(run, state);
         persisted = true;
       }
@@ -225,7 +152,12 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
       if (!persisted && s > firstStep) await persist(run, state);
       throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
     }
-    trainStep(setup, state);
+    try {
+      trainStep(setup, state);
+    } catch (e) {
+      if (e instanceof NonFiniteError) await diverged(run, e);
+      throw e;
+    }
   }
   const summary = summarizeRun(run.runId, run.runDir, config, run.rows, setup.backend.name, (performance.now() - t0) / 1000);
   await writeFile(join(run.runDir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + "\n");
@@ -233,48 +165,10 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
   return summary;
 }
 
-/** `split_steps` for every further split: keys `<name>_acc` recorded beside `<name>_loss` (not train or test). */
-function splitSteps(rows: readonly MetricRow[], threshold: number): { split_steps?: Record<string, number | null> } {
-  const keys = new Set(rows.map((r) => r.key));
-  const names = [...keys].filter((k) => k.endsWith("_acc") && k !== "train_acc" && k !== "test_acc" && keys.has(k.slice(0, -4) + "_loss")).map((k) => k.slice(0, -4));
-  if (names.length === 0) return {};
-  const out: Record<string, number | null> = {};
-  for (const name of names.sort()) {
-    let first: number | null = null;
-    for (const r of rows) if (r.key === `${name}_acc` && r.value >= threshold && (first === null || r.step < first)) first = r.step;
-    out[name] = first;
-  }
-  return { split_steps: out };
-}
-
-/** The final JSON object of a run from its metric rows (in step order). */
-export function summarizeRun(runId: string, runDir: string, config: RunConfig, rows: readonly MetricRow[], backend: string, seconds: number): RunSummary {
-  const h = history(rows);
-  const { train_loss, train_acc, test_loss, test_acc, ...measures } = lastValues(rows);
-  return {
-    run_id: runId,
-    preset: config.preset,
-    seed: config.seed,
-    steps: config.steps,
-    train_acc,
-    test_acc,
-    train_loss,
-    test_loss,
-    memorize_step: memorizeStep(h, config.acc_threshold),
-    grok_step: grokStep(h, config.acc_threshold),
-    grok_delay: grokDelay(h, config.acc_threshold),
-    ...splitSteps(rows, config.acc_threshold),
-    final_measures: measures,
-    backend,
-    seconds: Math.round(seconds * 1000) / 1000,
-    run_dir: runDir,
-  };
-}
-
 /** Writes a finished run's directory (spec, metrics, final checkpoint, summary) — for runs trained outside trainLoop. */
 export async function writeFinishedRun(runId: string, runDir: string, config: RunConfig, rows: readonly MetricRow[], state: TrainState, backend: string, seconds: number): Promise<RunSummary> {
   await mkdir(runDir, { recursive: true });
-  await writeFile(join(runDir, SPEC_FILE), JSON.stringify({ run_id: runId, ...config }, null, 2) + "\n");
+  await writeSpecFile(runDir, runId, config);
   await writeMetricsParquet(join(runDir, METRICS_FILE), rows);
   await saveCheckpoint(runDir, runId, state);
   const summary = summarizeRun(runId, runDir, config, rows, backend, seconds);
@@ -306,7 +200,8 @@ function measuresFor(config: RunConfig, setup: TrainSetup, state: TrainState, cl
 
 /** Attaches the per-step trackers the run's measures need: the surfing sums (ε from measure_settings.surfing). */
 function attachTrackers(config: RunConfig, measures: readonly string[], state: TrainState): void {
-  if (measures.includes("surfing")) state.surfing = surfingInit((config.measure_settings.surfing ?? parseSurfingSettings()).epsilon);
+  // first: the tracker reads the loss gradient before a filter changes it
+  if (measures.includes("surfing")) state.hooks.unshift(surfingHook((config.measure_settings.surfing ?? parseSurfingSettings()).epsilon));
 }
 
 async function setupFor(config: RunConfig, opts: RunOptions): ReturnType<typeof buildSetup> {
@@ -315,56 +210,34 @@ async function setupFor(config: RunConfig, opts: RunOptions): ReturnType<typeof 
 }
 
 /** Starts a new run from a normalized config. */
-export async function startRun(config: RunConfig, opts: RunOptions): Promise<RunSummary> {
-  const runId = opts.runId ?? newRunId(config.preset);
+export async function startRun(given: RunConfig, opts: RunOptions): Promise<RunSummary> {
+  // a user model's defaults are recorded in spec.json (a later change to the module's defaults cannot change the run)
+  const { config, modelName } = await resolveModelDefaults(given);
+  const runId = checkSafeId("run id", opts.runId ?? newRunId(modelName ?? config.preset));
   const runDir = resolve(opts.outDir ?? join(opts.dataDir, runId));
   if (await isNonEmptyDir(runDir)) throw new SpecError(`--out ${runDir}: directory is not empty (continue a run there with --resume ${runDir})`);
   const { setup, state, init } = await setupFor(config, opts);
   const measures = measuresFor(config, setup, state, () => setup.backend.dispose());
   attachTrackers(config, measures, state);
-  await mkdir(runDir, { recursive: true });
-  await writeFile(join(runDir, SPEC_FILE), JSON.stringify({ run_id: runId, ...config }, null, 2) + "\n");
-  const store = await openSink(opts);
-  await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
+  let store: RunSink | undefined;
+  let lock: RunLock | undefined;
+  try {
+    store = await openSink(opts); // a store that cannot be opened refuses the run before its directory exists
+    await makeRunDir(runDir);
+    lock = await acquireRunLock(runDir, runId);
+    await writeSpecFile(runDir, runId, config);
+    await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
+  } catch (e) {
+    setup.backend.dispose();
+    await lock?.release();
+    await store?.close();
+    throw e;
+  }
   const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, flushed: 0 };
   try {
     return await guarded(run, setup, () => trainLoop(run, setup, state, opts, false));
   } finally {
-    await store.close();
-  }
-}
-
-/** Reads a run directory's spec.json; errors name the directory. */
-export async function readRunDir(runDir: string): Promise<{ runId: string; config: RunConfig }> {
-  const path = join(runDir, SPEC_FILE);
-  let raw: string;
-  try {
-    raw = await readFile(path, "utf8");
-  } catch {
-    throw new SpecError(`cannot read ${path}: not a grokscope run directory`);
-  }
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new SpecError(`${path}: not valid JSON`);
-  }
-  const { run_id, ...spec } = parsed;
-  if (typeof run_id !== "string") throw new SpecError(`${path}: missing run_id`);
-  return { runId: run_id, config: normalizeSpec(spec) };
-}
-
-/** Where `ref` (a run directory or a run id / unique prefix in the store) lives. */
-export async function locateRun(ref: string, dataDir: string): Promise<string> {
-  if (existsSync(join(ref, SPEC_FILE))) return resolve(ref);
-  if (existsSync(ref)) throw new SpecError(`${ref}: not a grokscope run directory (no ${SPEC_FILE})`);
-  if (!existsSync(dataDir)) throw new SpecError(`run "${ref}" not found: no such directory, and no run store at ${dataDir}`);
-  const store = await openStore(dataDir);
-  try {
-    return (await store.getRun(ref)).runDir;
-  } catch (e) {
-    throw new SpecError(`run "${ref}" not found: ${(e as Error).message}`);
-  } finally {
+    await lock.release();
     await store.close();
   }
 }
@@ -379,22 +252,33 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
   const { runId, config: saved } = await readRunDir(runDir);
   const config = opts.steps === undefined ? saved : normalizeSpec({ ...saved, steps: opts.steps });
   const steps = await checkpointSteps(runDir);
+  const from = steps.length > 0 ? steps[steps.length - 1] : null;
+  // every refusal comes before the store or the run directory changes
+  if (from !== null && from > config.steps) throw new SpecError(`--steps ${config.steps}: the last checkpoint of ${runDir} is at step ${from}, beyond it`);
   const { setup, state, init } = await setupFor(config, opts);
   const measures = measuresFor(config, setup, state, () => setup.backend.dispose());
   attachTrackers(config, measures, state);
-  const store = await openSink(opts);
+  let store: RunSink | undefined;
+  let lock: RunLock | undefined;
+  try {
+    if (from !== null) await loadCheckpoint(runDir, from, state); // checks the checkpoint's sha256
+    store = await openSink(opts);
+    lock = await acquireRunLock(runDir, runId);
+  } catch (e) {
+    setup.backend.dispose();
+    await store?.close();
+    throw e;
+  }
   try {
     let record = await store.findRun(runId);
     if (!record) record = await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
     const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, flushed: 0 };
+    const sink = store; // TypeScript does not carry the narrowing of a `let` into the closure
     return await guarded(run, setup, async () => {
-      const from = steps.length > 0 ? steps[steps.length - 1] : null;
-      if (from !== null && from <= config.steps) {
-        await loadCheckpoint(runDir, from, state);
+      const store = sink;
+      if (from !== null) {
         const old = existsSync(join(runDir, METRICS_FILE)) ? await readMetricsParquet(join(runDir, METRICS_FILE)) : [];
         run.rows.push(...old.filter((r) => r.step <= from));
-      } else if (from !== null) {
-        throw new SpecError(`${runDir}: last checkpoint is at step ${from}, beyond the requested ${config.steps} steps`);
       }
       await store.deleteMetricsAfter(runId, from ?? -1);
       const kept = await store.getMetrics(runId);
@@ -405,10 +289,11 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
         run.flushed = 0;
       }
       await store.updateRun(runId, { status: "running", steps: config.steps, spec: config });
-      if (config.steps !== saved.steps) await writeFile(join(runDir, SPEC_FILE), JSON.stringify({ run_id: runId, ...config }, null, 2) + "\n");
+      if (config.steps !== saved.steps) await writeSpecFile(runDir, runId, config);
       return trainLoop(run, setup, state, opts, from !== null);
     });
   } finally {
+    await lock.release();
     await store.close();
   }
 }

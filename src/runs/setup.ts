@@ -8,10 +8,10 @@ import { getLoss } from "../train/losses.js";
 import type { TrainSetup, TrainState } from "../train/loop.js";
 import { createOptimizer } from "../train/optimizers.js";
 import { makeSchedule } from "../train/schedules.js";
-import { grokfastInit } from "../train/grokfast.js";
-import { checkpointPath, checkpointSteps, isParameterTensor } from "./checkpoint.js";
-import { readSafetensors } from "./safetensors.js";
+import { grokfastHook } from "../train/grokfast.js";
+import { checkpointPath, checkpointSteps, isParameterTensor, readCheckedSafetensors } from "./checkpoint.js";
 import { SpecError, type InitFrom, type RunConfig } from "./spec.js";
+import { loadModelModule } from "./model-module.js";
 
 /**
  * Everything a run computes with, built from its config alone. The seed's key is folded once per use
@@ -23,8 +23,15 @@ import { SpecError, type InitFrom, type RunConfig } from "./spec.js";
 export async function buildSetup(config: RunConfig, opts: { backend?: Backend } = {}): Promise<{ setup: TrainSetup; state: TrainState; init: Params }> {
   const key = keyFromSeed(config.seed);
   const data = buildTask(config.task, fold(key, "task"));
+  await loadModelModule(config.model);
   const backend = opts.backend ?? (await createBackend(config.backend, { threads: config.threads }));
-  const model = buildModel(config.model, data, backend);
+  let model;
+  try {
+    model = buildModel(config.model, data, backend);
+  } catch (e) {
+    if (!opts.backend) backend.dispose();
+    throw e instanceof SpecError ? e : new SpecError((e as Error).message);
+  }
   const optimizer = createOptimizer(config.optimizer);
   const params = model.init(fold(key, "init"));
   if (config.init_from) {
@@ -44,9 +51,8 @@ export async function buildSetup(config: RunConfig, opts: { backend?: Backend } 
     schedule: makeSchedule(config.schedule, config.optimizer.lr, config.steps),
     batchSize: config.batch_size,
     key: fold(key, "batches"),
-    grokfast: config.grokfast,
   };
-  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), grokfast: config.grokfast ? grokfastInit(params, config.grokfast) : null, step: 0 };
+  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), hooks: config.grokfast ? [grokfastHook(params, config.grokfast)] : [], step: 0 };
   return { setup, state, init: cloneParams(params) };
 }
 
@@ -64,9 +70,9 @@ export async function loadInitFrom(from: InitFrom, params: Params): Promise<void
   const path = checkpointPath(from.run, step);
   let tensors;
   try {
-    ({ tensors } = await readSafetensors(path));
+    ({ tensors } = await readCheckedSafetensors(path));
   } catch (e) {
-    throw new SpecError(`init_from.run: cannot read ${path}: ${(e as Error).message}`);
+    throw new SpecError(`init_from.run: ${(e as Error).message}`);
   }
   const theirs = Object.keys(tensors).filter(isParameterTensor);
   const ours = Object.keys(params);

@@ -14,11 +14,13 @@ import { parseOptimizerConfig, type OptimizerConfig } from "../train/optimizers.
 import { parseScheduleConfig, type ScheduleConfig } from "../train/schedules.js";
 import { parseGrokfastConfig, type GrokfastConfig } from "../train/grokfast.js";
 import { expandMeasureNames } from "../measures/registry.js";
-import { parseLlcSettings } from "../measures/llc.js";
-import { parseComplexitySettings } from "../measures/complexity.js";
-import { parseSurfingSettings } from "../measures/surfing.js";
-import { parseFourierSettings } from "../measures/fourier-circuit.js";
+import { parseLlcSettings } from "../measures/llc/llc.js";
+import { parseComplexitySettings } from "../measures/complexity/complexity.js";
+import { parseSurfingSettings } from "../measures/dynamics/surfing.js";
+import { parseFourierSettings } from "../measures/fourier/fourier-circuit.js";
 import { describeIssue } from "../util/zod-issue.js";
+import { isSafeId } from "./run-id.js";
+import { checkSizeBounds } from "./size-bounds.js";
 
 export class SpecError extends Error {}
 
@@ -28,7 +30,7 @@ type MeasureSettingsName = keyof typeof MEASURE_SETTINGS;
 export type MeasureSettings = { readonly [K in MeasureSettingsName]?: ReturnType<(typeof MEASURE_SETTINGS)[K]> };
 
 const TopLevelSchema = z.strictObject({
-  preset: z.string().nullable().optional(),
+  preset: z.string().refine(isSafeId, "must be letters, digits, '.', '_' or '-' (it names run directories; no \"..\")").nullable().optional(),
   description: z.string().nullable().optional(),
   seed: z.number().int("must be an integer").min(0, "must be ≥ 0").default(1),
   steps: z.number().int("must be an integer").min(0, "must be ≥ 0"),
@@ -98,12 +100,16 @@ export interface InitFrom {
   readonly step: number | null;
 }
 
-function wrap<T>(f: () => T): T {
+function wrap<T>(f: () => T, where?: string, value?: unknown): T {
   try {
     return f();
   } catch (e) {
     if (e instanceof SpecError) throw e;
-    throw new SpecError((e as Error).message);
+    const msg = (e as Error).message;
+    // `--set schedule.foo=1` on a spec without a schedule leaves {foo: 1}: name the key that was set, not the missing name
+    const keys = value !== null && typeof value === "object" && !Array.isArray(value) ? Object.keys(value) : [];
+    if (where !== undefined && keys.length > 0 && !keys.includes("name")) throw new SpecError(`${where}.${keys[0]}: set without ${where}.name (${msg})`);
+    throw new SpecError(msg);
   }
 }
 
@@ -126,12 +132,12 @@ export function normalizeSpec(spec: unknown): RunConfig {
     description: s.description ?? null,
     seed: s.seed,
     steps: s.steps,
-    task: wrap(() => resolveTaskConfig(parseTaskConfig(s.task, "task"))),
-    model: wrap(() => parseModelConfig(s.model, "model")),
+    task: wrap(() => resolveTaskConfig(parseTaskConfig(s.task, "task")), "task", s.task),
+    model: wrap(() => parseModelConfig(s.model, "model", process.cwd())),
     loss: s.loss,
-    optimizer: wrap(() => parseOptimizerConfig(s.optimizer, "optimizer")),
-    schedule: wrap(() => parseScheduleConfig(s.schedule, "schedule")),
-    grokfast: s.grokfast === null ? null : wrap(() => parseGrokfastConfig(s.grokfast, "grokfast")),
+    optimizer: wrap(() => parseOptimizerConfig(s.optimizer, "optimizer"), "optimizer", s.optimizer),
+    schedule: wrap(() => parseScheduleConfig(s.schedule, "schedule"), "schedule", s.schedule),
+    grokfast: s.grokfast === null ? null : wrap(() => parseGrokfastConfig(s.grokfast, "grokfast"), "grokfast", s.grokfast),
     batch_size: s.batch_size,
     eval: wrap(() => parseCadence(s.eval, "eval")),
     checkpoint_every: s.checkpoint_every,
@@ -147,5 +153,6 @@ export function normalizeSpec(spec: unknown): RunConfig {
     // absent rather than null when unset, so the specs of runs that do not use it are unchanged
     ...(s.init_from === null ? {} : { init_from: { run: isAbsolute(s.init_from.run) ? s.init_from.run : resolve(s.init_from.run), step: s.init_from.step } }),
   };
+  checkSizeBounds(config);
   return deepFreeze(JSON.parse(JSON.stringify(config)) as RunConfig);
 }

@@ -190,7 +190,7 @@ async function openInstance(file: string, readOnly: boolean, lockTimeoutMs: numb
     try {
       return await DuckDBInstance.create(file, { access_mode: readOnly ? "READ_ONLY" : "READ_WRITE" });
     } catch (err) {
-      if (!isLockError(err)) throw new StoreError("UNREADABLE", `run store ${file}: cannot open: ${(err as Error).message}`);
+      if (!isLockError(err)) throw unreadable(file, err);
       const wait = Math.min(250, 4 * 2 ** attempt) * (0.5 + randomInt(1000) / 1000); // jittered so waiters desynchronize
       if (Date.now() + wait > deadline) {
         throw new StoreError(
@@ -203,6 +203,15 @@ async function openInstance(file: string, readOnly: boolean, lockTimeoutMs: numb
   }
 }
 
+/** A store file DuckDB cannot open (truncated, garbage, another program's): one line with the way out. */
+function unreadable(file: string, err: unknown): StoreError {
+  const why = String((err as Error)?.message ?? err).split("\n")[0].slice(0, 200);
+  return new StoreError(
+    "UNREADABLE",
+    `run store ${file} is damaged or not a grokscope store (${why}); move it aside (mv ${file} ${file}.broken, and its .wal if any) and rerun: each run directory keeps its spec.json and metrics.parquet`,
+  );
+}
+
 /** Opens `file`, runs `fn` inside one transaction, closes. Serialized per file within this process. */
 function transaction<T>(
   file: string,
@@ -210,7 +219,19 @@ function transaction<T>(
   lockTimeoutMs: number,
   fn: (c: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
-  return enqueue(file, async () => {
+  return enqueue(file, () =>
+    inTransaction(file, mode, lockTimeoutMs, fn).catch((err: unknown) => {
+      throw isDamage(err) ? unreadable(file, err) : err;
+    }),
+  );
+}
+
+/** DuckDB's words for a file it cannot read back (a store truncated or overwritten under it). */
+const isDamage = (err: unknown): boolean =>
+  !(err instanceof StoreError) && /^(IO Error|INTERNAL Error|FATAL Error|Serialization Error)|Could not read enough bytes|checksum|corrupt/i.test(String((err as Error)?.message));
+
+async function inTransaction<T>(file: string, mode: "read" | "write", lockTimeoutMs: number, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  {
     const instance = await openInstance(file, mode === "read", lockTimeoutMs);
     let connection: DuckDBConnection | undefined;
     try {
@@ -228,7 +249,7 @@ function transaction<T>(
       connection?.closeSync();
       instance.closeSync(); // releases the file lock (after checkpointing, for a writer)
     }
-  });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -485,20 +506,37 @@ class DuckStore implements Store {
 }
 
 /**
+ * Reads every column of every table but the (large) metrics one: a truncated or overwritten file fails here, at
+ * open, with the recovery step, instead of half-working (listing sweeps but failing on a run).
+ */
+async function checkReadable(c: DuckDBConnection): Promise<void> {
+  const tables = (await c.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_name <> 'metrics'")).getRows().map((r) => String(r[0]));
+  for (const t of tables) await c.run(`SELECT sum(hash(COLUMNS(*))) FROM "${t.replace(/"/g, '""')}"`);
+}
+
+/**
  * Opens (creating if needed) the store in `dataDir`. Holds no file open afterwards: each call opens briefly.
  * Creating the schema takes the write lock once; an existing store at the current schema is only read.
  */
 export async function openStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
   const file = resolve(join(dataDir, STORE_FILE));
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
-  mkdirSync(resolve(dataDir), { recursive: true });
+  try {
+    mkdirSync(resolve(dataDir), { recursive: true });
+  } catch (e) {
+    throw new StoreError("UNREADABLE", `run store directory ${resolve(dataDir)}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: a file is in the way?)`);
+  }
   let version = 0;
   if (existsSync(file)) {
     version = await transaction(file, "read", lockTimeoutMs, async (c) => {
+      await checkReadable(c);
       const t = await c.runAndReadAll("SELECT 1 FROM information_schema.tables WHERE table_name = 'store_meta'");
       if (t.currentRowCount === 0) return 0;
       const v = await c.runAndReadAll("SELECT value FROM store_meta WHERE key = 'schema_version'");
       return Number(v.getRows()[0]?.[0] ?? 0);
+    }).catch((e: unknown) => {
+      if (e instanceof StoreError) throw e;
+      throw unreadable(file, e);
     });
   }
   if (version > SCHEMA_VERSION) {

@@ -76,11 +76,11 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
 
 // Run ids are "<preset>-<time>-<hex>" or "<sweep>-<index>"; sweep names follow the sweep spec's rule. Neither may
 // hold a path separator or start with a dot, so neither can leave the directory it names.
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
 
 /** A run id or sweep name from a URL segment (already percent-decoded); 400 naming it otherwise. */
 export function checkName(what: string, value: string): string {
-  if (!NAME.test(value) || value.includes("..")) throw new HttpError(400, `invalid ${what} ${JSON.stringify(value.slice(0, 80))}: letters, digits, '_', '.', ':' or '-' only`);
+  if (!NAME.test(value) || value.includes("..")) throw new HttpError(400, `invalid ${what} ${JSON.stringify(value.slice(0, 80))}: letters, digits, '_', '.' or '-' only`);
   return value;
 }
 

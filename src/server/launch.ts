@@ -3,11 +3,12 @@
  * the key), then trained by a `grokscope train` child process writing the same store. The reply waits until the
  * child has written its run directory's spec.json, so it can name the new run's id.
  */
+import { refuseModelModule } from "./user-code.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { presetSpec } from "../runs/presets/index.js";
 import { applyOverrides } from "../runs/overrides.js";
@@ -21,6 +22,8 @@ export const CLI_BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..",
 /** Keys a browser may not set: they name files on the server's machine. */
 const SERVER_ONLY_KEYS = new Set(["init_from"]);
 const MAX_KNOBS = 64;
+/** A run started from a page: ten million steps is days on this engine; longer runs belong to the CLI. */
+export const MAX_WEB_STEPS = 10_000_000;
 
 export interface LaunchRequest {
   readonly preset: string;
@@ -41,12 +44,14 @@ export function parseLaunch(body: Record<string, unknown>): LaunchRequest {
   for (const [key, value] of entries) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(key)) throw new HttpError(400, `set: bad key "${key.slice(0, 80)}"`);
     if (SERVER_ONLY_KEYS.has(key.split(".")[0])) throw new HttpError(400, `${key}: cannot be set from the web lab (it names files on the server)`);
+    refuseModelModule(key, value);
     const text = JSON.stringify(value);
     if (text === undefined) throw new HttpError(400, `${key}: value is not JSON`);
     sets.push(`${key}=${text}`);
   }
   try {
-    normalizeSpec(applyOverrides(presetSpec(body.preset), sets));
+    const config = normalizeSpec(applyOverrides(presetSpec(body.preset), sets));
+    if (config.steps > MAX_WEB_STEPS) throw new HttpError(400, `steps: ${config.steps} is above the web lab's bound ${MAX_WEB_STEPS} (train longer runs with grokscope train)`);
   } catch (e) {
     if (e instanceof SpecError) throw new HttpError(400, e.message);
     throw e;
@@ -98,7 +103,7 @@ export function launcher(dataDir: string, bin = CLI_BIN): Launcher {
       child.stderr!.on("data", (d) => (err = (err + d).slice(-4000)));
       child.on("exit", () => children.delete(child));
       const runId = await waitForSpec(child, runDir, () => err);
-      return { run_id: runId, run_dir: runDir, pid: child.pid ?? -1 };
+      return { run_id: runId, run_dir: relative(dataDir, runDir), pid: child.pid ?? -1 };
     },
     async close() {
       await Promise.all(

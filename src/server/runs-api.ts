@@ -5,17 +5,19 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
+import { relative } from "node:path";
 import { checkpointPath, checkpointSteps } from "../runs/checkpoint.js";
 import type { MetricRow } from "../runs/metrics-file.js";
 import { RUN_STATUSES, type RunRecord, type RunStatus, type Store } from "../runs/store.js";
 import { checkName, checkStep, HttpError } from "./http.js";
+import { shownStatus } from "../runs/run-lock.js";
 
 /** A run as the API shows it (snake_case, as `grokscope show --json`); `spec` only when `full`. */
-export function runJson(r: RunRecord, full: boolean): Record<string, unknown> {
+export function runJson(r: RunRecord, full: boolean, dataDir?: string): Record<string, unknown> {
   const base: Record<string, unknown> = {
     run_id: r.runId,
     preset: r.preset,
-    status: r.status,
+    ...shownStatus(r), // a `running` row whose trainer is gone is `killed`, stale: true (as grokscope runs shows it)
     step: r.step,
     steps: r.steps,
     seed: r.seed,
@@ -24,7 +26,8 @@ export function runJson(r: RunRecord, full: boolean): Record<string, unknown> {
     tags: r.tags,
     summary: r.summary,
   };
-  return full ? { ...base, run_dir: r.runDir, spec: r.spec } : base;
+  // relative to the data dir: the page needs where the run lives, not the layout of the server's disk
+  return full ? { ...base, run_dir: dataDir === undefined ? r.runDir : relative(dataDir, r.runDir) || ".", spec: r.spec } : base;
 }
 
 const LIST_LIMIT = 1000;

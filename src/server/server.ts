@@ -12,6 +12,7 @@
  *   GET  /api/runs/:id/fourier?step=S               GET  /api/sweep-presets
  *   POST /api/sweeps  {preset, name, seeds, workers, axes: {key: values}, set: {key: value}}
  */
+import { resolve } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PRESETS } from "../runs/presets/index.js";
@@ -48,6 +49,7 @@ export interface RunningServer {
 }
 
 interface Context {
+  readonly dataDir: string;
   readonly store: Store;
   readonly hub: EventHub;
   readonly launcher: Launcher;
@@ -77,7 +79,7 @@ async function api(ctx: Context, req: IncomingMessage, res: ServerResponse, url:
   if (!get) throw new HttpError(405, `${method} ${url.pathname}: method not allowed`);
   if (resource === "runs") {
     if (id === undefined) return sendJson(res, 200, await listRunsJson(ctx.store, q));
-    if (sub === undefined) return sendJson(res, 200, { run: runJson(await requireRun(ctx.store, id), true), metric_keys: await ctx.store.metricKeys(id) });
+    if (sub === undefined) return sendJson(res, 200, { run: runJson(await requireRun(ctx.store, id), true, ctx.dataDir), metric_keys: await ctx.store.metricKeys(id) });
     if (sub === "metrics" && arg === undefined) return sendJson(res, 200, await metricsJson(ctx.store, id, q));
     if (sub === "checkpoints" && arg === undefined) return sendJson(res, 200, await checkpointsJson(ctx.store, id));
     if (sub === "checkpoints") return sendCheckpoint(ctx.store, id, arg, res);
@@ -122,7 +124,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   checkBinding(host, opts.token);
   const store = await openStore(opts.dataDir);
-  const ctx: Context = { store, hub: eventHub(store, opts.pollMs), launcher: launcher(opts.dataDir), sweeps: sweepLauncher(store, opts.dataDir), token: opts.token, webRoot: opts.webRoot ?? WEB_ROOT };
+  const ctx: Context = { dataDir: resolve(opts.dataDir), store, hub: eventHub(store, opts.pollMs), launcher: launcher(opts.dataDir), sweeps: sweepLauncher(store, opts.dataDir), token: opts.token, webRoot: opts.webRoot ?? WEB_ROOT };
   const server = createServer((req, res) => void handle(ctx, req, res));
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import type { ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeSegment, HttpError, sendText } from "./http.js";
+import { faviconIco } from "./favicon.js";
 
 /** dist/web of this installation (this file is dist/src/server/static.js). */
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "web");
@@ -47,6 +48,12 @@ async function isFile(path: string): Promise<boolean> {
 
 export async function sendStatic(root: string, pathname: string, res: ServerResponse, head: boolean): Promise<void> {
   let file = resolveStatic(root, pathname);
+  if (pathname === "/favicon.ico" && !(await isFile(file))) {
+    const ico = faviconIco();
+    res.writeHead(200, { "content-type": TYPES[".ico"], "content-length": ico.length, "cache-control": "public, max-age=86400", "x-content-type-options": "nosniff" });
+    res.end(head ? undefined : ico);
+    return;
+  }
   if (!(await isFile(file))) {
     const index = join(root, "index.html");
     if (extname(file) !== "" && extname(file) !== ".html") throw new HttpError(404, `no file ${pathname}`);

@@ -5,6 +5,7 @@
  * by a `grokscope sweep` child process writing the same store. The reply waits until the sweep is in the store, so
  * the page can follow its progress there.
  */
+import { refuseModelModule } from "./user-code.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { applyOverrides, parseOverride } from "../runs/overrides.js";
 import { SpecError } from "../runs/spec.js";
@@ -38,6 +39,7 @@ function keyValues(field: string, raw: unknown): string[] {
   return entries.map(([key, value]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(key)) throw new HttpError(400, `${field}: bad key "${key.slice(0, 80)}"`);
     if (SERVER_ONLY_KEYS.has(key.split(".")[0])) throw new HttpError(400, `${field === "axes" ? "axes." : ""}${key}: cannot be set from the web lab (it names files on the server)`);
+    refuseModelModule(key, value, field === "axes" ? "axes." : "");
     const text = JSON.stringify(value);
     if (text === undefined) throw new HttpError(400, `${key}: value is not JSON`);
     return `${key}=${text}`;

@@ -9,7 +9,7 @@
  * Without `step`, the last checkpoint. Run id, step and tensor name are checked before anything touches a file.
  */
 import type { Model } from "../models/model.js";
-import { defaultSource, frequencyPower, keyFrequencies, type FrequencySource } from "../measures/fourier-circuit.js";
+import { defaultSource, frequencyPower, keyFrequencies, type FrequencySource } from "../measures/fourier/fourier-circuit.js";
 import { checkpointPath, checkpointSteps } from "../runs/checkpoint.js";
 import type { RunRecord, Store } from "../runs/store.js";
 import type { Params } from "../tensor/tensor.js";

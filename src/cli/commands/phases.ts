@@ -56,6 +56,19 @@ function parseFixed(items: readonly string[], axes: Readonly<Record<string, read
   return fixed;
 }
 
+/** --x/--y/--facet/--fix name axes of the sweep, each at most once (checked with or without --out). */
+function checkLayoutKeys(name: string, axisKeys: readonly string[], o: { x?: string; y?: string; facet?: string; fix: readonly string[] }): void {
+  const seen = new Map<string, string>();
+  const given: [string, string | undefined][] = [["--x", o.x], ["--y", o.y], ["--facet", o.facet], ...o.fix.map((f): [string, string] => ["--fix", parseOverride(f).path.join(".")])];
+  for (const [flag, key] of given) {
+    if (key === undefined) continue;
+    if (!axisKeys.includes(key)) throw new SpecError(`${flag} ${key}: not an axis of sweep "${name}" (axes: ${axisKeys.join(", ") || "none"})`);
+    const before = seen.get(key);
+    if (before !== undefined) throw new SpecError(`${flag} ${key}: axis already given to ${before}`);
+    seen.set(key, flag);
+  }
+}
+
 export function phasesCommand(): Command {
   return new Command("phases")
     .description("classify a sweep's runs into phases, print a table per grid cell, and draw phase diagrams (SVG/PNG)")
@@ -82,6 +95,7 @@ export function phasesCommand(): Command {
         const record = (await listSweeps(store)).find((s) => s.name === name);
         if (!record) throw new SpecError(`no sweep "${name}" in ${store.file}`);
         stored = record.spec as StoredSweepSpec;
+        checkLayoutKeys(name, Object.keys(stored.axes), o);
         results = await loadSweepResults(store, name);
         if (results.length === 0) throw new SpecError(`sweep "${name}" has no finished runs yet (${record.done}/${record.total})`);
         const axes = Object.fromEntries(Object.entries(stored.axes).map(([k, values]) => [k, values.filter((v) => results.some((r) => String(r.cell[k]) === String(v)))]));
@@ -104,7 +118,6 @@ export function phasesCommand(): Command {
       }
       if (o.out === undefined) return;
       if (axisKeys.length === 0) throw new SpecError(`sweep "${name}" has no axes (only seeds): nothing to draw`);
-      for (const k of [o.x, o.y, o.facet]) if (k !== undefined && !axisKeys.includes(k)) throw new SpecError(`"${k}" is not an axis of sweep "${name}" (axes: ${axisKeys.join(", ")})`);
       const fixed = parseFixed(o.fix, stored.axes);
       const shown = o.rule === "corruption" && !o.grokSteps ? cells.filter((c) => c.corruption !== undefined) : cells; // the corruption diagram leaves out clean cells
       const drawn = new Set(shown.flatMap((c) => Object.entries(c.cell).map(([k, v]) => `${k}=${String(v)}`)));

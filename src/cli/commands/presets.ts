@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { PRESETS } from "../../runs/presets/index.js";
 import { SWEEP_PRESETS } from "../../sweeps/presets.js";
+import { SpecError } from "../../runs/spec.js";
 
 export function presetsCommand(): Command {
   return new Command("presets")
@@ -9,7 +10,7 @@ export function presetsCommand(): Command {
     .action((name?: string) => {
       if (name !== undefined) {
         const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : Object.hasOwn(SWEEP_PRESETS, name) ? SWEEP_PRESETS[name] : undefined;
-        if (!p) throw new Error(`unknown preset "${name}"; known presets: ${[...Object.keys(PRESETS), ...Object.keys(SWEEP_PRESETS)].join(", ")}`);
+        if (!p) throw new SpecError(`unknown preset "${name}"; known presets: ${[...Object.keys(PRESETS), ...Object.keys(SWEEP_PRESETS)].join(", ")}`);
         process.stdout.write(JSON.stringify(p.spec, null, 2) + "\n");
         return;
       }

@@ -15,7 +15,7 @@ export function pruneCommand(): Command {
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
     .action(async (ref: string, o: { iprBelow: string; step?: string; out?: string; dataDir?: string }) => {
       const x = Number(o.iprBelow);
-      if (o.iprBelow.trim() === "" || Number.isNaN(x)) throw new SpecError(`--ipr-below: expected a number in (0, 1], got "${o.iprBelow}"`);
+      if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(o.iprBelow) || Number.isNaN(x)) throw new SpecError(`--ipr-below: expected a number in (0, 1], got "${o.iprBelow}"`);
       const step = o.step === undefined ? undefined : parseCount("--step", o.step);
       const result = await pruneRun(ref, { dataDir: dataDirFrom(o.dataDir), iprBelow: x, step, outDir: o.out });
       process.stdout.write(JSON.stringify(result) + "\n");

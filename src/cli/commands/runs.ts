@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { openStore, RUN_STATUSES, type RunRecord, type RunStatus } from "../../runs/store.js";
 import { SpecError } from "../../runs/spec.js";
 import { dataDirFrom } from "../data-dir.js";
+import { shownStatus } from "../../runs/run-lock.js";
 import { parseCount } from "../parse.js";
 
 function fmtAcc(x: unknown): string {
@@ -12,7 +13,8 @@ function fmtAcc(x: unknown): string {
 export function formatRunTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((r) => {
     const s = (r.summary ?? {}) as Record<string, unknown>;
-    return [r.runId, r.status, `${r.step}/${r.steps}`, fmtAcc(s.train_acc), fmtAcc(s.test_acc), String(s.grok_step ?? "—"), r.createdAt.toISOString().slice(0, 19).replace("T", " ")];
+    const shown = shownStatus(r);
+    return [r.runId, shown.stale ? "killed (stale)" : shown.status, `${r.step}/${r.steps}`, fmtAcc(s.train_acc), fmtAcc(s.test_acc), String(s.grok_step ?? "—"), r.createdAt.toISOString().slice(0, 19).replace("T", " ")];
   });
   const head = ["run_id", "status", "step", "train", "test", "grok_step", "created"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -38,7 +40,7 @@ export function runsCommand(): Command {
       const store = await openStore(dataDir);
       try {
         const runs = await store.listRuns({ preset: o.preset, status: o.status as RunStatus | undefined, limit: o.limit === undefined ? undefined : parseCount("--limit", o.limit) });
-        if (o.json) for (const r of runs) process.stdout.write(JSON.stringify({ run_id: r.runId, preset: r.preset, status: r.status, step: r.step, steps: r.steps, seed: r.seed, created_at: r.createdAt, run_dir: r.runDir, summary: r.summary }) + "\n");
+        if (o.json) for (const r of runs) process.stdout.write(JSON.stringify({ run_id: r.runId, preset: r.preset, ...shownStatus(r), step: r.step, steps: r.steps, seed: r.seed, created_at: r.createdAt, run_dir: r.runDir, summary: r.summary }) + "\n");
         else process.stdout.write(formatRunTable(runs) + "\n");
       } finally {
         await store.close();

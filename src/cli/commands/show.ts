@@ -3,7 +3,8 @@ import { openStore } from "../../runs/store.js";
 import { SpecError } from "../../runs/spec.js";
 import { existsSync } from "node:fs";
 import { dataDirFrom } from "../data-dir.js";
-import { slingshotAnalysis } from "../../measures/slingshot.js";
+import { shownStatus } from "../../runs/run-lock.js";
+import { slingshotAnalysis } from "../../measures/dynamics/slingshot.js";
 
 export function showCommand(): Command {
   return new Command("show")
@@ -35,24 +36,26 @@ export function showCommand(): Command {
           }
           return;
         }
-        const record = { run_id: r.runId, preset: r.preset, status: r.status, step: r.step, steps: r.steps, seed: r.seed, created_at: r.createdAt, updated_at: r.updatedAt, run_dir: r.runDir, metric_keys: keys, summary: r.summary, spec: r.spec };
+        const shown = shownStatus(r);
+        const record = { run_id: r.runId, preset: r.preset, ...shown, step: r.step, steps: r.steps, seed: r.seed, created_at: r.createdAt, updated_at: r.updatedAt, run_dir: r.runDir, metric_keys: keys, summary: r.summary, spec: r.spec };
         if (o.json) {
           process.stdout.write(JSON.stringify(record) + "\n");
           return;
         }
         const s = (r.summary ?? {}) as Record<string, unknown>;
         const lines = [
-          `run       ${r.runId}  (${r.status}, step ${r.step}/${r.steps}, seed ${r.seed})`,
+          `run       ${r.runId}  (${shown.stale ? "killed (stale: its trainer is gone; continue with --resume)" : r.status}, step ${r.step}/${r.steps}, seed ${r.seed})`,
           `preset    ${r.preset}`,
           `directory ${r.runDir}`,
         ];
         if (r.summary) {
           const pct = (x: unknown) => (typeof x === "number" ? `${(100 * x).toFixed(2)}%` : "—");
           lines.push(`accuracy  train ${pct(s.train_acc)}  test ${pct(s.test_acc)}`);
-          lines.push(`loss      train ${Number(s.train_loss).toExponential(3)}  test ${Number(s.test_loss).toExponential(3)}`);
+          const num = (x: unknown) => (typeof x === "number" ? x.toExponential(3) : "—");
+          lines.push(`loss      train ${num(s.train_loss)}  test ${num(s.test_loss)}`);
           lines.push(`memorized step ${s.memorize_step ?? "—"}   grokked step ${s.grok_step ?? "—"}   delay ${s.grok_delay ?? "—"}`);
-          const fm = (s.final_measures ?? {}) as Record<string, number>;
-          for (const [k, v] of Object.entries(fm)) lines.push(`  ${k.padEnd(28)} ${Number.isInteger(v) ? v : v.toPrecision(5)}`);
+          const fm = (s.final_measures ?? {}) as Record<string, number | null>; // NaN and ±Inf are null in JSON
+          for (const [k, v] of Object.entries(fm)) lines.push(`  ${k.padEnd(28)} ${typeof v !== "number" ? "—" : Number.isInteger(v) ? v : v.toPrecision(5)}`);
         }
         lines.push(`metrics   ${keys.join(", ")}`);
         process.stdout.write(lines.join("\n") + "\n");

@@ -10,14 +10,17 @@ import { sweepPresetSpec } from "../../sweeps/presets.js";
 import { normalizeSweep, type SweepConfig } from "../../sweeps/spec.js";
 import { runClassifier } from "../../sweeps/classify.js";
 import { dataDirFrom } from "../data-dir.js";
-import { readYamlMapping } from "../spec-file.js";
-import { parseCount } from "../parse.js";
+import { readYamlMapping, resolveModelModule } from "../spec-file.js";
+import { parseCount, parseWorkers } from "../parse.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** A sweep spec from a preset name or a YAML/JSON file. */
 export async function readSweepSpec(ref: string): Promise<Record<string, unknown>> {
-  return /\.(json|ya?ml)$/i.test(ref) ? readYamlMapping(ref, "sweep") : sweepPresetSpec(ref);
+  if (!/\.(json|ya?ml)$/i.test(ref)) return sweepPresetSpec(ref);
+  const sweep = await readYamlMapping(ref, "sweep");
+  // a model module in the sweep's run spec is relative to the sweep file
+  return typeof sweep.spec === "object" && sweep.spec !== null ? { ...sweep, spec: resolveModelModule(sweep.spec as Record<string, unknown>, ref) } : sweep;
 }
 
 function fmtDuration(s: number | null): string {
@@ -79,8 +82,7 @@ export function sweepCommand(): Command {
     .option("--quiet", "no progress output")
     .action(async (ref: string, o: { workers?: string; set: string[]; axis: string[]; seeds?: string; name?: string; new?: boolean; queue?: string; runsDir?: string; dataDir?: string; quiet?: boolean; batch: boolean }) => {
       const dataDir = dataDirFrom(o.dataDir);
-      const workers = o.workers === undefined ? undefined : parseCount("--workers", o.workers);
-      if (workers === 0) throw new SpecError("--workers: must be ≥ 1");
+      const workers = o.workers === undefined ? undefined : parseWorkers("--workers", o.workers);
       if (workers !== undefined && o.queue !== undefined) throw new SpecError("--workers and --queue: give one (with --queue, the runs train on `grokscope worker`s)");
       let raw = applyAxes(await readSweepSpec(ref), o.axis);
       if (o.seeds !== undefined) raw = { ...raw, seeds: parseCount("--seeds", o.seeds) };
@@ -94,9 +96,14 @@ export function sweepCommand(): Command {
       const t0 = performance.now();
       const session = await openSweepSession(sweep, { dataDir, runsDir: o.runsDir === undefined ? undefined : resolve(o.runsDir), fresh: o.new === true, specJson: storedSweepSpec(raw, sweep), classify: runClassifier(sweep.classify) });
       let outcome;
+      const failedKeys: string[] = [];
       try {
         if (!o.quiet && session.resumed) process.stderr.write(`sweep "${sweep.name}": continuing, ${session.refs.length - session.jobs.length}/${session.refs.length} runs already done\n`);
-        const onProgress = o.quiet ? undefined : sweepReporter(sweep.name);
+        const reporter = o.quiet ? undefined : sweepReporter(sweep.name);
+        const onProgress = (p: SweepProgress): void => {
+          if (p.last?.how === "failed") failedKeys.push(p.last.runKey);
+          reporter?.(p);
+        };
         outcome =
           queue !== undefined
             ? await runSweepDistributed(session, { url: queue, signal: abort.signal, onProgress, log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) })
@@ -117,5 +124,10 @@ export function sweepCommand(): Command {
       };
       process.stdout.write(JSON.stringify(summary) + "\n");
       if (outcome.interrupted) process.exitCode = 130;
+      else if (outcome.failed > 0) {
+        const shown = failedKeys.slice(0, 10).join(", ") + (failedKeys.length > 10 ? ", …" : "");
+        process.stderr.write(`grokscope: sweep "${sweep.name}": ${outcome.failed} run${outcome.failed === 1 ? "" : "s"} failed${shown ? `: ${shown}` : ""}\n`);
+        process.exitCode = 1;
+      }
     });
 }

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { parseQueueUrl } from "../../sweeps/distributed/queue.js";
 import { runWorker, type WorkerEvent } from "../../sweeps/distributed/worker.js";
-import { parseCount } from "../parse.js";
+import { parseCount, parseWorkers } from "../parse.js";
 import { SpecError } from "../../runs/spec.js";
 
 /** Plain lines on stderr (a worker is a long-lived process whose output goes to logs); progress once a second per run. */
@@ -59,8 +59,7 @@ export function workerCommand(): Command {
     .option("--quiet", "no progress output")
     .action(async (o: { queue: string; runsDir?: string; concurrency?: string; once?: boolean; lockDuration: string; stalledInterval: string; quiet?: boolean }) => {
       const url = parseQueueUrl(o.queue);
-      const concurrency = o.concurrency === undefined ? undefined : parseCount("--concurrency", o.concurrency);
-      if (concurrency === 0) throw new SpecError("--concurrency: must be ≥ 1");
+      const concurrency = o.concurrency === undefined ? undefined : parseWorkers("--concurrency", o.concurrency);
       const lockDurationMs = parseMs("--lock-duration", o.lockDuration);
       const stalledIntervalMs = parseMs("--stalled-interval", o.stalledInterval);
       const stop = new AbortController();

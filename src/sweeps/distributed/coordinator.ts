@@ -13,7 +13,7 @@ import { hostname } from "node:os";
 import type { SweepSession } from "../coordinator.js";
 import type { RunJob, RunJobResult } from "../execute.js";
 import type { SweepOutcome, SweepProgress } from "../local.js";
-import { checkRedis, connect, disconnect, jobIdOf, QUEUE_NAME, QUEUE_PREFIX, shownUrl } from "./queue.js";
+import { checkRedis, connect, disconnect, jobIdOf, outageReporter, QUEUE_NAME, QUEUE_PREFIX, shownUrl } from "./queue.js";
 
 export interface DistributedOptions {
   /** redis://host:port[/db] — the queue the workers serve (`grokscope worker --queue <url>`). */
@@ -63,12 +63,7 @@ export async function runSweepDistributed(session: SweepSession, opts: Distribut
     defaultJobOptions: { attempts: opts.attempts ?? 3, backoff: { type: "fixed", delay: 2000 } },
   });
   const events = new QueueEvents(QUEUE_NAME, { connection: eventsConn, prefix: QUEUE_PREFIX });
-  let lastError = "";
-  const onError = (e: Error): void => {
-    if (e.message === lastError) return;
-    lastError = e.message;
-    log(`sweep "${name}": Redis at ${url}: ${e.message}`);
-  };
+  const onError = outageReporter(conn, (line) => log(`sweep "${name}": Redis at ${url}: ${line}`));
   queue.on("error", onError);
   events.on("error", onError);
 

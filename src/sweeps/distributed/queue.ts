@@ -88,7 +88,29 @@ export async function checkRedis(url: string, timeoutMs = DEFAULT_CONNECT_TIMEOU
  * dropped connection is retried for as long as the process lives (a worker outlives a Redis restart).
  */
 export function connect(url: string, name: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, connectionName: name });
+  const client = new Redis(url, { maxRetriesPerRequest: null, connectionName: name });
+  // ioredis prints a stack ("Unhandled error event") for an error nobody listens to; outages are reported once each
+  // by the BullMQ objects on this connection (onOutage), so the connection's own copies are dropped here
+  client.on("error", () => {});
+  return client;
+}
+
+/**
+ * One line per Redis outage: the first error of an outage is logged, its repeats (every reconnect attempt) are
+ * not, and the connection coming back ("ready") is logged and ends the outage.
+ */
+export function outageReporter(client: Redis, log: (line: string) => void): (e: Error) => void {
+  let down = false;
+  client.on("ready", () => {
+    if (!down) return;
+    down = false;
+    log("reconnected, resuming");
+  });
+  return (e) => {
+    if (down) return;
+    down = true;
+    log(e.message);
+  };
 }
 
 /** Closes a connection made by `connect` (BullMQ leaves connections it was handed open). */

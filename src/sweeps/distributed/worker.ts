@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { RunInterrupted } from "../../runs/run.js";
 import type { RunJob, RunJobResult } from "../execute.js";
-import { checkRedis, connect, disconnect, isRunJob, QUEUE_NAME, QUEUE_PREFIX } from "./queue.js";
+import { checkRedis, connect, disconnect, isRunJob, outageReporter, QUEUE_NAME, QUEUE_PREFIX } from "./queue.js";
 import { trainerPool } from "./trainer.js";
 
 export interface WorkerOptions {
@@ -111,12 +111,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
     name: `${hostname()}:${process.pid}`,
     autorun: false,
   });
-  let lastError = "";
-  worker.on("error", (e) => {
-    if (e.message === lastError) return; // a down Redis repeats the same error on every retry
-    lastError = e.message;
-    emit({ type: "error", message: e.message });
-  });
+  worker.on("error", outageReporter(main, (message) => emit({ type: "error", message })));
 
   // Closing the worker stops it taking jobs and waits for the running ones, which the abort sends back to the queue.
   let closing: Promise<void> | undefined;

@@ -7,8 +7,13 @@ export interface Route {
 
 function parse(hash: string): Route {
   const [path, qs = ""] = hash.replace(/^#/, "").split("?");
-  const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
   const query = new URLSearchParams(qs);
+  let parts: string[];
+  try {
+    parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
+  } catch {
+    return { page: "missing", arg: path, query }; // a malformed escape (#/runs/%E0%A4%A): the not-found view, not a blank page
+  }
   if (parts.length === 0 || (parts[0] === "runs" && parts.length === 1)) return { page: "runs", arg: "", query };
   if (parts[0] === "runs" && parts.length === 2) return { page: "run", arg: parts[1], query };
   if (parts[0] === "sweeps" && parts.length === 1) return { page: "sweeps", arg: "", query };
