@@ -164,6 +164,18 @@ export class Graph {
   }
 
   /**
+   * Hands `buffer` — an op's d(output), which nothing reads once that op's VJP has run — to `v` as its gradient,
+   * instead of copying it, when v has no gradient yet and is not a parameter. Returns whether it did; the VJP then
+   * may update the buffer in place (e.g. mask it), and later contributions to v accumulate into it.
+   */
+  adoptGrad(v: Var, buffer: Float32Array): boolean {
+    if (!v.requiresGrad || v.param !== undefined || this.written[v.id] === true || buffer.length !== v.data.length) return false;
+    this.gradBuffers[v.id] = buffer;
+    this.written[v.id] = true;
+    return true;
+  }
+
+  /**
    * Backpropagates d(loss)/d(root) = `dRoot` (copied, not modified) through the tape and writes every parameter's
    * gradient into `grads` (overwritten; zero for a parameter the root does not depend on).
    */

@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { checkpointSteps } from "../../src/runs/checkpoint.js";
@@ -287,4 +288,38 @@ test("an unreachable Redis is one line naming the URL, a non-zero exit, and no h
   await assert.rejects(checkRedis(silentUrl, 300), { message: `cannot reach Redis at ${silentUrl}: no answer (timed out)` });
   const waited = performance.now() - t1;
   assert.ok(waited >= 250 && waited < 3000, `gave up after ${waited.toFixed(0)} ms`);
+});
+
+test("a sweep of a user's model module: workers load it by its recorded path; a worker that cannot is refused with one line", async (t) => {
+  const redis = await redisOrSkip(t);
+  if (!redis) return;
+  const dataDir = tempDir(t);
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+  const run = async (name: string, module: string) => {
+    const sweep = normalizeSweep({
+      name,
+      base: "gromov",
+      spec: { steps: 20, eval: { every: 10 }, measures: ["weights/norm"], task: { p: 23 }, model: { module, width: 16 } },
+      axes: { "model.width": [16, 32] },
+    });
+    const session = await openSweepSession(sweep, { dataDir });
+    let worker: Promise<unknown> | undefined;
+    try {
+      const outcome = await runSweepDistributed(session, {
+        url: redis.url,
+        attempts: 1,
+        pollMs: 200,
+        log: (line) => void (line.includes("runs queued on") && (worker = runWorker({ url: redis.url, runsDir: join(dataDir, "runs"), concurrency: 1, once: true }))),
+      });
+      await worker;
+      return { outcome, refs: await sweepRuns(session.store, name) };
+    } finally {
+      await session.close();
+    }
+  };
+  const ok = await run("custom", join(root, "examples", "custom-model", "model.mjs"));
+  assert.deepEqual(ok.outcome, { trained: 2, failed: 0, interrupted: false });
+  const missing = await run("custom-missing", join(dataDir, "gone.mjs"));
+  assert.deepEqual(missing.outcome, { trained: 0, failed: 2, interrupted: false });
+  for (const ref of missing.refs) assert.match(ref.error ?? "", /^model\.module: cannot read .*gone\.mjs/);
 });

@@ -6,6 +6,7 @@ import { cols, rows, sameShape } from "./shape.js";
 
 /** Passes g · factor (factor per element, or 1 when null) to x's gradient. */
 function passGrad(g: Graph, x: Var, dOut: Float32Array, factor: ((i: number) => number) | null): void {
+  if (!factor && g.adoptGrad(x, dOut)) return; // the gradient passes through unchanged: no copy
   const t = g.grad(x);
   if (!t) return;
   const d = t.data, n = d.length;
@@ -81,6 +82,10 @@ export function activation(g: Graph, x: Var, kind: Activation): Var {
   if (kind === "relu") g.backend.biasRelu(n, d, x.data, null, out);
   else activate(kind, x.data, out, out.length);
   return g.record(x.shape, out, [x], (dOut) => {
+    if (kind === "relu" && g.adoptGrad(x, dOut)) {
+      g.backend.reluBackward(n, d, x.data, dOut, null); // masked in place: x's gradient is this buffer now
+      return;
+    }
     const t = g.grad(x);
     if (!t) return;
     if (kind === "relu" && !t.accumulate) {

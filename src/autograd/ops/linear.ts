@@ -76,6 +76,7 @@ export function addBias(g: Graph, x: Var, b: Var): Var {
       g.backend.columnSums(n, d, dOut, t);
       if (db.accumulate) for (let j = 0; j < d; j++) db.data[j] += t[j];
     }
+    if (g.adoptGrad(x, dOut)) return;
     const dx = g.grad(x);
     if (dx) {
       if (dx.accumulate) for (let i = 0; i < dOut.length; i++) dx.data[i] += dOut[i];
