@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: ms per training step of the gromov net (R1), the sparse-parity MLP (R3) and the transformer (R7:
- * nanda-small and Nanda et al.'s full size) on the js backend,
+ * `npm run bench`: ms per training step of the gromov net (R1; its hand-fused path and, for comparison, its autograd
+ * definition), the sparse-parity MLP (R3) and the transformer (R7: nanda-small and Nanda et al.'s full size) on the js
+ * backend,
  * the wasm backend with 1 and 2 threads, and PyTorch CPU with 1 and 2 threads, side by side in one run; plus the
  * wasm kernels' GFLOP/s on the gromov shapes. Prints tables; writes bench/results/latest.json and a dated copy.
  * Then a sweep of 64 sparse-parity models: grokscope batched vs one by one vs a per-model PyTorch loop (bench/sweep.ts).
@@ -14,7 +15,7 @@ import type { Backend } from "../src/tensor/backend.js";
 import { createBackend } from "../src/tensor/backend-select.js";
 import { benchKernels, type KernelResult } from "./kernels.js";
 import { machineInfo } from "./machine.js";
-import { gromovStep, nandaSmallStep, nandaStep, sparseParityStep, type StepFactory } from "./steps.js";
+import { gromovAutogradStep, gromovStep, nandaSmallStep, nandaStep, sparseParityStep, type StepFactory } from "./steps.js";
 import { timeCalls, type Timing } from "./timing.js";
 import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
 import { benchSweep, sweepTable } from "./sweep.js";
@@ -33,6 +34,7 @@ interface StepSpec {
 
 const STEPS: Record<string, StepSpec> = {
   gromov: { factory: gromovStep, torch: { script: "torch_gromov.py", steps: 60, warmup: 5 }, warmup: 8, reps: 60, jsReps: 3 },
+  gromov_autograd: { factory: gromovAutogradStep, warmup: 8, reps: 60, jsReps: 0 },
   sparse_parity: { factory: sparseParityStep, torch: { script: "torch_sparse_parity.py", steps: 400, warmup: 50 }, warmup: 50, reps: 400, jsReps: 100 },
   transformer_small: { factory: nandaSmallStep, torch: { script: "torch_transformer.py", args: ["--config", "nanda-small"], steps: 100, warmup: 10 }, warmup: 10, reps: 100, jsReps: 3 },
   transformer_nanda: { factory: nandaStep, torch: { script: "torch_transformer.py", args: ["--config", "nanda"], steps: 20, warmup: 3 }, warmup: 3, reps: 20, jsReps: 0 },

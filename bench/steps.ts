@@ -7,6 +7,7 @@ import { buildSetup } from "../src/runs/setup.js";
 import { normalizeSpec } from "../src/runs/spec.js";
 import type { Backend } from "../src/tensor/backend.js";
 import { trainStep } from "../src/train/loop.js";
+import { buildModel } from "../src/models/registry.js";
 
 export interface StepBench {
   readonly label: string;
@@ -33,3 +34,14 @@ export const nandaSmallStep = presetStep("nanda-small", "nanda-small transformer
 
 /** R7: Nanda et al.'s transformer (d_model 128, 4 heads, d_mlp 512) on (a+b) mod 113, 3,830 train rows. */
 export const nandaStep = presetStep("nanda", "nanda transformer (trainer: forward, CE, backward, AdamW)");
+
+/**
+ * R1's step with the gromov net built on autograd (its forward-only definition) instead of the hand-fused kernels the
+ * trainer uses: the bench's evidence for keeping the fused path.
+ */
+export const gromovAutogradStep: StepFactory = async (backend) => {
+  const config = normalizeSpec(presetSpec("gromov"));
+  const { setup, state } = await buildSetup(config, { backend });
+  const autograd = { ...setup, model: buildModel(config.model, setup.data, backend, { autograd: true }) };
+  return { label: "gromov on autograd (not the trainer's fused path)", step: () => void trainStep(autograd, state) };
+};
