@@ -3,12 +3,9 @@ import { buildTask } from "../tasks/registry.js";
 import type { Backend } from "../tensor/backend.js";
 import { createBackend } from "../tensor/backend-select.js";
 import { fold, keyFromSeed } from "../tensor/rng.js";
-import { cloneParams, zerosLike, type Params } from "../tensor/tensor.js";
-import { getLoss } from "../train/losses.js";
+import { cloneParams, type Params } from "../tensor/tensor.js";
 import type { TrainSetup, TrainState } from "../train/loop.js";
-import { createOptimizer } from "../train/optimizers.js";
-import { makeSchedule } from "../train/schedules.js";
-import { grokfastHook } from "../train/grokfast.js";
+import { trainingSetup } from "../train/setup.js";
 import { checkpointPath, checkpointSteps, isParameterTensor, readCheckedSafetensors } from "./checkpoint.js";
 import { SpecError, type InitFrom, type RunConfig } from "./spec.js";
 import { loadModelModule } from "./model-module.js";
@@ -32,7 +29,6 @@ export async function buildSetup(config: RunConfig, opts: { backend?: Backend } 
     if (!opts.backend) backend.dispose();
     throw e instanceof SpecError ? e : new SpecError((e as Error).message);
   }
-  const optimizer = createOptimizer(config.optimizer);
   const params = model.init(fold(key, "init"));
   if (config.init_from) {
     try {
@@ -42,17 +38,7 @@ export async function buildSetup(config: RunConfig, opts: { backend?: Backend } 
       throw e;
     }
   }
-  const setup: TrainSetup = {
-    model,
-    data,
-    backend,
-    loss: getLoss(config.loss),
-    optimizer,
-    schedule: makeSchedule(config.schedule, config.optimizer.lr, config.steps),
-    batchSize: config.batch_size,
-    key: fold(key, "batches"),
-  };
-  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), hooks: config.grokfast ? [grokfastHook(params, config.grokfast)] : [], step: 0 };
+  const { setup, state } = trainingSetup(config, model, data, backend, key, params);
   return { setup, state, init: cloneParams(params) };
 }
 

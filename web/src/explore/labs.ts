@@ -15,11 +15,12 @@ import type { RunConfig } from "../../../src/runs/spec";
 import { buildTask, parseTaskConfig, resolveTaskConfig } from "../../../src/tasks/registry";
 import { createJsBackend } from "../../../src/tensor/backend-js";
 import { fold, keyFromSeed } from "../../../src/tensor/rng";
-import { cloneParams, zerosLike, type Params } from "../../../src/tensor/tensor";
-import { getLoss, LOSS_NAMES, type LossName } from "../../../src/train/losses";
+import { cloneParams, type Params } from "../../../src/tensor/tensor";
+import { LOSS_NAMES, type LossName } from "../../../src/train/losses";
 import { evaluate, trainStep, type SplitStats, type TrainSetup, type TrainState } from "../../../src/train/loop";
+import { trainingSetup } from "../../../src/train/setup";
 import { createOptimizer, parseOptimizerConfig } from "../../../src/train/optimizers";
-import { makeSchedule, parseScheduleConfig } from "../../../src/train/schedules";
+import { parseScheduleConfig } from "../../../src/train/schedules";
 import { LAB_SPECS, type LabName, type LabPicture, type LabSpec } from "./presets";
 
 /** The part of a run's config a lab uses (a run's also has its eval cadence, checkpoints, backend, …). */
@@ -61,27 +62,16 @@ function withWeightDecay(lab: LabName, wd: number | undefined): unknown {
 }
 
 /**
- * Everything a lab computes with, as src/runs/setup.ts buildSetup builds a run's (same key folds, same order of
- * draws) on the js backend.
+ * Everything a lab computes with, as src/runs/setup.ts buildSetup builds a run's (the same trainingSetup, key folds
+ * and order of draws) on the js backend.
  */
 export function labSetup(config: LabConfig): { setup: TrainSetup; state: TrainState; init: Params } {
   const key = keyFromSeed(config.seed);
   const data = buildTask(config.task, fold(key, "task"));
   const backend = createJsBackend();
   const model = buildModel(config.model, data, backend);
-  const optimizer = createOptimizer(config.optimizer);
   const params = model.init(fold(key, "init"));
-  const setup: TrainSetup = {
-    model,
-    data,
-    backend,
-    loss: getLoss(config.loss),
-    optimizer,
-    schedule: makeSchedule(config.schedule, config.optimizer.lr, config.steps),
-    batchSize: config.batch_size,
-    key: fold(key, "batches"),
-  };
-  const state: TrainState = { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), hooks: [], step: 0 };
+  const { setup, state } = trainingSetup(config, model, data, backend, key, params);
   return { setup, state, init: cloneParams(params) };
 }
 
