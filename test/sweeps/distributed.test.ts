@@ -228,6 +228,26 @@ test("a coordinator run again collects results that finished while it was away a
   assert.deepEqual(third.outcome, { trained: 0, failed: 0, interrupted: false });
 });
 
+/**
+ * Runs a sweep through Redis with one try per run and one in-process worker (started once the runs are queued,
+ * finishing when the queue is empty): the coordinator's outcome, the worker's, and the sweep's run records.
+ */
+async function sweepWithOneWorker(url: string, dataDir: string, sweep: ReturnType<typeof normalizeSweep>, runsDir: string) {
+  const session = await openSweepSession(sweep, { dataDir });
+  let worker: Promise<unknown> | undefined;
+  try {
+    const outcome = await runSweepDistributed(session, {
+      url,
+      attempts: 1,
+      pollMs: 200,
+      log: (line) => void (line.includes("runs queued on") && (worker = runWorker({ url, runsDir, concurrency: 1, once: true }))),
+    });
+    return { outcome, worker: await worker, refs: await sweepRuns(session.store, sweep.name) };
+  } finally {
+    await session.close();
+  }
+}
+
 test("a run that fails on its last try is recorded failed, and its job removed", async (t) => {
   const redis = await redisOrSkip(t);
   if (!redis) return;
@@ -235,24 +255,12 @@ test("a run that fails on its last try is recorded failed, and its job removed",
   const notADir = join(dataDir, "file");
   writeFileSync(notADir, "");
   const sweep = normalizeSweep({ name: "fails", base: "sparse-parity", spec: { steps: 100, task: { n_bits: 12, n_train: 200, n_test: 200 }, model: { width: 16 } } });
-  const session = await openSweepSession(sweep, { dataDir });
-  let worker: Promise<unknown> | undefined;
-  try {
-    const outcome = await runSweepDistributed(session, {
-      url: redis.url,
-      attempts: 1,
-      pollMs: 200,
-      // the worker's run directory would be inside a file: every try fails
-      log: (line) => void (line.includes("runs queued on") && (worker = runWorker({ url: redis.url, runsDir: notADir, concurrency: 1, once: true }))),
-    });
-    assert.deepEqual(outcome, { trained: 0, failed: 1, interrupted: false });
-    assert.deepEqual(await worker, { finished: 0, failed: 1, returned: 0, stopped: false });
-    const [ref] = await sweepRuns(session.store, "fails");
-    assert.equal(ref.status, "failed");
-    assert.match(ref.error ?? "", /ENOTDIR/);
-  } finally {
-    await session.close();
-  }
+  // the worker's run directory would be inside a file: every try fails
+  const { outcome, worker, refs } = await sweepWithOneWorker(redis.url, dataDir, sweep, notADir);
+  assert.deepEqual(outcome, { trained: 0, failed: 1, interrupted: false });
+  assert.deepEqual(worker, { finished: 0, failed: 1, returned: 0, stopped: false });
+  assert.equal(refs[0].status, "failed");
+  assert.match(refs[0].error ?? "", /ENOTDIR/);
   assert.deepEqual(await queueIsEmpty(redis.url), { wait: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 });
 });
 
@@ -295,28 +303,13 @@ test("a sweep of a user's model module: workers load it by its recorded path; a 
   if (!redis) return;
   const dataDir = tempDir(t);
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-  const run = async (name: string, module: string) => {
-    const sweep = normalizeSweep({
+  const run = (name: string, module: string) =>
+    sweepWithOneWorker(redis.url, dataDir, normalizeSweep({
       name,
       base: "gromov",
       spec: { steps: 20, eval: { every: 10 }, measures: ["weights/norm"], task: { p: 23 }, model: { module, width: 16 } },
       axes: { "model.width": [16, 32] },
-    });
-    const session = await openSweepSession(sweep, { dataDir });
-    let worker: Promise<unknown> | undefined;
-    try {
-      const outcome = await runSweepDistributed(session, {
-        url: redis.url,
-        attempts: 1,
-        pollMs: 200,
-        log: (line) => void (line.includes("runs queued on") && (worker = runWorker({ url: redis.url, runsDir: join(dataDir, "runs"), concurrency: 1, once: true }))),
-      });
-      await worker;
-      return { outcome, refs: await sweepRuns(session.store, name) };
-    } finally {
-      await session.close();
-    }
-  };
+    }), join(dataDir, "runs"));
   const ok = await run("custom", join(root, "examples", "custom-model", "model.mjs"));
   assert.deepEqual(ok.outcome, { trained: 2, failed: 0, interrupted: false });
   const missing = await run("custom-missing", join(dataDir, "gone.mjs"));
