@@ -44,6 +44,7 @@ export * from "./autograd/index.js";
 export { defineModel, modelFromDefinition, type Batch, type InitContext, type ModelContext, type ModelDefinition } from "./models/define.js";
 export { modelDefinition, MODEL_REGISTRY } from "./models/registry.js";
 export { trainingKey } from "./train/loop.js";
+export { getLoss, LOSS_NAMES, type Loss, type LossName } from "./train/losses.js";
 
 // Interventions on a recorded run (TransformerLens-style ablation and patching at hook points; docs/interventions.md)
 export { interveneRun, loadForIntervention, score, selectionFor, checkpointKeyFrequencies, type InterveneOptions, type InterveneResult, type LoadedCheckpoint, type Scores, type UnitSelection } from "./runs/intervene.js";

@@ -1,6 +1,6 @@
 import type { Backend } from "../tensor/backend.js";
 import type { Key } from "../tensor/rng.js";
-import type { Params } from "../tensor/tensor.js";
+import { sizeOf, type Params } from "../tensor/tensor.js";
 
 /**
  * Reverse-mode automatic differentiation over the backend's kernels: a tape of operations recorded by a forward
@@ -58,8 +58,6 @@ export class Graph {
   private readonly pool = new Map<string, Float32Array>();
   /** Hook name → activation, for measures and patching (valid until the next forward). */
   hooks: Record<string, Float32Array> = {};
-  /** Hook name → the Var at that point in this forward. */
-  hookVars: Record<string, Var> = {};
   trainingKey: Key | null = null;
   interventions: ReadonlyMap<string, Intervention> | null = null;
 
@@ -71,7 +69,6 @@ export class Graph {
     this.vjps = [];
     this.paramVars = new Map();
     this.hooks = {};
-    this.hookVars = {};
     this.trainingKey = opts.trainingKey ?? null;
     this.interventions = opts.interventions ?? null;
   }
@@ -143,7 +140,6 @@ export class Graph {
     const f = this.interventions?.get(name);
     const y = f ? f(this, x, name) : x;
     this.hooks[name] = y.data;
-    this.hookVars[name] = y;
     return y;
   }
 
@@ -175,6 +171,25 @@ export class Graph {
     return true;
   }
 
+  /** Passes d(output) to `x` unchanged: hands the buffer over when x has no gradient yet (adoptGrad), else copies or adds it. */
+  passThrough(x: Var, dOut: Float32Array): void {
+    if (this.adoptGrad(x, dOut)) return;
+    const t = this.grad(x);
+    if (t) writeGrad(t, dOut);
+  }
+
+  /**
+   * For a kernel that can only overwrite: where to write v's gradient — v's gradient buffer itself when nothing has
+   * reached it yet, else a scratch buffer (also when v needs no gradient, for kernels that write every output) —
+   * and `commit()`, which adds a scratch result into the gradient.
+   */
+  gradOutput(v: Var, tag: string): { readonly data: Float32Array; commit(): void } {
+    const t = this.grad(v);
+    if (t && !t.accumulate) return { data: t.data, commit: () => {} };
+    const data = this.scratch(v, tag, v.data.length);
+    return { data, commit: () => void (t && addInto(t.data, data)) };
+  }
+
   /**
    * Backpropagates d(loss)/d(root) = `dRoot` (copied, not modified) through the tape and writes every parameter's
    * gradient into `grads` (overwritten; zero for a parameter the root does not depend on).
@@ -202,8 +217,7 @@ export class Graph {
 }
 
 function checkLength(what: string, shape: readonly number[], data: Float32Array): void {
-  let n = 1;
-  for (const d of shape) n *= d;
+  const n = sizeOf(shape);
   if (n !== data.length) throw new Error(`autograd: ${what} has ${data.length} values, shape [${shape.join(", ")}] needs ${n}`);
 }
 
@@ -216,11 +230,4 @@ export function addInto(out: Float32Array, x: Float32Array): void {
 export function writeGrad(t: GradTarget, x: Float32Array): void {
   if (t.accumulate) addInto(t.data, x);
   else t.data.set(x);
-}
-
-/** Number of values of a shape. */
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
 }

@@ -1,6 +1,2 @@
-import { resolve } from "node:path";
-
-/** The run store's directory: --data-dir, else $GROKSCOPE_DATA, else ./runs. */
-export function dataDirFrom(opt: string | undefined): string {
-  return resolve(opt ?? process.env.GROKSCOPE_DATA ?? "runs");
-}
+/** The run store's directory: --data-dir, else $GROKSCOPE_DATA, else ./runs (the library's rule, one definition). */
+export { resolveDataDir as dataDirFrom } from "../runs/compose.js";

@@ -1,7 +1,7 @@
 import { Graph, type ForwardOptions, type Var } from "../autograd/graph.js";
 import type { Backend } from "../tensor/backend.js";
 import { fold, normals, uniform, type Key } from "../tensor/rng.js";
-import type { Params, Tensor } from "../tensor/tensor.js";
+import { sizeOf, type Params, type Tensor } from "../tensor/tensor.js";
 import type { Dataset, DenseSplit, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
 
@@ -50,8 +50,6 @@ export function defineModel<C = Record<string, unknown>>(def: ModelDefinition<C>
   return def;
 }
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
 /** The runtime model of a definition: init, forward (recording the tape) and backward (replaying it). */
 export function modelFromDefinition<C>(def: ModelDefinition<C>, config: C, data: Dataset, backend: Backend): Model {
   def.validate?.(config, data);
@@ -73,11 +71,11 @@ export function modelFromDefinition<C>(def: ModelDefinition<C>, config: C, data:
     name: def.name,
     nOut: data.nClasses,
     init(key: Key): Params {
-      const alloc = (shape: readonly number[]) => backend.alloc(size(shape));
+      const alloc = (shape: readonly number[]) => backend.alloc(sizeOf(shape));
       return def.init({
         ...ctx,
         key,
-        normal: (name, shape, std) => ({ shape: [...shape], data: normals(fold(key, name), size(shape), std, alloc(shape)) }),
+        normal: (name, shape, std) => ({ shape: [...shape], data: normals(fold(key, name), sizeOf(shape), std, alloc(shape)) }),
         uniform: (name, shape, bound) => {
           const out = alloc(shape), k = fold(key, name);
           for (let i = 0; i < out.length; i++) out[i] = (2 * uniform(k, i) - 1) * bound;

@@ -3,9 +3,8 @@ import { fold, normals, type Key } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import type { Dataset, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
-import { tokenColumn, transposeInto, Workspace } from "./workspace.js";
-import { add, embedding, matmul, square, transpose } from "../autograd/index.js";
-import { tokenColumn as tokenIds } from "../autograd/ops/gather.js";
+import { Workspace } from "./workspace.js";
+import { add, embedding, matmul, square, tokenColumn, transpose, transposeInto } from "../autograd/index.js";
 import { defineModel, type ModelDefinition } from "./define.js";
 
 /**
@@ -36,7 +35,7 @@ export const gromovDefinition: ModelDefinition<GromovConfig> = defineModel<Gromo
   },
   forward(g, params, batch) {
     const x = batch.tokens!;
-    const h = add(g, embedding(g, transpose(g, params.U), tokenIds(x, 2, 0)), embedding(g, transpose(g, params.V), tokenIds(x, 2, 1)));
+    const h = add(g, embedding(g, transpose(g, params.U), tokenColumn(x, 2, 0)), embedding(g, transpose(g, params.V), tokenColumn(x, 2, 1)));
     const s = g.hook("hook_post", square(g, g.hook("hook_pre", h)));
     return matmul(g, s, params.W, { transB: true });
   },
@@ -67,7 +66,7 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
       const H = ws.get(split, "hook_pre", n * N); // [n, N]  U e_a + V e_b
       const S = ws.get(split, "hook_post", n * N); // [n, N]  H²
       const Z = ws.get(split, "logits", n * nOut); // [n, p]
-      backend.gatherSumSquare(n, N, Ut, tokenColumn(s, 2, 0), Vt, tokenColumn(s, 2, 1), H, S);
+      backend.gatherSumSquare(n, N, Ut, tokenColumn(s.x, 2, 0), Vt, tokenColumn(s.x, 2, 1), H, S);
       backend.gemm(n, nOut, N, S, params.W.data, Z, { transB: true });
       return { logits: Z, cache: { hook_pre: H, hook_post: S } };
     },
@@ -79,7 +78,7 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
       backend.gemm(n, N, nOut, dZ, params.W.data, dH, { mul: H, scale: 2 }); // dH = 2H ∘ (dZ W)
       dUt.fill(0);
       dVt.fill(0);
-      backend.scatterAdd2(n, N, dH, tokenColumn(s, 2, 0), dUt, tokenColumn(s, 2, 1), dVt);
+      backend.scatterAdd2(n, N, dH, tokenColumn(s.x, 2, 0), dUt, tokenColumn(s.x, 2, 1), dVt);
       transposeInto(dUt, p, N, grads.U.data);
       transposeInto(dVt, p, N, grads.V.data);
     },

@@ -1,4 +1,4 @@
-import { addBias, activation, dropout, gatherRows, linear, matmul, type Var } from "../autograd/index.js";
+import { addBias, activation, dropout, gatherRows, linear, type Var } from "../autograd/index.js";
 import type { Activation } from "../tensor/kernels/activations.js";
 import type { Dataset } from "../tasks/dataset.js";
 import { defineModel, type ModelDefinition } from "./define.js";
@@ -56,6 +56,3 @@ export const mlpDefinition: ModelDefinition<MlpConfig> = defineModel<MlpConfig>(
     return linear(g, h!, p.W_out, config.bias ? p.b_out : null);
   },
 });
-
-/** The hidden layers' matmul without bias, for code that wants the raw product (kept for model authors). */
-export { matmul };

@@ -56,12 +56,18 @@ export function mergeSpec(base: Loose, over: Loose): Record<string, unknown> {
 /** The spec with its preset's keys filled in (a spec naming no preset is returned as a copy). */
 export function withPreset(spec: RunSpec | Loose): Record<string, unknown> {
   const own = structuredClone(spec) as Record<string, unknown>;
-  if (typeof own.preset !== "string") return own;
-  const base = presetSpec(own.preset);
-  // A user's model module replaces the preset's model whole, and with it what the preset says about that model: its
-  // description and the measures chosen for it (the preset's data, loss and optimizer stay).
+  return typeof own.preset === "string" ? mergeSpec(presetBase(own.preset, own), own) : own;
+}
+
+/**
+ * The preset's spec that `own` is merged onto. A user's model module in `own` replaces the preset's model whole, and
+ * with it what the preset says about that model: its description and the measures chosen for it (the preset's data,
+ * loss and optimizer stay). Run specs and sweep specs start from their preset this way.
+ */
+export function presetBase(preset: string, own: Loose): Record<string, unknown> {
+  const base = presetSpec(preset);
   if (isObject(own.model) && "module" in own.model) for (const k of ["model", "description", "measures"]) delete base[k];
-  return mergeSpec(base, own);
+  return base;
 }
 
 /** A hand-written spec, its preset filled in and the changes applied, normalized. Throws SpecError naming the key. */

@@ -21,7 +21,7 @@
  */
 import { z } from "zod";
 import { applyOverride } from "../runs/overrides.js";
-import { presetSpec } from "../runs/presets/index.js";
+import { mergeSpec, presetBase } from "../runs/compose.js";
 import { normalizeSpec, SpecError, type RunConfig } from "../runs/spec.js";
 import { describeIssue } from "../util/zod-issue.js";
 import type { AxisValue, SweepRun } from "./types.js";
@@ -101,13 +101,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** `over` deep-merged onto `base` (objects merge, anything else replaces). */
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = structuredClone(base);
-  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : structuredClone(v);
-  return out;
-}
-
 export function runKeyOf(cell: Readonly<Record<string, AxisValue>>, seed: number): string {
   return [...Object.entries(cell).map(([k, v]) => `${k}=${v}`), `seed=${seed}`].join(",");
 }
@@ -160,10 +153,8 @@ export function normalizeSweep(spec: unknown, opts: { overrides?: (base: Record<
   if (!parsed.success) throw new SpecError(describeIssue(parsed.error.issues[0]));
   const s = parsed.data;
   if (s.base === undefined && s.spec === undefined) throw new SpecError(`sweep "${s.name}": give a base preset ("base") and/or a run spec ("spec")`);
-  let base: Record<string, unknown> = s.base !== undefined ? presetSpec(s.base) : {};
-  // a user's model module replaces the preset's model whole (its keys belong to another model)
-  if (isPlainObject(s.spec?.model) && "module" in s.spec.model) for (const k of ["model", "description", "measures"]) delete base[k];
-  if (s.spec !== undefined) base = deepMerge(base, s.spec);
+  let base: Record<string, unknown> = s.base !== undefined ? presetBase(s.base, s.spec ?? {}) : {};
+  if (s.spec !== undefined) base = mergeSpec(base, structuredClone(s.spec));
   if (opts.overrides) base = opts.overrides(base);
   const variants: Variants = s.variants ?? {};
   if (s.variants !== undefined && Object.keys(variants).length === 0) throw new SpecError("variants: give at least one named set of overrides");

@@ -5,6 +5,9 @@ import { Graph, gradCheck, type Var } from "../../src/autograd/index.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
+import { getLoss, softmaxCrossEntropy } from "../../src/train/losses.js";
+
+const mseLoss = getLoss("mse");
 
 const f64 = createFloat64Backend();
 const key = keyFromSeed(11);
@@ -57,7 +60,8 @@ check("softmax", { a: [3, 5] }, (g, x) => ad.softmax(g, x.a));
 check("logSoftmax", { a: [3, 5] }, (g, x) => ad.logSoftmax(g, x.a));
 check("layerNorm", { x: [4, 6], w: [6], b: [6] }, (g, x) => ad.layerNorm(g, x.x, x.w, x.b));
 check("layerNorm feeding a residual", { x: [4, 6], w: [6], b: [6] }, (g, x) => ad.add(g, ad.layerNorm(g, x.x, x.w, x.b), x.x));
-check("crossEntropy", { z: [4, 5] }, (g, x) => ad.crossEntropy(g, x.z, Int32Array.of(1, 0, 4, 2)));
+check("lossOf (the training cross-entropy as an op)", { z: [4, 5] }, (g, x) => ad.lossOf(g, x.z, Int32Array.of(1, 0, 4, 2), softmaxCrossEntropy));
+check("lossOf (MSE)", { z: [4, 5] }, (g, x) => ad.lossOf(g, x.z, Int32Array.of(1, 0, 4, 2), mseLoss));
 check("causal attention (every position queries)", { q: [2 * 3, 4], kv: [2 * 3, 8] }, (g, x) =>
   ad.causalAttention(g, x.q, x.kv, { n: 2, T: 3, heads: 2, dHead: 2, qPos: Int32Array.of(0, 1, 2) }).z);
 check("causal attention (last position queries), q reused", { q: [2, 4], kv: [2 * 3, 8] }, (g, x) =>

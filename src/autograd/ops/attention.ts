@@ -15,12 +15,10 @@ export function causalAttention(g: Graph, q: Var, kv: Var, shape: AttentionShape
   attentionForward(shape, q.data, kv.data, patternData, z);
   const pattern = g.constant([n, H, P, T], patternData);
   const zVar = g.record([n * P, He], z, [q, kv], (dz) => {
-    const tq = g.grad(q), tkv = g.grad(kv);
-    const dq = tq && !tq.accumulate ? tq.data : g.scratch(q, "dq", q.data.length);
-    const dkv = tkv && !tkv.accumulate ? tkv.data : g.scratch(kv, "dkv", kv.data.length);
-    attentionBackward(shape, q.data, kv.data, patternData, dz, dq, dkv);
-    if (tq?.accumulate) for (let i = 0; i < dq.length; i++) tq.data[i] += dq[i];
-    if (tkv?.accumulate) for (let i = 0; i < dkv.length; i++) tkv.data[i] += dkv[i];
+    const dq = g.gradOutput(q, "dq"), dkv = g.gradOutput(kv, "dkv");
+    attentionBackward(shape, q.data, kv.data, patternData, dz, dq.data, dkv.data);
+    dq.commit();
+    dkv.commit();
   });
   return { z: zVar, pattern };
 }

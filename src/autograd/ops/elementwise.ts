@@ -6,14 +6,11 @@ import { cols, rows, sameShape } from "./shape.js";
 
 /** Passes g · factor (factor per element, or 1 when null) to x's gradient. */
 function passGrad(g: Graph, x: Var, dOut: Float32Array, factor: ((i: number) => number) | null): void {
-  if (!factor && g.adoptGrad(x, dOut)) return; // the gradient passes through unchanged: no copy
+  if (!factor) return g.passThrough(x, dOut);
   const t = g.grad(x);
   if (!t) return;
   const d = t.data, n = d.length;
-  if (!factor) {
-    if (t.accumulate) for (let i = 0; i < n; i++) d[i] += dOut[i];
-    else d.set(dOut);
-  } else if (t.accumulate) for (let i = 0; i < n; i++) d[i] += dOut[i] * factor(i);
+  if (t.accumulate) for (let i = 0; i < n; i++) d[i] += dOut[i] * factor(i);
   else for (let i = 0; i < n; i++) d[i] = dOut[i] * factor(i);
 }
 

@@ -46,14 +46,10 @@ export function linear(g: Graph, x: Var, W: Var, b: Var | null = null): Var {
   g.backend.gemm(n, m, k, x.data, W.data, out);
   if (b) g.backend.addRowVector(n, m, out, b.data);
   return g.record([n, m], out, b ? [x, W, b] : [x, W], (dOut) => {
-    const db = b ? g.grad(b) : null;
-    if (db) {
-      if (!db.accumulate) g.backend.columnSums(n, m, dOut, db.data);
-      else {
-        const t = g.scratch(b!, "colsum", m);
-        g.backend.columnSums(n, m, dOut, t);
-        for (let j = 0; j < m; j++) db.data[j] += t[j];
-      }
+    if (b?.requiresGrad) {
+      const db = g.gradOutput(b, "colsum");
+      g.backend.columnSums(n, m, dOut, db.data);
+      db.commit();
     }
     const dW = g.grad(W);
     if (dW) g.backend.gemm(k, m, n, x.data, dOut, dW.data, { transA: true, accumulate: dW.accumulate });
@@ -70,17 +66,11 @@ export function addBias(g: Graph, x: Var, b: Var): Var {
   out.set(x.data);
   g.backend.addRowVector(n, d, out, b.data);
   return g.record(x.shape, out, [x, b], (dOut) => {
-    const db = g.grad(b);
-    if (db) {
-      const t = db.accumulate ? g.scratch(b, "colsum", d) : db.data;
-      g.backend.columnSums(n, d, dOut, t);
-      if (db.accumulate) for (let j = 0; j < d; j++) db.data[j] += t[j];
+    if (b.requiresGrad) {
+      const db = g.gradOutput(b, "colsum");
+      g.backend.columnSums(n, d, dOut, db.data);
+      db.commit();
     }
-    if (g.adoptGrad(x, dOut)) return;
-    const dx = g.grad(x);
-    if (dx) {
-      if (dx.accumulate) for (let i = 0; i < dOut.length; i++) dx.data[i] += dOut[i];
-      else dx.data.set(dOut);
-    }
+    g.passThrough(x, dOut);
   });
 }

@@ -20,24 +20,3 @@ export function lossOf(g: Graph, logits: Var, labels: Int32Array, fn: LossFuncti
     for (let i = 0; i < dLogits.length; i++) t.data[i] = (t.accumulate ? t.data[i] : 0) + c * dLogits[i];
   });
 }
-
-/** Mean softmax cross-entropy −log softmax(z)_y over the rows, log-sum-exp in float64. VJP: (softmax(z) − onehot(y)) / n. */
-export function crossEntropy(g: Graph, logits: Var, labels: Int32Array): Var {
-  return lossOf(g, logits, labels, (z, y, C, o) => {
-    const n = y.length, d = o?.dLogits;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const r = i * C;
-      let m = -Infinity;
-      for (let j = 0; j < C; j++) if (z[r + j] > m) m = z[r + j];
-      let s = 0;
-      for (let j = 0; j < C; j++) s += Math.exp(z[r + j] - m);
-      total += m + Math.log(s) - z[r + y[i]];
-      if (d) {
-        for (let j = 0; j < C; j++) d[r + j] = Math.exp(z[r + j] - m) / s / n;
-        d[r + y[i]] -= 1 / n;
-      }
-    }
-    return { loss: n > 0 ? total / n : 0 };
-  });
-}

@@ -10,12 +10,11 @@ export function layerNorm(g: Graph, x: Var, w: Var, b: Var): Var {
   const out = g.buffer("layerNorm", n * d), xhat = g.buffer("layerNorm.xhat", n * d), rstd = g.buffer("layerNorm.rstd", n);
   layerNormForward(n, d, x.data, w.data, b.data, out, xhat, rstd);
   return g.record(x.shape, out, [x, w, b], (dOut) => {
-    const tw = g.grad(w), tb = g.grad(b), tx = g.grad(x);
-    const dw = tw && !tw.accumulate ? tw.data : g.scratch(w, "dw", d);
-    const db = tb && !tb.accumulate ? tb.data : g.scratch(b, "db", d);
+    const dw = g.gradOutput(w, "dw"), db = g.gradOutput(b, "db");
+    const tx = g.grad(x); // the kernel can add into dx itself
     const dx = tx ? tx.data : g.scratch(x, "dx", n * d);
-    layerNormBackward(n, d, dOut, w.data, xhat, rstd, dx, dw, db, tx?.accumulate ?? false);
-    if (tw?.accumulate) for (let j = 0; j < d; j++) tw.data[j] += dw[j];
-    if (tb?.accumulate) for (let j = 0; j < d; j++) tb.data[j] += db[j];
+    layerNormBackward(n, d, dOut, w.data, xhat, rstd, dx, dw.data, db.data, tx?.accumulate ?? false);
+    dw.commit();
+    db.commit();
   });
 }

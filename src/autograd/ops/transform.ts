@@ -1,4 +1,5 @@
 import type { Graph, Var } from "../graph.js";
+import { sizeOf } from "../../tensor/tensor.js";
 import { cols, rows } from "./shape.js";
 
 /** Layout ops: transposes, reshapes, position selection and head packing. They move values; their VJPs move gradients back. */
@@ -27,16 +28,11 @@ export function transposeInto(x: Float32Array, r: number, c: number, out: Float3
 
 /** The same values under another shape (copied, so the result is a value of its own on the tape). */
 export function reshape(g: Graph, x: Var, shape: readonly number[]): Var {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   if (n !== x.data.length) throw new Error(`autograd reshape: [${x.shape.join(", ")}] has ${x.data.length} values, [${shape.join(", ")}] needs ${n}`);
   const out = g.buffer("reshape", n);
   out.set(x.data);
-  return g.record(shape, out, [x], (dOut) => {
-    const t = g.grad(x);
-    if (!t) return;
-    if (t.accumulate) for (let i = 0; i < n; i++) t.data[i] += dOut[i];
-    else t.data.set(dOut);
-  });
+  return g.record(shape, out, [x], (dOut) => g.passThrough(x, dOut));
 }
 
 /**
