@@ -61,6 +61,18 @@ export async function checkpointSteps(runDir: string): Promise<number[]> {
 }
 
 /**
+ * The checkpoint to read: `step`, or the run's last when it is undefined. A run without checkpoints, or a step without
+ * one, is a SpecError; the latter names the option that asked for it (`flag`).
+ */
+export async function checkpointStepOf(runDir: string, step: number | undefined, flag: string): Promise<number> {
+  const steps = await checkpointSteps(runDir);
+  if (steps.length === 0) throw new SpecError(`${runDir}: the run has no checkpoints`);
+  if (step === undefined) return steps[steps.length - 1];
+  if (!steps.includes(step)) throw new SpecError(`${flag}: the run has no checkpoint at step ${step} (checkpoints: ${steps.join(", ")})`);
+  return step;
+}
+
+/**
  * Reads a checkpoint (or any safetensors file) and checks its `sha256` when it has one (checkpoints written before
  * checksums have none). A file that cannot be read or does not match is a SpecError naming it.
  */

@@ -12,7 +12,7 @@ import { buildModel } from "../models/registry.js";
 import type { Dataset, Split } from "../tasks/dataset.js";
 import type { Params } from "../tensor/tensor.js";
 import type { Loss } from "../train/losses.js";
-import { checkpointSteps, loadCheckpoint } from "./checkpoint.js";
+import { checkpointStepOf, loadCheckpoint } from "./checkpoint.js";
 import { loadModelModule } from "./model-module.js";
 import { locateRun, readRunDir } from "./run.js";
 import { buildSetup, loadInitFrom } from "./setup.js";
@@ -84,19 +84,11 @@ export interface LoadedCheckpoint {
   readonly dispose: () => void;
 }
 
-async function stepOf(runDir: string, step: number | undefined, flag: string): Promise<number> {
-  const steps = await checkpointSteps(runDir);
-  if (steps.length === 0) throw new SpecError(`${flag}: ${runDir} has no checkpoints`);
-  if (step === undefined) return steps[steps.length - 1];
-  if (!steps.includes(step)) throw new SpecError(`${flag}: the run has no checkpoint at step ${step} (checkpoints: ${steps.join(", ")})`);
-  return step;
-}
-
 /** A run's checkpoint (default the last) on the run's autograd model (with hooks), its task and its loss. */
 export async function loadForIntervention(ref: string, opts: { dataDir: string; step?: number }): Promise<LoadedCheckpoint> {
   const runDir = await locateRun(ref, opts.dataDir);
   const { runId, config } = await readRunDir(runDir);
-  const step = await stepOf(runDir, opts.step, "--step");
+  const step = await checkpointStepOf(runDir, opts.step, "--step");
   await loadModelModule(config.model);
   const { setup, state } = await buildSetup({ ...config, init_from: undefined });
   try {
@@ -180,7 +172,7 @@ export function selectionFor(c: LoadedCheckpoint, hook: string, d: number, s: Un
 async function patchParams(c: LoadedCheckpoint, from: number | string, dataDir: string): Promise<{ params: Params; run_id: string; step: number }> {
   const runDir = typeof from === "number" ? c.runDir : await locateRun(from, dataDir).catch((e: Error) => Promise.reject(new SpecError(`--patch-from: ${e.message}`)));
   const runId = typeof from === "number" ? c.runId : (await readRunDir(runDir)).runId;
-  const step = await stepOf(runDir, typeof from === "number" ? from : undefined, "--patch-from");
+  const step = await checkpointStepOf(runDir, typeof from === "number" ? from : undefined, "--patch-from");
   const params: Params = {};
   for (const [name, t] of Object.entries(c.params)) params[name] = { shape: t.shape, data: t.data.slice() };
   try {

@@ -4,11 +4,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MeasureNotApplicable } from "../measures/measure.js";
 import { getMeasure, resolveMeasures, runMeasure } from "../measures/registry.js";
-import { checkpointPath, checkpointSteps, isParameterTensor, loadCheckpoint as restoreCheckpoint } from "./checkpoint.js";
+import { checkpointPath, checkpointStepOf, checkpointSteps, isParameterTensor, loadCheckpoint as restoreCheckpoint, readCheckedSafetensors } from "./checkpoint.js";
 import { resolveDataDir } from "./compose.js";
 import { readMetricsParquet, type MetricRow } from "./metrics-file.js";
 import { locateRun, measureContext, METRICS_FILE, readRunDir, SUMMARY_FILE, type RunSummary } from "./run.js";
-import { readSafetensors, type SafeTensors } from "./safetensors.js";
+import type { SafeTensors } from "./safetensors.js";
 import { buildSetup } from "./setup.js";
 import { SpecError, type RunConfig } from "./spec.js";
 import type { Params } from "../tensor/tensor.js";
@@ -73,21 +73,13 @@ export async function loadRun(ref: string, opts: StoreLocation = {}): Promise<Lo
   return { runId, runDir, config, summary, metrics, series: seriesOf(metrics), checkpoints: await checkpointSteps(runDir) };
 }
 
-async function checkpointStep(runDir: string, step: number | undefined): Promise<number> {
-  const steps = await checkpointSteps(runDir);
-  if (steps.length === 0) throw new SpecError(`${runDir}: the run has no checkpoints`);
-  if (step === undefined) return steps[steps.length - 1];
-  if (!steps.includes(step)) throw new SpecError(`${runDir}: no checkpoint at step ${step} (there are ${steps.join(", ")})`);
-  return step;
-}
-
 /**
  * The tensors of a run's checkpoint at `step` (default the last): the parameters under their own names (`U`, `W_E`, …)
  * and the optimizer state under `optim/…` (`isParameterTensor` tells them apart).
  */
 export async function loadCheckpoint(ref: string, step?: number, opts: StoreLocation = {}): Promise<SafeTensors> {
   const runDir = await locateRun(ref, resolveDataDir(opts.dataDir));
-  return (await readSafetensors(checkpointPath(runDir, await checkpointStep(runDir, step)))).tensors;
+  return (await readCheckedSafetensors(checkpointPath(runDir, await checkpointStepOf(runDir, step, "step")))).tensors;
 }
 
 /** The model parameters of a checkpoint (default the last) as `Params`, what `Model.forward` and measures take. */
@@ -113,7 +105,7 @@ export interface MeasureOptions extends StoreLocation {
 export async function computeMeasures(ref: string, measures: readonly string[], opts: MeasureOptions = {}): Promise<{ step: number; values: Record<string, number> }> {
   const runDir = await locateRun(ref, resolveDataDir(opts.dataDir));
   const { config } = await readRunDir(runDir);
-  const step = await checkpointStep(runDir, opts.step);
+  const step = await checkpointStepOf(runDir, opts.step, "step");
   const { setup, state, init } = await buildSetup(config);
   try {
     let names: string[];

@@ -10,7 +10,7 @@ import { lowIprMask, neuronIprsOf, pruneApplies, pruneNeurons } from "../measure
 import { copyParamsInto, type Params } from "../tensor/tensor.js";
 import { evaluate, type TrainSetup, type TrainState } from "../train/loop.js";
 import { writeFileAtomic } from "./atomic.js";
-import { checkpointSteps, loadCheckpoint } from "./checkpoint.js";
+import { checkpointStepOf, loadCheckpoint } from "./checkpoint.js";
 import { locateRun, readRunDir } from "./run.js";
 import { writeSafetensors, type SafeTensors } from "./safetensors.js";
 import { buildSetup } from "./setup.js";
@@ -85,10 +85,7 @@ export async function pruneRun(ref: string, opts: PruneOptions): Promise<PruneRe
   const threshold = checkIprThreshold(opts.iprBelow);
   const runDir = await locateRun(ref, opts.dataDir);
   const { runId, config } = await readRunDir(runDir);
-  const steps = await checkpointSteps(runDir);
-  if (steps.length === 0) throw new SpecError(`${runDir}: the run has no checkpoints to prune`);
-  const step = opts.step ?? steps[steps.length - 1];
-  if (!steps.includes(step)) throw new SpecError(`--step: the run has no checkpoint at step ${step} (checkpoints: ${steps.join(", ")})`);
+  const step = await checkpointStepOf(runDir, opts.step, "--step");
   const { setup, state } = await buildSetup(config);
   try {
     const why = pruneApplies(setup.model, setup.data);
