@@ -43,12 +43,22 @@ export interface SpecChanges {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** `over` merged onto `base`: objects key by key, everything else (arrays included) replaced. */
+/**
+ * Top-level keys a layer gives whole. An evaluation cadence is one setting: `eval: { every: 500 }` over a preset with
+ * `{ every: 100, log_points: 40 }` means "every 500", not the union with the preset's log-spaced points.
+ */
+const WHOLE_KEYS: ReadonlySet<string> = new Set(["eval"]);
+
+/** `over` merged onto `base`: objects key by key (`eval` replaced whole), everything else (arrays included) replaced. */
 export function mergeSpec(base: Loose, over: Loose): Record<string, unknown> {
+  return mergeInto(base, over, true);
+}
+
+function mergeInto(base: Loose, over: Loose, top: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    out[k] = isObject(v) && isObject(b) ? mergeSpec(b, v) : v;
+    out[k] = isObject(v) && isObject(b) && !(top && WHOLE_KEYS.has(k)) ? mergeInto(b, v, false) : v;
   }
   return out;
 }

@@ -35,10 +35,18 @@ export function applyOverride(spec: Record<string, unknown>, path: readonly stri
   return out;
 }
 
+/**
+ * `spec` with every `key=value` applied in order. The evaluation cadence is one setting: the first `eval.<key>`
+ * override starts it afresh, so `--set eval.every=500` on a preset that also has `eval.log_points` evaluates every 500
+ * steps only (give both keys for the union).
+ */
 export function applyOverrides(spec: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
   let out = spec;
+  let cadenceGiven = false;
   for (const s of sets) {
     const { path, value } = parseOverride(s);
+    if (path[0] === "eval" && path.length > 1 && !cadenceGiven) out = { ...out, eval: {} };
+    if (path[0] === "eval") cadenceGiven = true;
     out = applyOverride(out, path, value);
   }
   return out;

@@ -2,7 +2,8 @@
  * Which steps get an evaluation. Step s means "after s updates": 0 is the initialization, `totalSteps` the end.
  * `every: K` evaluates at multiples of K; `log_points: n` at n log-spaced steps in [1, totalSteps] (grokking spans
  * orders of magnitude in time, so curves are read on a log axis); both together give the union. Step 0 and the
- * final step are always evaluated.
+ * final step are always evaluated. A spec layer or `--set` that gives either key replaces the cadence it overrides
+ * whole (runs/compose, runs/overrides), so a preset's log points never linger under a user's `every`.
  */
 import { z } from "zod";
 import { describeIssue } from "../util/zod-issue.js";
