@@ -506,11 +506,12 @@ class DuckStore implements Store {
 }
 
 /**
- * Reads every column of every table but the (large) metrics one: a truncated or overwritten file fails here, at
- * open, with the recovery step, instead of half-working (listing sweeps but failing on a run).
+ * Reads every column of every table, so that DuckDB verifies every block's checksum: a truncated, overwritten or
+ * bit-flipped file fails here, at open, with the recovery step, instead of half-working (listing runs but failing on
+ * a run's metrics). Hashing 5 million metric rows takes ~0.1 s.
  */
 async function checkReadable(c: DuckDBConnection): Promise<void> {
-  const tables = (await c.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_name <> 'metrics'")).getRows().map((r) => String(r[0]));
+  const tables = (await c.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")).getRows().map((r) => String(r[0]));
   for (const t of tables) await c.run(`SELECT sum(hash(COLUMNS(*))) FROM "${t.replace(/"/g, '""')}"`);
 }
 

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { openStore } from "../../src/runs/store.js";
 import { readMetricsParquet } from "../../src/runs/metrics-file.js";
 import { readSafetensors } from "../../src/runs/safetensors.js";
@@ -210,13 +211,32 @@ test("misuse: a checkpoint whose bytes do not match its sha256 is refused, namin
   assert.deepEqual(snapshot(data), before);
 });
 
-test("misuse: a damaged store is one line with the recovery step, for runs, sweeps, show, export and train", (t) => {
+/**
+ * The file offset of a DuckDB block that holds metrics rows and nothing of any other table, read from DuckDB's own
+ * storage info (a file starts with three 4 KiB headers, then 256 KiB blocks).
+ */
+async function metricsOnlyBlockOffset(file: string): Promise<number> {
+  const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
+  const c = await instance.connect();
+  const blocksOf = async (table: string): Promise<number[]> =>
+    (await c.runAndReadAll(`SELECT DISTINCT block_id FROM pragma_storage_info('${table}') WHERE block_id >= 0`)).getRows().map((r) => Number(r[0]));
+  const others = new Set([...(await blocksOf("runs")), ...(await blocksOf("store_meta"))]);
+  const block = (await blocksOf("metrics")).find((b) => !others.has(b));
+  c.closeSync();
+  instance.closeSync();
+  assert.ok(block !== undefined, "a block of metrics rows alone (else the flipped byte would hit the tables read anyway)");
+  return 3 * 4096 + block * 262144;
+}
+
+test("misuse: a damaged store is one line with the recovery step, for runs, sweeps, show, export and train", async (t) => {
   const dir = tmp(t);
   const data = join(dir, "store");
   const s = trainTiny(data);
   const file = join(data, "grokscope.duckdb");
   const good = readFileSync(file);
-  for (const damaged of [Buffer.from("garbage ".repeat(4096)), good.subarray(0, Math.floor(good.length / 2))]) {
+  const flipped = Buffer.from(good);
+  flipped[(await metricsOnlyBlockOffset(file)) + 100] ^= 0xff; // one byte of the metrics table: its block checksum fails
+  for (const damaged of [Buffer.from("garbage ".repeat(4096)), good.subarray(0, Math.floor(good.length / 2)), flipped]) {
     writeFileSync(file, damaged);
     const before = snapshot(data);
     const results = runCliBatch([
