@@ -175,7 +175,9 @@ export class Graph {
   passThrough(x: Var, dOut: Float32Array): void {
     if (this.adoptGrad(x, dOut)) return;
     const t = this.grad(x);
-    if (t) writeGrad(t, dOut);
+    if (!t) return;
+    if (t.accumulate) this.backend.addArrays(t.data.length, t.data, dOut, t.data);
+    else t.data.set(dOut);
   }
 
   /**
@@ -187,7 +189,7 @@ export class Graph {
     const t = this.grad(v);
     if (t && !t.accumulate) return { data: t.data, commit: () => {} };
     const data = this.scratch(v, tag, v.data.length);
-    return { data, commit: () => void (t && addInto(t.data, data)) };
+    return { data, commit: () => void (t && this.backend.addArrays(t.data.length, t.data, data, t.data)) };
   }
 
   /**

@@ -1,4 +1,7 @@
 import type { Backend, GemmOptions } from "./backend.js";
+import { attentionBackward, attentionForward } from "./kernels/attention.js";
+import { gatherRowsSum, scatterRowsAdd } from "./kernels/gather.js";
+import { softmaxCrossEntropyRows } from "./kernels/cross-entropy.js";
 
 /** Reference kernels in plain TypeScript: the definition every faster backend is tested against. */
 export function gemmJs(m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions = {}): void {
@@ -70,8 +73,23 @@ export function reluBackwardJs(n: number, d: number, pre: Float32Array, g: Float
   if (colSums) columnSumsJs(n, d, g, colSums);
 }
 
-/** The elementwise kernels every backend shares until it has faster ones of its own. */
-export const elementwiseJs = { addRowVector: addRowVectorJs, biasRelu: biasReluJs, reluBackward: reluBackwardJs, columnSums: columnSumsJs };
+/** The elementwise (and attention) kernels every backend shares until it has faster ones of its own. */
+export function addArraysJs(len: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < len; i++) out[i] = a[i] + b[i];
+}
+
+export const elementwiseJs = {
+  addRowVector: addRowVectorJs,
+  biasRelu: biasReluJs,
+  reluBackward: reluBackwardJs,
+  columnSums: columnSumsJs,
+  addArrays: addArraysJs,
+  gatherRowsSum,
+  scatterRowsAdd,
+  softmaxCrossEntropyRows,
+  attentionForward,
+  attentionBackward,
+};
 
 export function createJsBackend(): Backend {
   return {

@@ -1,3 +1,5 @@
+import type { AttentionShape } from "./kernels/attention.js";
+
 /**
  * The kernel interface every model calls. Arrays are row-major Float32Arrays; shapes are passed explicitly.
  * Backends: `js` (plain TypeScript, the reference) and `wasm` (WebAssembly SIMD, optionally on two threads).
@@ -29,6 +31,20 @@ export interface Backend {
   gatherSumSquare(n: number, d: number, TA: Float32Array, ia: Int32Array, TB: Float32Array, ib: Int32Array, H: Float32Array, S: Float32Array): void;
   /** dTA[ia[i],:] += dH[i,:] and dTB[ib[i],:] += dH[i,:] (the backward of a gather). dTA, dTB are not zeroed. */
   scatterAdd2(n: number, d: number, dH: Float32Array, ia: Int32Array, dTA: Float32Array, ib: Int32Array, dTB: Float32Array): void;
+  /**
+   * out[i, :] = Σ_j T[x[i·seqLen + j] + j·stride, :] for token ids x [n, seqLen] (kernels/gather.ts): a one-hot input
+   * layer as row gathers. T [rows, d], out [n, d] (overwritten).
+   */
+  gatherRowsSum(n: number, seqLen: number, d: number, T: Float32Array, x: Int32Array, stride: number, out: Float32Array): void;
+  /** Its backward: dT[x[i·seqLen + j] + j·stride, :] += dOut[i, :], i then j ascending. dT is not zeroed. */
+  scatterRowsAdd(n: number, seqLen: number, d: number, dOut: Float32Array, x: Int32Array, stride: number, dT: Float32Array): void;
+  /**
+   * The rows of softmax cross-entropy (kernels/cross-entropy.ts): per[i] = row i's loss · scale, d = its gradient
+   * (null: none). Returns the number of rows whose argmax is the label. Labels must be in [0, C).
+   */
+  softmaxCrossEntropyRows(n: number, C: number, logits: Float32Array, labels: Int32Array, scale: number, d: Float32Array | null, per: Float64Array): number;
+  /** out = a + b elementwise over the first `len` values (out may be a or b). */
+  addArrays(len: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** X[i, :] += b for X [n, d] (a bias on the logits). */
   addRowVector(n: number, d: number, X: Float32Array, b: Float32Array): void;
   /** pre[i, :] += b (when b is given), then post = max(pre, 0): a linear layer's bias and ReLU in one pass. */
@@ -37,6 +53,13 @@ export interface Backend {
   reluBackward(n: number, d: number, pre: Float32Array, g: Float32Array, colSums: Float32Array | null): void;
   /** out[k] = Σ_i X[i, k] for X [n, d] (a bias gradient). */
   columnSums(n: number, d: number, X: Float32Array, out: Float32Array): void;
+  /**
+   * Causal multi-head attention after the projections (kernels/attention.ts): pattern [n, H, P, T] and z [n·P, H·e]
+   * from q [n·P, H·e] and kv [n·T, 2·H·e], both overwritten.
+   */
+  attentionForward(s: AttentionShape, q: Float32Array, kv: Float32Array, pattern: Float32Array, z: Float32Array): void;
+  /** Its backward given dz [n·P, H·e]: dq [n·P, H·e] and dkv [n·T, 2·H·e], both overwritten. */
+  attentionBackward(s: AttentionShape, q: Float32Array, kv: Float32Array, pattern: Float32Array, dz: Float32Array, dq: Float32Array, dkv: Float32Array): void;
   /** Release threads and memory. */
   dispose(): void;
 }

@@ -44,7 +44,7 @@ export interface SplitStats {
 export class NonFiniteError extends Error {}
 
 function stats(setup: TrainSetup, fwd: ForwardResult, split: Split, dLogits?: Float32Array): SplitStats {
-  const r = setup.loss(fwd.logits, split.y, setup.model.nOut, dLogits ? { dLogits } : undefined);
+  const r = setup.loss(fwd.logits, split.y, setup.model.nOut, { dLogits, backend: setup.backend });
   return { loss: r.loss, acc: split.n === 0 ? NaN : r.correct / split.n };
 }
 

@@ -9,11 +9,16 @@
  * computed in float64 end to end.
  */
 
+import type { Backend } from "../tensor/backend.js";
+import { softmaxCrossEntropyRows } from "../tensor/kernels/cross-entropy.js";
+
 export interface LossBuffers {
   /** Written with d(mean loss)/d(logits): [n, C]. Omit for evaluation. */
   readonly dLogits?: Float32Array;
   /** Written with each example's loss: [n]. */
   readonly perExample?: Float64Array;
+  /** Backend whose kernels compute the rows where it has them (softmax cross-entropy); same bits as without. */
+  readonly backend?: Backend;
 }
 
 export interface LossResult {
@@ -70,36 +75,25 @@ export const softmaxCrossEntropyPerEntry: Loss = (logits, labels, C, out) =>
 
 function scaledSoftmaxCrossEntropy(name: string, scale: number, ...[logits, labels, C, out]: Parameters<Loss>): LossResult {
   const n = checkShapes(name, logits, labels, C, out);
-  const d = out?.dLogits, per = out?.perExample;
-  let total = 0, correct = 0;
-  for (let i = 0; i < n; i++) {
-    const o = i * C, y = labels[i];
-    const arg = argmaxRow(logits, i, C);
-    if (arg === y) correct++;
-    const m = logits[o + arg];
-    // notArg = Σ_{j ≠ argmax} e_j (e_argmax = 1); d holds e_j until it is scaled
-    let notArg = 0;
-    if (d) {
-      for (let j = 0; j < arg; j++) notArg += d[o + j] = Math.exp(logits[o + j] - m);
-      d[o + arg] = 1;
-      for (let j = arg + 1; j < C; j++) notArg += d[o + j] = Math.exp(logits[o + j] - m);
-    } else {
-      for (let j = 0; j < arg; j++) notArg += Math.exp(logits[o + j] - m);
-      for (let j = arg + 1; j < C; j++) notArg += Math.exp(logits[o + j] - m);
-    }
-    const li = (m - logits[o + y] + Math.log1p(notArg)) * scale;
-    total += li;
-    if (per) per[i] = li;
-    if (d) {
-      // Σ_{j ≠ y} e_j: when y is the argmax it is notArg itself (kept exact for confident rows)
-      const notY = y === arg ? notArg : 1 + notArg - d[o + y];
-      const inv = scale / ((1 + notArg) * n);
-      for (let j = 0; j < C; j++) d[o + j] *= inv;
-      d[o + y] = -notY * inv;
-    }
-  }
+  const per = out?.perExample ?? rowScratch(n);
+  const rows = out?.backend?.softmaxCrossEntropyRows ?? softmaxCrossEntropyRows;
+  const correct = rows(n, C, logits, labels, scale, out?.dLogits ?? null, per);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += per[i]; // in row order, on every backend
   return { loss: n > 0 ? total / n : 0, correct };
-};
+}
+
+const rowScratches = new Map<number, Float64Array>();
+
+/** A reusable float64 buffer of n values for per-row losses nobody asked for. */
+function rowScratch(n: number): Float64Array {
+  let b = rowScratches.get(n);
+  if (!b) {
+    if (rowScratches.size > 16) rowScratches.clear();
+    rowScratches.set(n, (b = new Float64Array(n)));
+  }
+  return b;
+}
 
 /**
  * Softmax cross-entropy with every intermediate rounded to float32, as PyTorch's float32 `cross_entropy` computes it

@@ -8,6 +8,9 @@ import { createBackend } from "../../src/tensor/backend-select.js";
 import { createWasmBackend, type WasmBackend } from "../../src/tensor/wasm/backend-wasm.js";
 import { spawnNodeWorker } from "../../src/tensor/wasm/node-threads.js";
 import { fold, keyFromSeed, normals, randint, type Key } from "../../src/tensor/rng.js";
+import { attentionBackward, attentionForward, type AttentionShape } from "../../src/tensor/kernels/attention.js";
+import { gatherRowsSum, scatterRowsAdd } from "../../src/tensor/kernels/gather.js";
+import { softmaxCrossEntropyRows } from "../../src/tensor/kernels/cross-entropy.js";
 
 const root = keyFromSeed(20240611);
 const reference = createJsBackend();
@@ -431,6 +434,110 @@ describe("wasm backend", () => {
     be.gatherSumSquare(n, d, TA, first, TB, firstB, H, S);
     gatherSumSquareJs(n, d, TA, first, TB, firstB, Hr, Sr);
     assertBitsEqual("H after eviction", H, Hr);
+  });
+
+  test("attention forward and backward are bit-identical to the reference (float64 sums, fdlibm exp) on every thread count", () => {
+    // Shapes: every query position and the last only; odd example counts (chunks of 32 split unevenly); T up to 9;
+    // large scores, so the softmax's max subtraction and exp's range reduction are exercised.
+    const cases: Array<[number, number, number, number, number[]]> = [
+      [1, 3, 1, 1, [2]],
+      [77, 3, 4, 8, [0, 1, 2]],
+      [77, 3, 4, 8, [2]],
+      [45, 9, 2, 5, [0, 1, 2, 3, 4, 5, 6, 7, 8]],
+      [130, 4, 3, 32, [3]],
+    ];
+    for (const [n, T, H, e, pos] of cases) {
+      const s: AttentionShape = { n, T, heads: H, dHead: e, qPos: Int32Array.from(pos) };
+      const P = pos.length, key = fold(root, `attention/${n}/${T}/${P}`);
+      const q0 = randn(fold(key, "q"), n * P * H * e).map((v) => 3 * v), kv0 = randn(fold(key, "kv"), n * T * 2 * H * e).map((v) => 3 * v);
+      const dz0 = randn(fold(key, "dz"), n * P * H * e);
+      const want = { pattern: new Float32Array(n * H * P * T), z: new Float32Array(n * P * H * e), dq: new Float32Array(n * P * H * e), dkv: new Float32Array(n * T * 2 * H * e) };
+      attentionForward(s, q0, kv0, want.pattern, want.z);
+      attentionBackward(s, q0, kv0, want.pattern, dz0, want.dq, want.dkv);
+      for (const be of [w1, w2all]) {
+        const put = (x: Float32Array) => {
+          const a = be.alloc(x.length);
+          a.set(x);
+          return a;
+        };
+        const q = put(q0), kv = put(kv0), dz = put(dz0);
+        const pattern = put(new Float32Array(n * H * P * T).fill(7)), z = be.alloc(n * P * H * e); // stale values must be overwritten
+        const dq = put(new Float32Array(n * P * H * e).fill(7)), dkv = put(new Float32Array(n * T * 2 * H * e).fill(7));
+        be.attentionForward(s, q, kv, pattern, z);
+        be.attentionBackward(s, q, kv, pattern, dz, dq, dkv);
+        const what = `${be.name} n=${n} T=${T} H=${H} e=${e} P=${P}`;
+        assertBitsEqual(`${what} pattern`, pattern, want.pattern);
+        assertBitsEqual(`${what} z`, z, want.z);
+        assertBitsEqual(`${what} dq`, dq, want.dq);
+        assertBitsEqual(`${what} dkv`, dkv, want.dkv);
+        // Arrays outside the wasm memory take the copying path and give the same bits.
+        const zOut = new Float32Array(n * P * H * e), patOut = new Float32Array(n * H * P * T);
+        be.attentionForward(s, q0, kv0, patOut, zOut);
+        assertBitsEqual(`${what} z (copied operands)`, zOut, want.z);
+      }
+    }
+  });
+
+  test("row gathers, their scatter-add and array adds are bit-identical to the reference; a refilled index array is read afresh", () => {
+    for (const [n, seqLen, d, vocab, stride] of [[1, 1, 1, 5, 0], [301, 1, 13, 40, 0], [517, 3, 32, 20, 20], [1000, 2, 7, 9, 0]] as const) {
+      const key = fold(root, `rows/${n}/${seqLen}/${d}`), rows = stride > 0 ? seqLen * vocab : vocab;
+      const T0 = randn(fold(key, "T"), rows * d), dOut0 = randn(fold(key, "dOut"), n * d), x = randIndex(fold(key, "x"), n * seqLen, vocab);
+      const dT0 = randn(fold(key, "dT"), rows * d);
+      const want = new Float32Array(n * d), wantT = dT0.slice();
+      gatherRowsSum(n, seqLen, d, T0, x, stride, want);
+      scatterRowsAdd(n, seqLen, d, dOut0, x, stride, wantT);
+      for (const be of [w1, w2all]) {
+        const T = be.alloc(rows * d), out = be.alloc(n * d), dT = be.alloc(rows * d), dOut = be.alloc(n * d);
+        T.set(T0);
+        dT.set(dT0);
+        dOut.set(dOut0);
+        be.gatherRowsSum(n, seqLen, d, T, x, stride, out);
+        be.scatterRowsAdd(n, seqLen, d, dOut, x, stride, dT);
+        assertBitsEqual(`${be.name} gatherRowsSum n=${n} seqLen=${seqLen}`, out, want);
+        assertBitsEqual(`${be.name} scatterRowsAdd n=${n} seqLen=${seqLen}`, dT, wantT);
+        const sum = be.alloc(n * d);
+        be.addArrays(n * d, out, dOut, sum);
+        assertBitsEqual(`${be.name} addArrays`, sum, want.map((v, i) => v + dOut0[i]));
+        be.addArrays(n * d, out, out, out); // in place, both operands the output
+        assertBitsEqual(`${be.name} addArrays in place`, out, want.map((v) => v + v));
+      }
+      // The same index array refilled: the backend must not reuse a copy of its old contents.
+      const refilled = x.slice();
+      const first = w1.alloc(n * d);
+      w1.gatherRowsSum(n, seqLen, d, T0, refilled, stride, first);
+      refilled.reverse();
+      const again = new Float32Array(n * d), wantAgain = new Float32Array(n * d);
+      w1.gatherRowsSum(n, seqLen, d, T0, refilled, stride, again);
+      gatherRowsSum(n, seqLen, d, T0, refilled, stride, wantAgain);
+      assertBitsEqual(`refilled index array n=${n}`, again, wantAgain);
+    }
+    assert.throws(() => w1.gatherRowsSum(2, 1, 3, w1.alloc(12), Int32Array.of(0, 4), 0, w1.alloc(6)), /x holds indices in \[0, 4\], the table has 4 rows/);
+  });
+
+  test("softmax cross-entropy rows are bit-identical to the reference: ties, confident rows, NaN and ±Inf logits", () => {
+    for (const [n, C, scale] of [[1, 1, 1], [300, 2, 1], [1218, 59, 1], [97, 113, 1 / 113]] as const) {
+      const key = fold(root, `ce/${n}/${C}`);
+      const logits = randn(fold(key, "z"), n * C).map((v, i) => (i % 11 === 0 ? 40 * v : 4 * v)); // some rows far from the rest
+      if (C > 2) {
+        logits[3] = logits[4] = 9; // a tie at the top of row 0
+        logits[C + 1] = NaN;
+        logits[2 * C] = Infinity;
+        logits[3 * C + 2] = -Infinity;
+      }
+      const labels = randIndex(fold(key, "y"), n, C);
+      for (const withGrad of [true, false]) {
+        const want = new Float32Array(n * C), wantPer = new Float64Array(n);
+        const wantCorrect = softmaxCrossEntropyRows(n, C, logits, labels, scale, withGrad ? want : null, wantPer);
+        for (const be of [w1, w2all]) {
+          const d = be.alloc(n * C).fill(5), per = new Float64Array(n);
+          const correct = be.softmaxCrossEntropyRows(n, C, logits, labels, scale, withGrad ? d : null, per);
+          const what = `${be.name} n=${n} C=${C} grad=${withGrad}`;
+          assert.equal(correct, wantCorrect, `${what}: correct rows`);
+          if (withGrad) assertBitsEqual(`${what} d`, d, want);
+          for (let i = 0; i < n; i++) if (!Object.is(per[i], wantPer[i])) assert.fail(`${what}: row ${i} loss ${per[i]} vs ${wantPer[i]}`);
+        }
+      }
+    }
   });
 
   test("alloc returns zero-filled views that survive memory growth", () => {

@@ -1,5 +1,5 @@
 import type { Graph, Var } from "../graph.js";
-import { attentionBackward, attentionForward, type AttentionShape } from "../../tensor/kernels/attention.js";
+import type { AttentionShape } from "../../tensor/kernels/attention.js";
 
 /**
  * Causal multi-head attention after the projections (tensor/kernels/attention.ts): q [n·P, H·e], kv [n·T, 2·H·e]
@@ -12,11 +12,11 @@ export function causalAttention(g: Graph, q: Var, kv: Var, shape: AttentionShape
   if (kv.data.length !== n * T * 2 * He) throw new Error(`autograd causalAttention: kv has ${kv.data.length} values, expected n·T·2·H·e = ${n * T * 2 * He}`);
   const patternData = g.buffer("attention.pattern", n * H * P * T);
   const z = g.buffer("attention.z", n * P * He);
-  attentionForward(shape, q.data, kv.data, patternData, z);
+  g.backend.attentionForward(shape, q.data, kv.data, patternData, z);
   const pattern = g.constant([n, H, P, T], patternData);
   const zVar = g.record([n * P, He], z, [q, kv], (dz) => {
     const dq = g.gradOutput(q, "dq"), dkv = g.gradOutput(kv, "dkv");
-    attentionBackward(shape, q.data, kv.data, patternData, dz, dq.data, dkv.data);
+    g.backend.attentionBackward(shape, q.data, kv.data, patternData, dz, dq.data, dkv.data);
     dq.commit();
     dkv.commit();
   });

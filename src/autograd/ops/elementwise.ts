@@ -16,8 +16,8 @@ function passGrad(g: Graph, x: Var, dOut: Float32Array, factor: ((i: number) => 
 
 export function add(g: Graph, a: Var, b: Var): Var {
   sameShape("add", a, b);
-  const out = g.buffer("add", a.data.length), x = a.data, y = b.data, n = out.length;
-  for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
+  const out = g.buffer("add", a.data.length);
+  g.backend.addArrays(out.length, a.data, b.data, out);
   return g.record(a.shape, out, [a, b], (dOut) => {
     passGrad(g, a, dOut, null);
     passGrad(g, b, dOut, null);
@@ -105,15 +105,30 @@ export function addTiled(g: Graph, x: Var, p: Var): Var {
   const d = cols(p), T = rows(p);
   if (cols(x) !== d || rows(x) % T !== 0) throw new Error(`autograd addTiled: [${x.shape.join(", ")}] is not sequences of [${p.shape.join(", ")}]`);
   const n = rows(x) / T, block = T * d;
-  const out = g.buffer("addTiled", x.data.length), xs = x.data, ps = p.data;
-  for (let i = 0; i < n; i++) for (let k = 0, o = i * block; k < block; k++) out[o + k] = xs[o + k] + ps[k];
+  const out = g.buffer("addTiled", x.data.length);
+  out.set(x.data);
+  g.backend.addRowVector(n, block, out, p.data);
   return g.record(x.shape, out, [x, p], (dOut) => {
     const tp = g.grad(p);
     if (tp) {
-      const d = tp.data;
-      if (!tp.accumulate) d.fill(0);
-      for (let i = 0; i < n; i++) for (let k = 0, o = i * block; k < block; k++) d[k] += dOut[o + k];
+      // dp[t] += g[i·T + t] for sequences i in order: a scatter-add of g's rows onto p's rows 0 … T−1, 0 … T−1, …
+      if (!tp.accumulate) tp.data.fill(0);
+      g.backend.scatterRowsAdd(n * T, 1, d, dOut, tiledRows(n, T), 0, tp.data);
     }
     passGrad(g, x, dOut, null);
   });
+}
+
+const tiledRowsCache = new Map<string, Int32Array>();
+
+/** Row numbers 0 … T−1 repeated n times (cached: index arrays stay fixed). */
+function tiledRows(n: number, T: number): Int32Array {
+  const key = `${n}/${T}`;
+  let rows = tiledRowsCache.get(key);
+  if (!rows) {
+    if (tiledRowsCache.size > 16) tiledRowsCache.clear();
+    rows = Int32Array.from({ length: n * T }, (_, i) => i % T);
+    tiledRowsCache.set(key, rows);
+  }
+  return rows;
 }

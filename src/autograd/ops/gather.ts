@@ -1,5 +1,4 @@
 import type { Graph, Var } from "../graph.js";
-import { gatherRowsSum, scatterRowsAdd } from "../../tensor/kernels/gather.js";
 import { cols, rows } from "./shape.js";
 
 /**
@@ -17,12 +16,12 @@ export function gatherRows(g: Graph, table: Var, tokens: Int32Array, seqLen = 1,
     if (!(r >= 0 && r < R)) throw new Error(`autograd gatherRows: token ${tokens[i]} at position ${i % seqLen} picks row ${r} of a table with ${R} rows`);
   }
   const out = g.buffer("gatherRows", n * d);
-  gatherRowsSum(n, seqLen, d, table.data, tokens, stride, out);
+  g.backend.gatherRowsSum(n, seqLen, d, table.data, tokens, stride, out);
   return g.record([n, d], out, [table], (dOut) => {
     const t = g.grad(table);
     if (!t) return;
     if (!t.accumulate) t.data.fill(0);
-    scatterRowsAdd(n, seqLen, d, dOut, tokens, stride, t.data);
+    g.backend.scatterRowsAdd(n, seqLen, d, dOut, tokens, stride, t.data);
   });
 }
 

@@ -44,19 +44,33 @@ export function selectPositions(g: Graph, x: Var, T: number, positions: Int32Arr
   if (nT % T !== 0) throw new Error(`autograd selectPositions: ${nT} rows are not sequences of ${T}`);
   const n = nT / T;
   if (P === T && positions.every((p, i) => p === i)) return x;
+  for (const p of positions) if (!(Number.isInteger(p) && p >= 0 && p < T)) throw new Error(`autograd selectPositions: position ${p} is outside [0, ${T})`);
   const out = g.buffer("selectPositions", n * P * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < P; j++) out.set(x.data.subarray((i * T + positions[j]) * d, (i * T + positions[j] + 1) * d), (i * P + j) * d);
+  const picked = pickedRows(n, T, positions);
+  g.backend.gatherRowsSum(n * P, 1, d, x.data, picked, 0, out);
   return g.record([n * P, d], out, [x], (dOut) => {
     const t = g.grad(x);
     if (!t) return;
     if (!t.accumulate) t.data.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < P; j++) {
-        const xo = (i * T + positions[j]) * d, yo = (i * P + j) * d;
-        for (let c = 0; c < d; c++) t.data[xo + c] += dOut[yo + c];
-      }
-    }
+    g.backend.scatterRowsAdd(n * P, 1, d, dOut, picked, 0, t.data);
   });
+}
+
+const pickedCache = new WeakMap<Int32Array, Map<string, Int32Array>>();
+
+/** Row numbers i·T + positions[j] of x [n·T, d] in the order of selectPositions' output (cached: index arrays stay fixed). */
+function pickedRows(n: number, T: number, positions: Int32Array): Int32Array {
+  let byShape = pickedCache.get(positions);
+  if (!byShape) pickedCache.set(positions, (byShape = new Map()));
+  const key = `${n}/${T}`;
+  let rows = byShape.get(key);
+  if (!rows) {
+    const P = positions.length;
+    rows = new Int32Array(n * P);
+    for (let i = 0; i < n; i++) for (let j = 0; j < P; j++) rows[i * P + j] = i * T + positions[j];
+    byShape.set(key, rows);
+  }
+  return rows;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Backend, GemmOptions } from "../backend.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_BIAS_RELU, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import type { AttentionShape } from "../kernels/attention.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
@@ -69,6 +70,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const heap = new WasmHeap(memory, HEAP_START, maxPages * PAGE_BYTES);
   const ctl = new Int32Array(memory.buffer, CTL_OFFSET, CTL_SLOTS);
   const ctlF = new Float32Array(memory.buffer, CTL_OFFSET, CTL_SLOTS);
+  const ctlD = new Float64Array(memory.buffer, CTL_OFFSET + 4 * SCALE64, 1);
 
   const workers: WorkerHandle[] = [];
   try {
@@ -107,6 +109,13 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   function place(a: Float32Array, len: number, copyIn: boolean): number {
     const p = heap.ptrOf(a);
     if (p >= 0) return p;
+    const ptr = stage(len);
+    if (copyIn) heap.f32(ptr, len).set(len === a.length ? a : a.subarray(0, len));
+    return ptr;
+  }
+
+  /** Pointer to room for `len` 4-byte values in the staging area (valid for the current call). */
+  function stage(len: number): number {
     const bytes = Math.ceil((len * 4) / 64) * 64;
     if (stageUsed + bytes > stageCap) {
       stageCap = Math.max(2 * stageCap, bytes, 1 << 16);
@@ -115,7 +124,6 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     }
     const ptr = stagePtr + stageUsed;
     stageUsed += bytes;
-    if (copyIn) heap.f32(ptr, len).set(len === a.length ? a : a.subarray(0, len));
     return ptr;
   }
 
@@ -137,6 +145,21 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     if (n > 0 && (range.min < 0 || range.max >= rows)) {
       throw new Error(`wasm backend ${op}: ${name} holds indices in [${range.min}, ${range.max}], the table has ${rows} rows`);
     }
+    return ptr;
+  }
+
+  /**
+   * Pointer to a fresh copy of idx[0..n) in the staging area (call after `stageUsed = 0`), checked to hold row numbers
+   * below `rows`. Unlike indexPtr nothing is cached, so an index array a caller refills between calls stays correct.
+   */
+  function stagedIndexPtr(op: string, name: string, idx: Int32Array, n: number, rows: number): number {
+    checkLength(op, name, idx, n);
+    const { min, max } = indexRange(idx, n);
+    if (n > 0 && (min < 0 || max >= rows)) throw new Error(`wasm backend ${op}: ${name} holds indices in [${min}, ${max}], the table has ${rows} rows`);
+    let ptr = heap.ptrOf(idx);
+    if (ptr >= 0) return ptr;
+    ptr = stage(n);
+    heap.i32(ptr, n).set(n === idx.length ? idx : idx.subarray(0, n));
     return ptr;
   }
 
@@ -167,6 +190,15 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     if (failure !== undefined) throw failure;
     const bad = Atomics.load(ctl, ERROR);
     if (bad !== 0) throw new Error(`wasm backend: helper thread ${bad} failed during op ${op}`);
+  }
+
+  /** Checks an attention call's sizes; returns the pointer to qPos in wasm memory and the work (multiply-adds). */
+  function attentionArgs(op: string, s: AttentionShape, arrays: Record<string, [Float32Array, number]>): { pq: number; work: number } {
+    const { n, T, heads: H, dHead: e, qPos } = s, P = qPos.length;
+    checkDims(op, { n, T, H, e, P });
+    for (const [name, [a, need]] of Object.entries(arrays)) checkLength(op, name, a, need);
+    ensureScratch(ex.attentionScratchBytes(H, T));
+    return { pq: indexPtr(op, "qPos", qPos, P, T, 4 * P), work: n * H * P * T * e * 2 };
   }
 
   const backend: WasmBackend = {
@@ -243,6 +275,71 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (dTB !== dTA) copyOut(dTB, pB, rowsB * d);
     },
 
+    gatherRowsSum(n, seqLen, d, T, x, stride, out): void {
+      live("gatherRowsSum");
+      checkDims("gatherRowsSum", { n, seqLen, d, stride });
+      checkLength("gatherRowsSum", "out", out, n * d);
+      if (n === 0 || d === 0) return;
+      if (seqLen === 0) throw new Error("wasm backend gatherRowsSum: seqLen must be ≥ 1");
+      const rows = Math.floor(T.length / d);
+      // every picked row x + j·stride must lie in T: checked as x ≤ rows − 1 − (seqLen − 1)·stride
+      stageUsed = 0;
+      const px = stagedIndexPtr("gatherRowsSum", "x", x, n * seqLen, rows - (seqLen - 1) * stride);
+      const pT = place(T, rows * d, true);
+      const pOut = place(out, n * d, false);
+      run(OP_GATHER_ROWS_SUM, [n, seqLen, d, pT, px, stride, pOut], 1, n * seqLen * d);
+      copyOut(out, pOut, n * d);
+    },
+
+    scatterRowsAdd(n, seqLen, d, dOut, x, stride, dT): void {
+      live("scatterRowsAdd");
+      checkDims("scatterRowsAdd", { n, seqLen, d, stride });
+      checkLength("scatterRowsAdd", "dOut", dOut, n * d);
+      if (n === 0 || d === 0) return;
+      if (seqLen === 0) throw new Error("wasm backend scatterRowsAdd: seqLen must be ≥ 1");
+      const rows = Math.floor(dT.length / d);
+      stageUsed = 0;
+      const px = stagedIndexPtr("scatterRowsAdd", "x", x, n * seqLen, rows - (seqLen - 1) * stride);
+      const pdOut = place(dOut, n * d, true);
+      const pT = place(dT, rows * d, true);
+      run(OP_SCATTER_ROWS_ADD, [n, seqLen, d, pdOut, px, stride, pT, rows], 1, n * seqLen * d);
+      copyOut(dT, pT, rows * d);
+    },
+
+    softmaxCrossEntropyRows(n, C, logits, labels, scale, d, per): number {
+      live("softmaxCrossEntropyRows");
+      checkDims("softmaxCrossEntropyRows", { n, C });
+      checkLength("softmaxCrossEntropyRows", "logits", logits, n * C);
+      checkLength("softmaxCrossEntropyRows", "per", per, n);
+      if (d) checkLength("softmaxCrossEntropyRows", "d", d, n * C);
+      if (n === 0) return 0;
+      stageUsed = 0;
+      const py = stagedIndexPtr("softmaxCrossEntropyRows", "labels", labels, n, C);
+      const pZ = place(logits, n * C, true);
+      const pD = d ? place(d, n * C, false) : 0;
+      const pPer = stage(2 * n), pHit = stage(n);
+      ctlD[0] = scale;
+      run(OP_CROSS_ENTROPY_ROWS, [n, C, pZ, py, pD, pPer, pHit], 1, n * C * 8); // an exp costs several multiply-adds
+      if (d) copyOut(d, pD, n * C);
+      per.set(heap.f64(pPer, n));
+      let correct = 0;
+      for (const h of heap.i32(pHit, n)) correct += h;
+      return correct;
+    },
+
+    addArrays(len, a, b, out): void {
+      live("addArrays");
+      checkDims("addArrays", { len });
+      for (const [name, arr] of [["a", a], ["b", b], ["out", out]] as const) checkLength("addArrays", name, arr, len);
+      if (len === 0) return;
+      stageUsed = 0;
+      const pa = place(a, len, true);
+      const pb = b === a ? pa : place(b, len, true);
+      const pOut = out === a ? pa : out === b ? pb : place(out, len, false);
+      run(OP_ADD_ARRAYS, [len, pa, pb, pOut], 1, len);
+      copyOut(out, pOut, len);
+    },
+
     addRowVector(n, d, X, b): void {
       live("addRowVector");
       checkDims("addRowVector", { n, d });
@@ -308,6 +405,33 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       const pOut = place(out, d, false);
       run(OP_COLUMN_SUMS, [n, d, pX, pOut], 1, n * d);
       copyOut(out, pOut, d);
+    },
+
+    attentionForward(s, q, kv, pattern, z): void {
+      live("attentionForward");
+      const { n, T, heads: H, dHead: e } = s, P = s.qPos.length;
+      const { pq, work } = attentionArgs("attentionForward", s, { q: [q, n * P * H * e], kv: [kv, n * T * 2 * H * e], pattern: [pattern, n * H * P * T], z: [z, n * P * H * e] });
+      if (n === 0) return;
+      stageUsed = 0;
+      const pQ = place(q, n * P * H * e, true), pKV = place(kv, n * T * 2 * H * e, true);
+      const pPat = place(pattern, n * H * P * T, false), pZ = place(z, n * P * H * e, false);
+      run(OP_ATTENTION_FORWARD, [n, T, H, e, P, pq, pQ, pKV, pPat, pZ], 1, work);
+      copyOut(pattern, pPat, n * H * P * T);
+      copyOut(z, pZ, n * P * H * e);
+    },
+
+    attentionBackward(s, q, kv, pattern, dz, dq, dkv): void {
+      live("attentionBackward");
+      const { n, T, heads: H, dHead: e } = s, P = s.qPos.length;
+      const he = n * P * H * e, kve = n * T * 2 * H * e;
+      const { pq, work } = attentionArgs("attentionBackward", s, { q: [q, he], kv: [kv, kve], pattern: [pattern, n * H * P * T], dz: [dz, he], dq: [dq, he], dkv: [dkv, kve] });
+      if (n === 0) return;
+      stageUsed = 0;
+      const pQ = place(q, he, true), pKV = place(kv, kve, true), pPat = place(pattern, n * H * P * T, true), pDz = place(dz, he, true);
+      const pDq = place(dq, he, false), pDkv = place(dkv, kve, false);
+      run(OP_ATTENTION_BACKWARD, [n, T, H, e, P, pq, pQ, pKV, pPat, pDz, pDq, pDkv], 1, 2 * work);
+      copyOut(dq, pDq, he);
+      copyOut(dkv, pDkv, kve);
     },
 
     dispose(): void {

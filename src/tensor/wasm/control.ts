@@ -17,8 +17,9 @@ export const GEN = 0;
 export const DONE = 1;
 export const OP = 2;
 export const SHARES = 3; // fixed ranges a column split is cut into (the thread count)
-export const ARGS = 4; // 16 int32 arguments
+export const ARGS = 4; // 16 int32 arguments (slots 4 to 19)
 export const SCALE = 20; // one float32
+export const SCALE64 = 26; // one float64 (slots 26 and 27)
 export const SCRATCH = 21; // scratch base pointer
 export const SCRATCH_STRIDE = 22; // scratch bytes per thread
 export const ERROR = 23; // tid of a helper whose run threw
@@ -38,6 +39,12 @@ export const OP_BIAS_RELU = 5;
 export const OP_RELU_BACKWARD = 6;
 export const OP_COLUMN_SUMS = 7;
 export const OP_BINARY_MLP_JOB = 8;
+export const OP_ATTENTION_FORWARD = 9;
+export const OP_ATTENTION_BACKWARD = 10;
+export const OP_GATHER_ROWS_SUM = 11;
+export const OP_SCATTER_ROWS_ADD = 12;
+export const OP_ADD_ARRAYS = 13;
+export const OP_CROSS_ENTROPY_ROWS = 14;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -69,6 +76,24 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_COLUMN_SUMS:
       ex.columnSums(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR, shares);
+      return;
+    case OP_ATTENTION_FORWARD:
+      ex.attentionForward(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], scratch, COUNTER_PTR);
+      return;
+    case OP_ATTENTION_BACKWARD:
+      ex.attentionBackward(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11], scratch, COUNTER_PTR);
+      return;
+    case OP_GATHER_ROWS_SUM:
+      ex.gatherRowsSum(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
+      return;
+    case OP_SCATTER_ROWS_ADD:
+      ex.scatterRowsAdd(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], COUNTER_PTR, shares);
+      return;
+    case OP_ADD_ARRAYS:
+      ex.addArrays(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR);
+      return;
+    case OP_CROSS_ENTROPY_ROWS:
+      ex.softmaxCrossEntropyRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
       return;
     case OP_BINARY_MLP_JOB:
       ex.binaryMlpJob(ctl[a], ctl[a + 1], scratch, COUNTER_PTR);

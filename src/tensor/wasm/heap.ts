@@ -45,6 +45,10 @@ export class WasmHeap {
     return new Float32Array(this.memory.buffer, ptr, length);
   }
 
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, length);
+  }
+
   i32(ptr: number, length: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, length);
   }

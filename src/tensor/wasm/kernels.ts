@@ -6,6 +6,10 @@ export interface KernelExports {
   gemmScratchBytes(m: number, n: number, k: number, flags: number): number;
   gatherSumSquare(n: number, d: number, TA: number, ia: number, TB: number, ib: number, H: number, S: number, counter: number): void;
   scatterAdd2(n: number, d: number, dH: number, ia: number, dTA: number, rowsA: number, ib: number, dTB: number, rowsB: number, counter: number, shares: number): void;
+  gatherRowsSum(n: number, seqLen: number, d: number, T: number, x: number, stride: number, out: number, counter: number): void;
+  scatterRowsAdd(n: number, seqLen: number, d: number, dOut: number, x: number, stride: number, dT: number, rows: number, counter: number, shares: number): void;
+  softmaxCrossEntropyRows(n: number, C: number, Z: number, y: number, scale: number, d: number, per: number, hit: number, counter: number): void;
+  addArrays(len: number, a: number, b: number, out: number, counter: number): void;
   addRowVector(n: number, d: number, X: number, b: number, counter: number): void;
   /** b = 0: no bias. */
   biasRelu(n: number, d: number, pre: number, b: number, post: number, counter: number): void;
@@ -16,6 +20,10 @@ export interface KernelExports {
   binaryMlpJob(count: number, tasks: number, scratch: number, counter: number): void;
   binaryMlpScratchBytes(n: number, d: number, H: number, C: number): number;
   binaryMlpChunkRows(): number;
+  /** Causal attention (assembly/attention.ts); `scores`/`dScore` is the thread's scratch (attentionScratchBytes). */
+  attentionScratchBytes(H: number, T: number): number;
+  attentionForward(n: number, T: number, H: number, e: number, P: number, qPos: number, q: number, kv: number, pattern: number, z: number, scores: number, counter: number): void;
+  attentionBackward(n: number, T: number, H: number, e: number, P: number, qPos: number, q: number, kv: number, pattern: number, dz: number, dq: number, dkv: number, dScore: number, counter: number): void;
   /** fdlibm's exp and log1p (assembly/exact-math.ts), which V8 computes for Math.exp and Math.log1p. */
   exactExp(x: number): number;
   exactLog1p(x: number): number;

@@ -231,3 +231,15 @@ function columnShares(n: i32, d: i32, pre: usize, X: usize, out: usize, counter:
   }
   store<f32>(out + (<usize>j << 2), <f32>s);
 }
+
+/** out = a + b elementwise over len floats (out may be a or b). Chunks of CHUNK_ELEMS per thread. */
+export function addArrays(len: i32, a: usize, b: usize, out: usize, counter: usize): void {
+  const chunks = (len + CHUNK_ELEMS - 1) / CHUNK_ELEMS;
+  for (let c = claim(counter); c < chunks; c = claim(counter)) {
+    const e0 = c * CHUNK_ELEMS, e1 = imin(e0 + CHUNK_ELEMS, len);
+    let o = <usize>e0 << 2;
+    const vecEnd = <usize>(e0 + ((e1 - e0) & ~3)) << 2, end = <usize>e1 << 2;
+    for (; o < vecEnd; o += 16) v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+    for (; o < end; o += 4) store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}

@@ -66,3 +66,41 @@ function scatterShare(n: i32, d: i32, dH: usize, ia: usize, dTA: usize, a0: i32,
     if (rb >= r0 && rb < r1) addRow(dTB + <usize>rb * rowBytes, src, rowBytes, vecBytes);
   }
 }
+
+/**
+ * out[i,:] = Σ_j T[x[i·seqLen + j] + j·stride, :] for token ids x [n, seqLen], summed in j order (row i: the first
+ * picked row copied, the others added), as kernels/gather.ts. T: [rows, d]; out: [n, d]. Chunks of rows per thread.
+ */
+export function gatherRowsSum(n: i32, seqLen: i32, d: i32, T: usize, x: usize, stride: i32, out: usize, counter: usize): void {
+  const rowBytes = <usize>d << 2;
+  const vecBytes = <usize>(d & ~3) << 2;
+  const chunks = (n + GATHER_CHUNK - 1) / GATHER_CHUNK;
+  for (let c = claim(counter); c < chunks; c = claim(counter)) {
+    for (let i = c * GATHER_CHUNK, i1 = imin(i + GATHER_CHUNK, n); i < i1; i++) {
+      const dst = out + <usize>i * rowBytes;
+      const ids = x + ((<usize>i * <usize>seqLen) << 2);
+      memory.copy(dst, T + <usize>load<i32>(ids) * rowBytes, rowBytes);
+      for (let j = 1; j < seqLen; j++) addRow(dst, T + <usize>(load<i32>(ids + (<usize>j << 2)) + j * stride) * rowBytes, rowBytes, vecBytes);
+    }
+  }
+}
+
+/**
+ * dT[x[i·seqLen + j] + j·stride, :] += dOut[i, :] for i, then j, ascending (the backward of gatherRowsSum; dT
+ * [rows, d] is not zeroed). Cut into `shares` ranges of table rows, as scatterAdd2: each row gets its terms in order.
+ */
+export function scatterRowsAdd(n: i32, seqLen: i32, d: i32, dOut: usize, x: usize, stride: i32, dT: usize, rows: i32, counter: usize, shares: i32): void {
+  const rowBytes = <usize>d << 2;
+  const vecBytes = <usize>(d & ~3) << 2;
+  for (let s = claim(counter); s < shares; s = claim(counter)) {
+    const r0 = partStart(rows, s, shares), r1 = partStart(rows, s + 1, shares);
+    for (let i = 0; i < n; i++) {
+      const src = dOut + <usize>i * rowBytes;
+      const ids = x + ((<usize>i * <usize>seqLen) << 2);
+      for (let j = 0; j < seqLen; j++) {
+        const r = load<i32>(ids + (<usize>j << 2)) + j * stride;
+        if (r >= r0 && r < r1) addRow(dT + <usize>r * rowBytes, src, rowBytes, vecBytes);
+      }
+    }
+  }
+}

@@ -2,8 +2,10 @@
 // Every kernel may run on several threads at once over one shared memory: each call takes chunks of the output
 // from a shared counter (util.ts `claim`) until none are left, so results do not depend on how many threads ran.
 export { gemm, gemmScratchBytes } from "./gemm";
-export { gatherSumSquare, scatterAdd2 } from "./gather";
-export { addRowVector, biasRelu, columnSums, reluBackward } from "./elementwise";
+export { gatherRowsSum, gatherSumSquare, scatterAdd2, scatterRowsAdd } from "./gather";
+export { addArrays, addRowVector, biasRelu, columnSums, reluBackward } from "./elementwise";
 export { binaryMlpChunkRows } from "./binary-mlp";
 export { binaryMlpJob, binaryMlpScratchBytes } from "./binary-mlp-task";
 export { exactExp, exactLog1p } from "./exact-math";
+export { softmaxCrossEntropyRows } from "./cross-entropy";
+export { attentionBackward, attentionForward, attentionScratchBytes } from "./attention";

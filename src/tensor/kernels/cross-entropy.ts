@@ -1,0 +1,41 @@
+/**
+ * The rows of softmax cross-entropy (src/train/losses.ts `cross_entropy`, `cross_entropy_per_entry`), each reduced in
+ * float64 with a max-subtracted log-sum-exp. For row i with m = max z, e_j = exp(z_j − m):
+ *   per[i] = ((m − z_y) + log1p(Σ_{j ≠ argmax} e_j)) · scale
+ *   d[i, j] = e_j · scale / ((1 + Σ_{j ≠ argmax} e_j) · n) for j ≠ y, and −(Σ_{j ≠ y} e_j) · scale / (… · n) at y.
+ * d holds e_j (rounded to float32) until it is scaled, and the label's term reads it back: the wasm kernel does the
+ * same, operation for operation. Returns the number of rows whose argmax (first on ties, never NaN) is the label.
+ * Labels must already be checked to lie in [0, C). `d` null: no gradient.
+ */
+export function softmaxCrossEntropyRows(n: number, C: number, logits: Float32Array, labels: Int32Array, scale: number, d: Float32Array | null, per: Float64Array): number {
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * C, y = labels[i];
+    let arg = 0, bestV = logits[o];
+    for (let j = 1; j < C; j++) {
+      const v = logits[o + j];
+      if (v > bestV || (bestV !== bestV && v === v)) { arg = j; bestV = v; }
+    }
+    if (arg === y) correct++;
+    const m = logits[o + arg];
+    // notArg = Σ_{j ≠ argmax} e_j (e_argmax = 1)
+    let notArg = 0;
+    if (d) {
+      for (let j = 0; j < arg; j++) notArg += d[o + j] = Math.exp(logits[o + j] - m);
+      d[o + arg] = 1;
+      for (let j = arg + 1; j < C; j++) notArg += d[o + j] = Math.exp(logits[o + j] - m);
+    } else {
+      for (let j = 0; j < arg; j++) notArg += Math.exp(logits[o + j] - m);
+      for (let j = arg + 1; j < C; j++) notArg += Math.exp(logits[o + j] - m);
+    }
+    per[i] = (m - logits[o + y] + Math.log1p(notArg)) * scale;
+    if (d) {
+      // Σ_{j ≠ y} e_j: when y is the argmax it is notArg itself (kept exact for confident rows)
+      const notY = y === arg ? notArg : 1 + notArg - d[o + y];
+      const inv = scale / ((1 + notArg) * n);
+      for (let j = 0; j < C; j++) d[o + j] *= inv;
+      d[o + y] = -notY * inv;
+    }
+  }
+  return correct;
+}
