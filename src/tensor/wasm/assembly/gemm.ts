@@ -145,6 +145,50 @@ function kernel4x8(kc: i32, pa: usize, lda: usize, aps: usize, pb: usize, ldb: u
   v128.store(pc + 3 * ldc, c30); v128.store(pc + 3 * ldc, c31, 16);
 }
 
+/**
+ * kernel4x8 for A packed as [kc][4] (lda = 4, aps = 16): every load's offset is an immediate, so the loop carries two
+ * pointer increments instead of the row-address arithmetic, which is what limits the general kernel (its loop is
+ * front-end bound, not bound by the multiplies and adds). Same operations in the same order as kernel4x8.
+ */
+function kernel4x8Packed(kc: i32, pa: usize, pb: usize, ldb: usize, pc: usize, ldc: usize, load: bool, pm: usize, ldm: usize, scale: f32, mul: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (load) {
+    c00 = v128.load(pc); c01 = v128.load(pc, 16);
+    c10 = v128.load(pc + ldc); c11 = v128.load(pc + ldc, 16);
+    c20 = v128.load(pc + 2 * ldc); c21 = v128.load(pc + 2 * ldc, 16);
+    c30 = v128.load(pc + 3 * ldc); c31 = v128.load(pc + 3 * ldc, 16);
+  }
+  const paEnd = pa + (<usize>kc << 4);
+  for (; pa < paEnd; pa += 16) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pb += ldb;
+  }
+  if (mul) {
+    const s = f32x4.splat(scale);
+    c00 = f32x4.mul(c00, f32x4.mul(s, v128.load(pm))); c01 = f32x4.mul(c01, f32x4.mul(s, v128.load(pm, 16)));
+    c10 = f32x4.mul(c10, f32x4.mul(s, v128.load(pm + ldm))); c11 = f32x4.mul(c11, f32x4.mul(s, v128.load(pm + ldm, 16)));
+    c20 = f32x4.mul(c20, f32x4.mul(s, v128.load(pm + 2 * ldm))); c21 = f32x4.mul(c21, f32x4.mul(s, v128.load(pm + 2 * ldm, 16)));
+    c30 = f32x4.mul(c30, f32x4.mul(s, v128.load(pm + 3 * ldm))); c31 = f32x4.mul(c31, f32x4.mul(s, v128.load(pm + 3 * ldm, 16)));
+  }
+  v128.store(pc, c00); v128.store(pc, c01, 16);
+  v128.store(pc + ldc, c10); v128.store(pc + ldc, c11, 16);
+  v128.store(pc + 2 * ldc, c20); v128.store(pc + 2 * ldc, c21, 16);
+  v128.store(pc + 3 * ldc, c30); v128.store(pc + 3 * ldc, c31, 16);
+}
+
 /** Packs rows i0..i0+rows of op(A), reduction steps kb..kb+kc, as [kc][4] at dst (missing rows are zero). */
 function packBandA(A: usize, m: i32, k: i32, transA: bool, i0: i32, rows: i32, kb: i32, kc: i32, dst: usize): void {
   if (transA) {
@@ -283,7 +327,8 @@ function outerBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags:
           const aps: usize = direct ? 4 : 16;
           const off = (<usize>i0 * <usize>n + <usize>j0) << 2;
           if (rows == 4 && cols == 8) {
-            kernel4x8(kc, pa, lda, aps, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
+            if (direct) kernel4x8(kc, pa, lda, aps, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
+            else kernel4x8Packed(kc, pa, pb, ldb, C + off, ldc, loadC, M + off, ldc, scale, mulNow);
           } else {
             if (loadC) copyTile(C + off, ldc, tileC, 32, rows, cols);
             if (mulNow) copyTile(M + off, ldc, tileM, 32, rows, cols);
