@@ -26,6 +26,8 @@ import { checkpointsJson, listRunsJson, metricsJson, requireRun, runJson, sendCh
 import { sendStatic, WEB_ROOT } from "./static.js";
 import { parseSweepLaunch, sweepLauncher, sweepPresetsJson, type SweepLauncher } from "./sweep-launch.js";
 import { listSweepsJson, phasesSvg, sweepJson } from "./sweeps-api.js";
+import { hooksJson, interveneJson } from "./intervene-api.js";
+import { structureJson } from "./structure-api.js";
 import { fourierJson, tensorJson, tensorsJson } from "./tensors-api.js";
 
 export interface ServeOptions {
@@ -75,6 +77,7 @@ async function api(ctx: Context, req: IncomingMessage, res: ServerResponse, url:
     const launch = parseLaunch(await readJsonBody(req));
     return sendJson(res, 202, await ctx.launcher.launch(launch));
   }
+  if (resource === "runs" && id !== undefined && sub === "intervene" && arg === undefined && method === "POST") return sendJson(res, 200, await interveneJson(ctx.store, ctx.dataDir, id, await readJsonBody(req)));
   if (resource === "sweeps" && id === undefined && method === "POST") return sendJson(res, 202, await ctx.sweeps.launch(parseSweepLaunch(await readJsonBody(req))));
   if (!get) throw new HttpError(405, `${method} ${url.pathname}: method not allowed`);
   if (resource === "runs") {
@@ -86,6 +89,8 @@ async function api(ctx: Context, req: IncomingMessage, res: ServerResponse, url:
     if (sub === "tensors" && arg === undefined) return sendJson(res, 200, await tensorsJson(ctx.store, id, q));
     if (sub === "tensors") return sendJson(res, 200, await tensorJson(ctx.store, id, arg, q));
     if (sub === "fourier" && arg === undefined) return sendJson(res, 200, await fourierJson(ctx.store, id, q));
+    if (sub === "hooks" && arg === undefined) return sendJson(res, 200, await hooksJson(ctx.store, ctx.dataDir, id, q));
+    if (sub === "structure" && arg === undefined) return sendJson(res, 200, await structureJson(ctx.store, id, q));
   }
   if (resource === "sweeps") {
     if (id === undefined) return sendJson(res, 200, await listSweepsJson(ctx.store));

@@ -21,7 +21,8 @@ import { requireRun } from "./runs-api.js";
 /** A heatmap shows at most this many rows and columns; larger tensors are reduced in blocks (the reply says so). */
 export const HEATMAP_MAX = 192;
 
-async function pickStep(run: RunRecord, q: URLSearchParams): Promise<{ step: number; steps: number[] }> {
+/** The checkpoint a request asks for (`step`), or the last one; 404 naming the steps there are. */
+export async function pickStep(run: RunRecord, q: URLSearchParams): Promise<{ step: number; steps: number[] }> {
   const steps = await checkpointSteps(run.runDir);
   if (steps.length === 0) throw new HttpError(404, `run "${run.runId}" has no checkpoints yet`);
   if (!q.has("step")) return { step: steps[steps.length - 1], steps };
@@ -47,13 +48,19 @@ function sourceOf(run: RunRecord, tensors: readonly TensorInfo[], p: number): Fr
   return shape.length === 2 && shape[src.inputAxis] >= p ? src : null;
 }
 
+/** The modulus and the first-layer tensor over the residues of a modular-arithmetic run's checkpoint, or null. */
+export function modularSource(run: RunRecord, tensors: readonly TensorInfo[]): { p: number; tensor: string; inputAxis: 0 | 1 } | null {
+  const p = modulusOf(run);
+  const src = p === null ? null : sourceOf(run, tensors, p);
+  return src && p !== null ? { p, tensor: src.tensor, inputAxis: src.inputAxis } : null;
+}
+
 export async function tensorsJson(store: Store, rawId: string, q: URLSearchParams): Promise<unknown> {
   const run = await requireRun(store, rawId);
   const { step, steps } = await pickStep(run, q);
   const tensors = await checkpointTensors(checkpointPath(run.runDir, step));
-  const p = modulusOf(run);
-  const src = p === null ? null : sourceOf(run, tensors, p);
-  return { run_id: run.runId, step, steps, tensors, modular: src && p !== null ? { p, tensor: src.tensor, input_axis: src.inputAxis } : null };
+  const src = modularSource(run, tensors);
+  return { run_id: run.runId, step, steps, tensors, modular: src ? { p: src.p, tensor: src.tensor, input_axis: src.inputAxis } : null };
 }
 
 export async function tensorJson(store: Store, rawId: string, rawName: string, q: URLSearchParams): Promise<unknown> {

@@ -116,7 +116,7 @@ export function aggregateCells(results: readonly SweepRunResult[], axes: Readonl
     .sort((a, b) => a[1].rank - b[1].rank)
     .map(([key, g]) => {
       const runs = [...g.runs].sort((a, b) => a.seed - b.seed);
-      const classes = runs.map((r) => classifyRun(r.rows, config));
+      const classes = runs.map((r) => classifyRun(r.rows, config, r.loss));
       const corrupted = runs.map((r) => corruptionClasses(r.rows, config.corruption).corruption).filter((c): c is CorruptionPhase => c !== undefined);
       return {
         key,

@@ -9,6 +9,16 @@
  *   min test loss  > test_loss                  → high_test_loss   (memorization)
  *   max over eval steps of test/train loss < ratio → drop_together
  *   otherwise                                   → grokking
+ * The article's thresholds are absolute cross-entropy values: a mean-squared-error run at 100% train and test
+ * accuracy still has a loss near 1e-3 (one-hot targets over p = 97 classes start near 1/p ≈ 1e-2), so every MSE
+ * run would read "high train loss". PAIR's rule therefore has an accuracy form, the default for losses other than
+ * cross-entropy (`pair.by` chooses either form; setting a loss threshold chooses the loss form):
+ *   max train acc < train_acc (0.99)            → high_train_loss  (never fits the training set)
+ *   max test acc  < test_acc (0.99)             → high_test_loss   (memorization)
+ *   max over eval steps with train acc ≥ train_acc of train acc − test acc < acc_gap (0.5) → drop_together
+ *   otherwise                                   → grokking
+ * The accuracy gap plays the loss ratio's part: at some evaluation the training set was fitted while the test set
+ * was still far from it (memorization first, generalization later). Both forms read only the run's own history.
  *
  * Liu et al. ("Towards Understanding Grokking: An Effective Theory of Representation Learning", NeurIPS 2022,
  * §5 phase diagrams, Figs. 5–6; the same four phases reappear in Omnigrok, Liu, Michaud & Tegmark, ICLR 2023).
@@ -38,15 +48,36 @@ export const CLASS_LABELS: { readonly pair: Readonly<Record<PairClass, string>>;
   liu: { comprehension: "comprehension", grokking: "grokking", memorization: "memorization", confusion: "confusion" },
 };
 
+/** How PAIR's rule reads a run: by its losses (the article's thresholds) or by its accuracies (see the file comment). */
+export type PairForm = "loss" | "accuracy";
+
 export interface PairThresholds {
+  /** The form of the rule; null: by the run's loss (accuracy for a loss other than cross-entropy, else loss). */
+  readonly by: PairForm | null;
   /** A run whose lowest train loss stays above this never fit the training set. */
   readonly train_loss: number;
   /** A run whose lowest test loss stays above this never generalized. */
   readonly test_loss: number;
   /** Largest test/train loss ratio over the run below which the two losses fell together. */
   readonly ratio: number;
+  /** Accuracy form: a run whose best train accuracy stays below this never fit the training set. */
+  readonly train_acc: number;
+  /** Accuracy form: a run whose best test accuracy stays below this never generalized. */
+  readonly test_acc: number;
+  /** Accuracy form: largest train − test accuracy once the training set is fitted, below which the two rose together. */
+  readonly acc_gap: number;
 }
-export const PAIR_DEFAULTS: PairThresholds = { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 };
+export const PAIR_DEFAULTS: PairThresholds = { by: null, train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4, train_acc: 0.99, test_acc: 0.99, acc_gap: 0.5 };
+const PAIR_LOSS_KEYS = ["train_loss", "test_loss", "ratio"] as const;
+
+/** The losses whose values PAIR's loss thresholds were set for (softmax or StableMax cross-entropy, → 0 when fitted). */
+export const isCrossEntropy = (loss: string): boolean => /cross_entropy/.test(loss);
+
+/** The form PAIR's rule takes for a run trained with `loss` (unknown loss: the article's loss form). */
+export function pairForm(thresholds: Pick<PairThresholds, "by">, loss?: string): PairForm {
+  if (thresholds.by !== null) return thresholds.by;
+  return loss === undefined || isCrossEntropy(loss) ? "loss" : "accuracy";
+}
 
 export interface LiuThresholds {
   /** Train accuracy a run must reach (≥) to count as fitting. */
@@ -71,9 +102,13 @@ const positive = z.number().positive("must be > 0").finite("must be finite");
 const accuracy = z.number().gt(0, "must be > 0").lte(1, "must be ≤ 1");
 const steps = z.number().int("must be an integer").min(0, "must be ≥ 0");
 const PairSchema = z.strictObject({
+  by: z.enum(["loss", "accuracy"]).nullable().default(PAIR_DEFAULTS.by),
   train_loss: positive.default(PAIR_DEFAULTS.train_loss),
   test_loss: positive.default(PAIR_DEFAULTS.test_loss),
   ratio: positive.default(PAIR_DEFAULTS.ratio),
+  train_acc: accuracy.default(PAIR_DEFAULTS.train_acc),
+  test_acc: accuracy.default(PAIR_DEFAULTS.test_acc),
+  acc_gap: z.number().gt(0, "must be > 0").lte(1, "must be ≤ 1").default(PAIR_DEFAULTS.acc_gap),
 });
 const LiuSchema = z.strictObject({
   train_acc: accuracy.default(LIU_DEFAULTS.train_acc),
@@ -88,7 +123,12 @@ export type ClassifySpec = z.input<typeof ClassifySchema>;
 /** Validates a `classify` block (undefined → all defaults); SpecError naming the key path, e.g. "classify.liu.gap". */
 export function parseClassify(input: unknown, where = "classify"): ClassifyConfig {
   const r = ClassifySchema.safeParse(input ?? {});
-  if (r.success) return r.data;
+  if (r.success) {
+    // a spec that names a loss threshold asks for the loss form, whatever the runs' loss (presets name theirs)
+    const pair = (input as { pair?: Record<string, unknown> } | undefined)?.pair;
+    const namesLoss = pair !== null && typeof pair === "object" && PAIR_LOSS_KEYS.some((k) => k in pair);
+    return namesLoss && r.data.pair.by === null ? { ...r.data, pair: { ...r.data.pair, by: "loss" } } : r.data;
+  }
   const issue = r.error.issues[0];
   const shape = issue.path[0] === "pair" ? PairSchema.shape : issue.path[0] === "liu" ? LiuSchema.shape : issue.path[0] === "corruption" ? CorruptionThresholdsSchema.shape : ClassifySchema.shape;
   throw new SpecError(describeIssue(issue, where, Object.keys(shape)));
@@ -133,14 +173,59 @@ export function pairStatistics(rows: readonly MetricRow[]): PairStatistics {
   return { min_train_loss: minOf(train), min_test_loss: minOf(test), max_ratio: maxRatio };
 }
 
-/** PAIR's rule (see the file comment). */
-export function classifyPair(rows: readonly MetricRow[], thresholds: Partial<PairThresholds> = {}): PairClass {
+export interface PairAccuracyStatistics {
+  readonly max_train_acc: number;
+  readonly max_test_acc: number;
+  /** max of train_acc − test_acc over the steps with both at which train_acc ≥ the fitting threshold (−∞: none). */
+  readonly max_acc_gap: number;
+}
+
+export function pairAccuracyStatistics(rows: readonly MetricRow[], trainAcc = PAIR_DEFAULTS.train_acc): PairAccuracyStatistics {
+  const train = need(rows, "train_acc", "PAIR (accuracy form)");
+  const test = need(rows, "test_acc", "PAIR (accuracy form)");
+  const testAt = new Map(test.map((r) => [r.step, r.value]));
+  let maxTrain = -Infinity, maxTest = -Infinity, maxGap = -Infinity;
+  for (const r of train) if (r.value > maxTrain) maxTrain = r.value;
+  for (const r of test) if (r.value > maxTest) maxTest = r.value;
+  for (const r of train) {
+    const te = testAt.get(r.step);
+    if (te !== undefined && r.value >= trainAcc && r.value - te > maxGap) maxGap = r.value - te;
+  }
+  return { max_train_acc: maxTrain, max_test_acc: maxTest, max_acc_gap: maxGap };
+}
+
+/** PAIR's rule (see the file comment), in the form `thresholds.by` names or, when it names none, `loss` calls for. */
+export function classifyPair(rows: readonly MetricRow[], thresholds: Partial<PairThresholds> = {}, loss?: string): PairClass {
   const t = { ...PAIR_DEFAULTS, ...thresholds };
+  if (pairForm(t, loss) === "accuracy") {
+    const a = pairAccuracyStatistics(rows, t.train_acc);
+    if (!(a.max_train_acc >= t.train_acc)) return "high_train_loss";
+    if (!(a.max_test_acc >= t.test_acc)) return "high_test_loss";
+    return a.max_acc_gap < t.acc_gap ? "drop_together" : "grokking";
+  }
   const s = pairStatistics(rows);
   if (!(s.min_train_loss <= t.train_loss)) return "high_train_loss";
   if (!(s.min_test_loss <= t.test_loss)) return "high_test_loss";
   if (s.max_ratio < t.ratio) return "drop_together";
   return "grokking";
+}
+
+const pctText = (x: number): string => `${Number((100 * x).toPrecision(3))}%`;
+
+/** The PAIR rule a run with `loss` is classified by, in words (what the phase diagram's page says). */
+export function describePairRule(thresholds: PairThresholds, loss?: string): string {
+  const t = thresholds;
+  if (pairForm(t, loss) === "accuracy") {
+    const why = t.by === "accuracy" ? "as the sweep spec asks" : `the default for ${loss ?? "this"} loss, whose values the article's cross-entropy thresholds do not fit`;
+    return `PAIR, accuracy form (${why}): high train loss = train accuracy never reaches ${pctText(t.train_acc)}; high test loss = test accuracy never reaches ${pctText(t.test_acc)}; grokking = at some evaluation the training set is fitted (≥ ${pctText(t.train_acc)}) while test accuracy is still ≥ ${Number((100 * t.acc_gap).toPrecision(3))} points lower; otherwise drop together`;
+  }
+  const why = t.by === "loss" ? "thresholds as the sweep spec sets them" : loss === undefined ? "the article's thresholds" : `the article's thresholds, for ${loss}`;
+  return `PAIR, loss form (${why}): high train loss = lowest train loss > ${t.train_loss}; high test loss = lowest test loss > ${t.test_loss}; drop together = test/train loss ratio stays < ${t.ratio}; otherwise grokking`;
+}
+
+/** Liu et al.'s rule with its thresholds, in words. */
+export function describeLiuRule(t: LiuThresholds): string {
+  return `Liu et al.: t_train, t_test = first steps with train / test accuracy ≥ ${pctText(t.train_acc)} / ${pctText(t.test_acc)}${t.budget === null ? "" : ` by step ${t.budget}`}; comprehension = t_test − t_train ≤ ${t.gap} steps; grokking = longer; memorization = test never; confusion = neither`;
 }
 
 export interface LiuStatistics {
@@ -182,12 +267,13 @@ export interface RunClasses {
   readonly liu: LiuClass;
 }
 
-export function classifyRun(rows: readonly MetricRow[], config: ClassifyConfig = { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS }): RunClasses {
-  return { pair: classifyPair(rows, config.pair), liu: classifyLiu(rows, config.liu) };
+/** Both rules for one run; `loss` (the run's spec.loss) picks PAIR's form unless the config names one. */
+export function classifyRun(rows: readonly MetricRow[], config: ClassifyConfig = { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS }, loss?: string): RunClasses {
+  return { pair: classifyPair(rows, config.pair, loss), liu: classifyLiu(rows, config.liu) };
 }
 
 /** The classifier a sweep session records each run with, from the sweep spec's `classify` block (validated now). */
-export function runClassifier(classify: unknown): (rows: readonly MetricRow[]) => Record<string, string> {
+export function runClassifier(classify: unknown): (rows: readonly MetricRow[], loss?: string) => Record<string, string> {
   const config = parseClassify(classify);
-  return (rows) => ({ ...classifyRun(rows, config), ...(corruptionClasses(rows, config.corruption) as Record<string, string>) });
+  return (rows, loss) => ({ ...classifyRun(rows, config, loss), ...(corruptionClasses(rows, config.corruption) as Record<string, string>) });
 }

@@ -11,7 +11,8 @@ import type { RunJob, RunJobResult } from "./execute.js";
 import type { SweepConfig } from "./spec.js";
 import { beginSweep, recordSweepFailure, recordSweepResult, sweepDir, type SweepRunRef } from "./sweep-store.js";
 
-export type RunClassifier = (rows: readonly MetricRow[]) => Record<string, string>;
+/** Phase classes of a finished run from its metric rows; `loss` (its spec's) picks the PAIR rule's form. */
+export type RunClassifier = (rows: readonly MetricRow[], loss?: string) => Record<string, string>;
 
 export interface SweepSession {
   readonly sweep: SweepConfig;
@@ -61,7 +62,7 @@ export async function openSweepSession(sweep: SweepConfig, opts: SessionOptions)
         const ref = refOf.get(result.runKey);
         if (!ref) throw new Error(`sweep "${sweep.name}": a worker returned an unknown run "${result.runKey}"`);
         const config = byKey.get(result.runKey)!.config;
-        return recordSweepResult(store, sweep.name, ref, { summary: result.summary, rows: result.rows, runDir: result.runDir, spec: config, preset: config.preset ?? "custom" }, classify(result.rows));
+        return recordSweepResult(store, sweep.name, ref, { summary: result.summary, rows: result.rows, runDir: result.runDir, spec: config, preset: config.preset ?? "custom" }, classify(result.rows, config.loss));
       },
       fail: (runKey, message) => recordSweepFailure(store, sweep.name, runKey, message),
       close: () => store.close(),

@@ -224,8 +224,12 @@ export async function listSweeps(store: Store): Promise<SweepRecord[]> {
 export async function loadSweepResults(store: Store, name: string): Promise<SweepRunResult[]> {
   const refs = (await sweepRuns(store, name)).filter((r) => r.status === "done");
   return store.transaction("read", async (c) => {
-    const summaries = await c.runAndReadAll("SELECT run_id, summary FROM runs WHERE run_id IN (SELECT run_id FROM sweep_runs WHERE sweep = $1)", [name]);
+    const summaries = await c.runAndReadAll("SELECT run_id, summary, spec FROM runs WHERE run_id IN (SELECT run_id FROM sweep_runs WHERE sweep = $1)", [name]);
     const summaryOf = new Map(summaries.getRows().map(([id, s]) => [id as string, JSON.parse(s as string) as RunSummary]));
+    const lossOf = new Map(summaries.getRows().map(([id, , spec]) => {
+      const loss = (JSON.parse(spec as string) as { loss?: unknown } | null)?.loss;
+      return [id as string, typeof loss === "string" ? loss : undefined];
+    }));
     const m = await c.runAndReadAll(
       "SELECT run_id, step, key, value FROM metrics WHERE run_id IN (SELECT run_id FROM sweep_runs WHERE sweep = $1 AND status = 'done') ORDER BY run_id, step, key",
       [name],
@@ -238,6 +242,9 @@ export async function loadSweepResults(store: Store, name: string): Promise<Swee
       if (!list) rowsOf.set(id as string, (list = []));
       list.push(all[i]);
     });
-    return refs.map((r) => ({ runKey: r.runKey, cell: r.cell, seed: r.seed, summary: summaryOf.get(r.runId)!, rows: rowsOf.get(r.runId) ?? [] }));
+    return refs.map((r) => {
+      const loss = lossOf.get(r.runId);
+      return { runKey: r.runKey, cell: r.cell, seed: r.seed, summary: summaryOf.get(r.runId)!, rows: rowsOf.get(r.runId) ?? [], ...(loss ? { loss } : {}) };
+    });
   });
 }

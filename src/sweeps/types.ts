@@ -22,4 +22,6 @@ export interface SweepRunResult {
   readonly summary: RunSummary;
   /** Every metric row of the run (long format, in step order). */
   readonly rows: readonly MetricRow[];
+  /** The loss the run trained with (its spec's `loss`), when known: it picks the PAIR rule's form. */
+  readonly loss?: string;
 }

@@ -15,6 +15,8 @@ import { checkpointPath } from "../../src/runs/checkpoint.js";
 import { readSafetensors, writeSafetensors } from "../../src/runs/safetensors.js";
 import { MAX_TENSOR_ELEMENTS } from "../../src/server/checkpoint-tensors.js";
 import { embeddingCircle, planeShare } from "../../src/server/fourier-view.js";
+import { unitSpectra } from "../../src/measures/fourier/neuron-spectra.js";
+import { interveneRun } from "../../src/runs/intervene.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 import { lastJson, runCli } from "../helpers/cli.js";
 import { request } from "./http-client.js";
@@ -100,6 +102,56 @@ test("GET fourier: the power spectrum of U is frequencyPower's, and the circle's
   assert.ok(Math.abs(re * re + im * im - S[k]) <= 1e-3 * S[k], `Parseval: ${re * re + im * im} vs S_${k} = ${S[k]}`);
   // 40 steps from a random init: the plane holds about 2/p of the embeddings' norm, nowhere near a pure circle's 1
   assert.ok(r.plane_share > 0.5 / 97 && r.plane_share < 8 / 97, `plane share ${r.plane_share}`);
+});
+
+test("GET structure: U's neurons by dominant frequency (unitSpectra's), spectra shares summing to 1, V in the same order, U in the Fourier basis keeping its norm", async () => {
+  const r = (await get(`${runUrl()}/structure?step=40`)).json();
+  const U = await checkpointU(40);
+  const s = unitSpectra({ shape: U.shape, data: Array.from(U.data, Number) }, 97, 1);
+  assert.deepEqual([r.kind, r.p, r.tensor, r.input_axis, r.unit, r.units, r.J], ["modular", 97, "U", 1, "neuron", 64, 48]);
+  assert.deepEqual(r.order, Array.from(s.order));
+  assert.deepEqual(r.peak, Array.from(s.peak));
+  for (let i = 1; i < r.order.length; i++) assert.ok(r.peak[r.order[i]] >= r.peak[r.order[i - 1]], "order is by dominant frequency");
+  for (let u = 0; u < 64; u++) {
+    const row = r.share.slice(u * 48, (u + 1) * 48);
+    assert.ok(Math.abs(row.reduce((a: number, b: number) => a + b, 0) - 1) < 5e-3, `neuron ${u}'s shares sum to 1`);
+    assert.equal(row.indexOf(Math.max(...row)) + 1, r.peak[u], "the dominant frequency holds the largest share");
+  }
+  assert.deepEqual(r.weights.map((w: { name: string; rows: number; cols: number }) => [w.name, w.rows, w.cols]), [["U", 64, 97], ["V", 64, 97]]);
+  assert.ok(Math.abs(r.weights[0].data[5 * 97 + 7] - Number(U.data[5 * 97 + 7])) <= 1e-3 * Math.abs(Number(U.data[5 * 97 + 7])) + 1e-9, "weights are [neuron, residue] in stored order");
+  // an orthonormal change of basis keeps the squared norm: Σ_rows norm² = ‖U‖²
+  const normSq = Array.from(U.data, Number).reduce((a, v) => a + v * v, 0);
+  const basisSq = r.fourier_basis.norms.reduce((a: number, n: number) => a + n * n, 0);
+  assert.ok(Math.abs(basisSq - normSq) < 2e-3 * normSq, `Parseval: ${basisSq} vs ${normSq}`);
+  assert.deepEqual(r.fourier_basis.labels.slice(0, 3), ["const", "cos 1", "sin 1"]);
+  assert.equal(r.fourier_basis.labels.length, 97);
+  assertJsonError(await get(`${runUrl()}/structure?step=7`), 404, /no checkpoint at step 7/);
+  assertJsonError(await get(`${runUrl()}/structure?step=${BIG_STEP}`), 413, /over the limit/);
+});
+
+test("POST intervene gives the library's interveneRun result; GET hooks lists the hook points; bad requests are 400 naming the field", async () => {
+  const hooks = (await get(`${runUrl()}/hooks?step=40`)).json();
+  assert.deepEqual(hooks.hooks, [{ name: "hook_pre", shape: [4704, 64] }, { name: "hook_post", shape: [4704, 64] }]);
+  assert.deepEqual([hooks.model, hooks.heads, hooks.p, hooks.step], ["gromov", null, 97, 40]);
+  const body = { step: 40, hook: "hook_post", mode: "zero", frequencies: [3, 5], keep: true };
+  const r = await post(`${runUrl()}/intervene`, body);
+  assert.equal(r.status, 200, JSON.stringify(r.json()));
+  const lib = await interveneRun(String(run.run_dir), { dataDir: join(dir, "store"), step: 40, hook: "hook_post", mode: "zero", select: { frequencies: [3, 5], keep: true } });
+  assert.deepEqual(r.json(), JSON.parse(JSON.stringify(lib)));
+  const patched = (await post(`${runUrl()}/intervene`, { step: 40, hook: "hook_post", mode: "patch", patch_from: 20 })).json();
+  assert.deepEqual(patched.patch_from, { run_id: run.run_id, step: 20 });
+  for (const [bad, re] of [
+    [{ step: 40, hook: "nope", mode: "zero" }, /^hook: model "gromov" has no hook "nope"; its hooks: hook_pre, hook_post$/],
+    [{ step: 40, hook: "hook_post", mode: "zero", neurons: [64] }, /^neurons: neuron 64 is out of range/],
+    [{ step: 40, hook: "hook_post", mode: "zero", frequencies: [49] }, /^frequencies: 49 is out of range/],
+    [{ step: 40, hook: "hook_post", mode: "patch", patch_from: "../other-run" }, /^patch_from: expected a checkpoint step of this run/],
+    [{ step: 40, hook: "hook_post", mode: "erase" }, /^mode: expected zero, mean or patch$/],
+    [{ step: 40, hook: "hook_post", mode: "zero", neurons: "1,2" }, /^neurons: expected a non-empty list/],
+    [{ step: 7, hook: "hook_post", mode: "zero" }, /step/],
+    [{ hook: "hook_post", mode: "zero", module: "x.js" }, /^unknown field "module"/],
+  ] as const) {
+    assertJsonError(await post(`${runUrl()}/intervene`, bad), 400, re);
+  }
 });
 
 test("embeddingCircle puts a pure frequency-k embedding on the unit circle at angle 2πka/p", () => {

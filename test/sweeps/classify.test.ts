@@ -16,7 +16,10 @@ import {
   liuStatistics,
   PAIR_CLASSES,
   PAIR_DEFAULTS,
+  pairAccuracyStatistics,
+  pairForm,
   pairStatistics,
+  describePairRule,
   parseClassify,
   runClassifier,
 } from "../../src/sweeps/classify.js";
@@ -103,13 +106,16 @@ test("threshold specs: defaults, partial blocks, the preset's block, and errors 
   const corruption = { clean: 0.9, inverted: 0.9, memorized: 0.9, test_acc: 0.9 }; // Doshi et al.'s phases (measures/memorization/corruption.ts)
   assert.deepEqual(parseClassify(undefined), { pair: PAIR_DEFAULTS, liu: LIU_DEFAULTS, corruption });
   assert.deepEqual(parseClassify({ liu: { gap: 500 } }), { pair: PAIR_DEFAULTS, liu: { ...LIU_DEFAULTS, gap: 500 }, corruption });
-  assert.deepEqual(parseClassify(SWEEP_PRESETS["pair-sparse-parity"].spec.classify).pair, { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 });
+  assert.deepEqual(parseClassify(SWEEP_PRESETS["pair-sparse-parity"].spec.classify).pair, { ...PAIR_DEFAULTS, by: "loss", train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 });
+  assert.equal(parseClassify(SWEEP_PRESETS["pair-mod67"].spec.classify).pair.by, "loss", "a spec naming a loss threshold keeps the loss form");
+  assert.equal(parseClassify({ pair: { acc_gap: 0.3 } }).pair.by, null, "an accuracy threshold alone leaves the form to the loss");
   const bad: Array<[unknown, RegExp]> = [
     [{ liu: { gap: -1 } }, /^classify\.liu\.gap: must be ≥ 0$/],
     [{ liu: { test_acc: 1.5 } }, /^classify\.liu\.test_acc: must be ≤ 1$/],
     [{ liu: { budget: 2.5 } }, /^classify\.liu\.budget: must be an integer$/],
     [{ pair: { ratio: 0 } }, /^classify\.pair\.ratio: must be > 0$/],
-    [{ pair: { ratoi: 5 } }, /^classify\.pair\.ratoi: unknown key; known keys: train_loss, test_loss, ratio$/],
+    [{ pair: { ratoi: 5 } }, /^classify\.pair\.ratoi: unknown key; known keys: by, train_loss, test_loss, ratio, train_acc, test_acc, acc_gap$/],
+    [{ pair: { by: "ratio" } }, /^classify\.pair\.by: /],
     [{ pair: { train_loss: "1e-5" } }, /^classify\.pair\.train_loss: /],
     [{ power: {} }, /^classify\.power: unknown key; known keys: pair, liu, corruption$/],
     [[1], /^classify: /],
@@ -117,6 +123,28 @@ test("threshold specs: defaults, partial blocks, the preset's block, and errors 
   for (const [spec, re] of bad) {
     assert.throws(() => parseClassify(spec), (e: unknown) => e instanceof SpecError && re.test(e.message), JSON.stringify(spec));
   }
+});
+
+test("PAIR by accuracy: the default for MSE (whose fitted loss stays near 1e-3), loss form for cross-entropy and explicit thresholds", () => {
+  // MSE-like histories: losses never go below 1e-4, accuracies tell the phases apart
+  const neverFits = rows([[0, 1e-2, 1e-2, 0.01, 0.01], [100, 8e-3, 1e-2, 0.9, 0.05], [200, 7e-3, 1e-2, 0.98, 0.05]]);
+  const memorizes = rows([[0, 1e-2, 1e-2, 0.01, 0.01], [100, 1e-3, 1e-2, 1, 0.05], [200, 7e-4, 1e-2, 1, 0.6]]);
+  const together = rows([[0, 1e-2, 1e-2, 0.01, 0.01], [100, 3e-3, 4e-3, 0.7, 0.3], [200, 7e-4, 8e-4, 1, 0.99]]);
+  const groks = rows([[0, 1e-2, 1e-2, 0.01, 0.01], [100, 1e-3, 1e-2, 1, 0.1], [200, 7e-4, 8e-4, 1, 1]]);
+  assert.deepEqual([neverFits, memorizes, together, groks].map((h) => classifyPair(h, {}, "mse")), ["high_train_loss", "high_test_loss", "drop_together", "grokking"]);
+  assert.deepEqual([neverFits, memorizes, together, groks].map((h) => classifyPair(h)), Array(4).fill("high_train_loss"), "the article's loss thresholds: every MSE run 'high train loss'");
+  // a 70-point gap before the training set is fitted is not memorization; the gap counts from the fitted step on
+  assert.equal(pairAccuracyStatistics(together).max_acc_gap, 1 - 0.99);
+  assert.equal(classifyPair(groks, { acc_gap: 0.9 }, "mse"), "grokking", "a gap exactly at acc_gap is grokking");
+  assert.equal(classifyPair(groks, { acc_gap: 0.95 }, "mse"), "drop_together");
+  assert.equal(pairForm(PAIR_DEFAULTS, "cross_entropy"), "loss");
+  assert.equal(pairForm(PAIR_DEFAULTS, "stablemax_cross_entropy"), "loss");
+  assert.equal(pairForm(PAIR_DEFAULTS, undefined), "loss");
+  assert.equal(pairForm(parseClassify({ pair: { test_loss: 1e-3 } }).pair, "mse"), "loss", "explicit loss thresholds are kept for MSE");
+  assert.equal(pairForm(parseClassify({ pair: { by: "accuracy" } }).pair, "cross_entropy"), "accuracy");
+  assert.match(describePairRule(PAIR_DEFAULTS, "mse"), /^PAIR, accuracy form \(the default for mse loss/);
+  assert.match(describePairRule(PAIR_DEFAULTS, "cross_entropy"), /^PAIR, loss form .*lowest train loss > 0\.00001/);
+  assert.deepEqual(runClassifier(undefined)(groks, "mse"), { pair: "grokking", liu: "comprehension" });
 });
 
 test("runClassifier validates once and records both rules per run", () => {

@@ -7,7 +7,7 @@
  */
 import { getMeasure, expandMeasureNames, runMeasure } from "../../../src/measures/registry";
 import type { Measure, MeasureContext } from "../../../src/measures/measure";
-import { rfftPower } from "../../../src/measures/fourier/fourier";
+import { unitSpectra } from "../../../src/measures/fourier/neuron-spectra";
 import { frequencyPower } from "../../../src/measures/fourier/fourier-circuit";
 import { buildModel, parseModelConfig } from "../../../src/models/registry";
 import { fiveNeuronGeometry } from "../../../src/models/five-neuron";
@@ -194,29 +194,11 @@ export function relevantWeight(W0: Float32Array, H: number, nBits: number, k: nu
  * Each neuron's power spectrum over its p input weights (row n of U [N, p]), without the constant term: power
  * [N, J] with J = ⌊p/2⌋, column k − 1 holding frequency k as a share of the neuron's non-constant power; and the
  * neurons ordered by their strongest frequency, then by that frequency's phase (so neurons with the same wave sit
- * together in a heatmap).
+ * together in a heatmap). The run page's sorted view reads the same measure.
  */
 export function neuronSpectra(U: Float32Array, N: number, p: number): { power: Float32Array; order: Int32Array } {
-  const J = p >> 1, power = new Float32Array(N * J), buf = new Float64Array(J + 1);
-  const peak = new Int32Array(N), phase = new Float64Array(N);
-  for (let n = 0; n < N; n++) {
-    rfftPower(U, p, n * p, 1, buf);
-    let total = 0, best = 1;
-    for (let k = 1; k <= J; k++) {
-      total += buf[k];
-      if (buf[k] > buf[best]) best = k;
-    }
-    for (let k = 1; k <= J; k++) power[n * J + k - 1] = total > 0 ? buf[k] / total : 0;
-    peak[n] = best;
-    let re = 0, im = 0;
-    for (let a = 0; a < p; a++) {
-      re += U[n * p + a] * Math.cos((2 * Math.PI * best * a) / p);
-      im -= U[n * p + a] * Math.sin((2 * Math.PI * best * a) / p);
-    }
-    phase[n] = Math.atan2(im, re);
-  }
-  const order = Int32Array.from({ length: N }, (_, n) => n).sort((a, b) => peak[a] - peak[b] || phase[a] - phase[b]);
-  return { power, order };
+  const s = unitSpectra({ shape: [N, p], data: U }, p, 1);
+  return { power: Float32Array.from(s.share), order: s.order };
 }
 
 /** Mean over neurons of the largest entry of each row of power [N, J]: 1 when every neuron is a single wave. */

@@ -38,3 +38,18 @@ export function logTickText(v: number | null): string {
   const e = Math.round(Math.log10(v));
   return Math.abs(v / 10 ** e - 1) < 1e-6 ? powerOfTen(e) : String(Number(v.toPrecision(2)));
 }
+
+/**
+ * The texts of one log axis's ticks in one style: when every power of ten among them lies in 0.01 … 100 they are
+ * written out (0.01, 0.1, 1), otherwise every power of ten is written 10ⁿ (10⁻², 10⁻³, not "0.01" next to "10⁻³").
+ */
+export function logTickTexts(splits: readonly (number | null)[]): string[] {
+  const powers = splits.filter((v): v is number => v !== null && v > 0 && Math.abs(v / 10 ** Math.round(Math.log10(v)) - 1) < 1e-6);
+  const plain = powers.every((v) => v >= 0.01 * (1 - 1e-9) && v <= 100 * (1 + 1e-9));
+  return splits.map((v) => {
+    if (v === null || !(v > 0)) return "";
+    const e = Math.round(Math.log10(v));
+    if (Math.abs(v / 10 ** e - 1) >= 1e-6) return String(Number(v.toPrecision(2)));
+    return plain ? powerOfTen(e) : `10${String(e).split("").map((c) => SUPER[c]).join("")}`;
+  });
+}

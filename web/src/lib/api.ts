@@ -117,6 +117,54 @@ export interface FourierView {
   readonly plane_share: number;
 }
 
+/** A [rows, cols] row-major matrix of a structure view; null where a value is not finite. */
+export interface ViewMatrix {
+  readonly name?: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly abs_max: number;
+  readonly data: (number | null)[];
+}
+
+/** GET /api/runs/<id>/structure?step=S for a modular task: units (neurons or embedding dimensions) by frequency. */
+export interface ModularStructure {
+  readonly kind: "modular";
+  readonly step: number;
+  readonly p: number;
+  readonly tensor: string;
+  readonly input_axis: 0 | 1;
+  readonly unit: string;
+  readonly units: number;
+  /** ⌊p/2⌋ frequencies 1 … J. */
+  readonly J: number;
+  /** Units by dominant frequency, then phase. */
+  readonly order: number[];
+  /** Each unit's dominant frequency (stored order). */
+  readonly peak: number[];
+  readonly peak_share: number;
+  /** [units, J]: frequency k's share of a unit's non-constant power at column k − 1. */
+  readonly share: (number | null)[];
+  /** The first-layer tensors as [units, p] (U and V for gromov, W_E for an embedding). */
+  readonly weights: (ViewMatrix & { name: string })[];
+  /** The tensor in the Fourier basis [p, units], rows named by `labels`, with each row's norm. */
+  readonly fourier_basis: ViewMatrix & { labels: string[]; norms: (number | null)[] };
+}
+
+/** The structure view of a sparse-parity run: W_0 [dim, width], neurons ordered by weight on the relevant bits. */
+export interface ParityStructure extends ViewMatrix {
+  readonly kind: "parity";
+  readonly step: number;
+  readonly tensor: string;
+  readonly n_bits: number;
+  readonly k: number;
+  readonly bias_row: number | null;
+  readonly order: number[];
+  /** Per neuron (stored order): its |weight| on bits 0 … k−1 as a share of its total |weight|. */
+  readonly relevant_mass: (number | null)[];
+}
+
+export type StructureView = ModularStructure | ParityStructure | { readonly kind: null; readonly step: number };
+
 /** What the server streams at /api/events (event "runs"). */
 export interface RunEvent {
   readonly run_id: string;
