@@ -1,7 +1,7 @@
 import { SpecError } from "../runs/spec.js";
 import { StoreError } from "../runs/store.js";
 import { RunInterrupted } from "../runs/run.js";
-import { QueueUnreachable } from "../sweeps/distributed/queue.js";
+import { QueueUnreachable } from "../sweeps/distributed/unreachable.js";
 
 /** File-system refusals caused by the paths the user gave (--out, --data-dir): bad input, not a crash. */
 const PATH_ERRORS = new Set(["EEXIST", "ENOTDIR", "EISDIR", "ENOENT", "EACCES", "EPERM", "ENAMETOOLONG", "EROFS"]);

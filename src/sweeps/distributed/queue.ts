@@ -15,8 +15,9 @@ export const QUEUE_PREFIX = "grokscope";
 /** How long the reachability check waits for Redis before giving up. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
-/** Redis is not there (refused, unknown host, no answer, wrong password). */
-export class QueueUnreachable extends Error {}
+import { QueueUnreachable } from "./unreachable.js";
+
+export { QueueUnreachable };
 
 /** Checks that `url` is a Redis URL (redis:// or rediss://, with a host); returns it normalized. */
 export function parseQueueUrl(url: string): string {
