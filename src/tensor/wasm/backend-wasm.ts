@@ -163,6 +163,21 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     return ptr;
   }
 
+  /**
+   * Checks a row gather's or scatter's arguments and stages its token ids (after `stageUsed = 0`): every picked row
+   * x + j·stride must lie in the table, checked as x ≤ rows − 1 − (seqLen − 1)·stride. Null when there is nothing to do.
+   */
+  function rowOpArgs(op: string, n: number, seqLen: number, d: number, stride: number, table: Float32Array, x: Int32Array, rowsOut: Float32Array, rowsName: string): { rows: number; px: number } | null {
+    live(op);
+    checkDims(op, { n, seqLen, d, stride });
+    checkLength(op, rowsName, rowsOut, n * d);
+    if (n === 0 || d === 0) return null;
+    if (seqLen === 0) throw new Error(`wasm backend ${op}: seqLen must be ≥ 1`);
+    const rows = Math.floor(table.length / d);
+    stageUsed = 0;
+    return { rows, px: stagedIndexPtr(op, "x", x, n * seqLen, rows - (seqLen - 1) * stride) };
+  }
+
   /** Runs the call on this thread and, when it is large enough, on the helpers too (see control.ts). */
   function run(op: number, args: readonly number[], scale: number, work: number): void {
     for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
@@ -276,34 +291,21 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     gatherRowsSum(n, seqLen, d, T, x, stride, out): void {
-      live("gatherRowsSum");
-      checkDims("gatherRowsSum", { n, seqLen, d, stride });
-      checkLength("gatherRowsSum", "out", out, n * d);
-      if (n === 0 || d === 0) return;
-      if (seqLen === 0) throw new Error("wasm backend gatherRowsSum: seqLen must be ≥ 1");
-      const rows = Math.floor(T.length / d);
-      // every picked row x + j·stride must lie in T: checked as x ≤ rows − 1 − (seqLen − 1)·stride
-      stageUsed = 0;
-      const px = stagedIndexPtr("gatherRowsSum", "x", x, n * seqLen, rows - (seqLen - 1) * stride);
-      const pT = place(T, rows * d, true);
+      const rowsIn = rowOpArgs("gatherRowsSum", n, seqLen, d, stride, T, x, out, "out");
+      if (!rowsIn) return;
+      const pT = place(T, rowsIn.rows * d, true);
       const pOut = place(out, n * d, false);
-      run(OP_GATHER_ROWS_SUM, [n, seqLen, d, pT, px, stride, pOut], 1, n * seqLen * d);
+      run(OP_GATHER_ROWS_SUM, [n, seqLen, d, pT, rowsIn.px, stride, pOut], 1, n * seqLen * d);
       copyOut(out, pOut, n * d);
     },
 
     scatterRowsAdd(n, seqLen, d, dOut, x, stride, dT): void {
-      live("scatterRowsAdd");
-      checkDims("scatterRowsAdd", { n, seqLen, d, stride });
-      checkLength("scatterRowsAdd", "dOut", dOut, n * d);
-      if (n === 0 || d === 0) return;
-      if (seqLen === 0) throw new Error("wasm backend scatterRowsAdd: seqLen must be ≥ 1");
-      const rows = Math.floor(dT.length / d);
-      stageUsed = 0;
-      const px = stagedIndexPtr("scatterRowsAdd", "x", x, n * seqLen, rows - (seqLen - 1) * stride);
+      const rowsIn = rowOpArgs("scatterRowsAdd", n, seqLen, d, stride, dT, x, dOut, "dOut");
+      if (!rowsIn) return;
       const pdOut = place(dOut, n * d, true);
-      const pT = place(dT, rows * d, true);
-      run(OP_SCATTER_ROWS_ADD, [n, seqLen, d, pdOut, px, stride, pT, rows], 1, n * seqLen * d);
-      copyOut(dT, pT, rows * d);
+      const pT = place(dT, rowsIn.rows * d, true);
+      run(OP_SCATTER_ROWS_ADD, [n, seqLen, d, pdOut, rowsIn.px, stride, pT, rowsIn.rows], 1, n * seqLen * d);
+      copyOut(dT, pT, rowsIn.rows * d);
     },
 
     softmaxCrossEntropyRows(n, C, logits, labels, scale, d, per): number {

@@ -132,6 +132,11 @@ function kernel4x8(kc: i32, pa: usize, lda: usize, aps: usize, pb: usize, ldb: u
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
     pa += aps;
   }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, pc, ldc, pm, ldm, scale, mul);
+}
+
+/** The C tile's epilogue: if mul, C = scale · M ∘ C (M tile with row stride ldm); then the 4 × 8 values are stored. */
+@inline function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, pc: usize, ldc: usize, pm: usize, ldm: usize, scale: f32, mul: bool): void {
   if (mul) {
     const s = f32x4.splat(scale);
     c00 = f32x4.mul(c00, f32x4.mul(s, v128.load(pm))); c01 = f32x4.mul(c01, f32x4.mul(s, v128.load(pm, 16)));
@@ -176,17 +181,7 @@ function kernel4x8Packed(kc: i32, pa: usize, pb: usize, ldb: usize, pc: usize, l
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
     pb += ldb;
   }
-  if (mul) {
-    const s = f32x4.splat(scale);
-    c00 = f32x4.mul(c00, f32x4.mul(s, v128.load(pm))); c01 = f32x4.mul(c01, f32x4.mul(s, v128.load(pm, 16)));
-    c10 = f32x4.mul(c10, f32x4.mul(s, v128.load(pm + ldm))); c11 = f32x4.mul(c11, f32x4.mul(s, v128.load(pm + ldm, 16)));
-    c20 = f32x4.mul(c20, f32x4.mul(s, v128.load(pm + 2 * ldm))); c21 = f32x4.mul(c21, f32x4.mul(s, v128.load(pm + 2 * ldm, 16)));
-    c30 = f32x4.mul(c30, f32x4.mul(s, v128.load(pm + 3 * ldm))); c31 = f32x4.mul(c31, f32x4.mul(s, v128.load(pm + 3 * ldm, 16)));
-  }
-  v128.store(pc, c00); v128.store(pc, c01, 16);
-  v128.store(pc + ldc, c10); v128.store(pc + ldc, c11, 16);
-  v128.store(pc + 2 * ldc, c20); v128.store(pc + 2 * ldc, c21, 16);
-  v128.store(pc + 3 * ldc, c30); v128.store(pc + 3 * ldc, c31, 16);
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, pc, ldc, pm, ldm, scale, mul);
 }
 
 /** Packs rows i0..i0+rows of op(A), reduction steps kb..kb+kc, as [kc][4] at dst (missing rows are zero). */
