@@ -6,7 +6,9 @@
  * wasm kernels' GFLOP/s on the gromov shapes. Prints tables; writes bench/results/latest.json and a dated copy.
  * Then a sweep of 64 sparse-parity models: grokscope batched vs one by one vs a per-model PyTorch loop (bench/sweep.ts).
  * Then the Explore page's live five-neuron training in headless Chromium: animated steps per second (bench/browser.ts).
- * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep, --skip-browser.
+ * Then the time to a first grok: `grokscope train gromov --steps 100` as a user runs it (bench/first-grok.ts).
+ * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep, --skip-browser,
+ * --skip-first-grok.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -20,6 +22,7 @@ import { timeCalls, type Timing } from "./timing.js";
 import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
 import { benchSweep, sweepTable } from "./sweep.js";
 import { benchBrowser } from "./browser.js";
+import { benchFirstGrok } from "./first-grok.js";
 
 /** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
 interface StepSpec {
@@ -51,6 +54,7 @@ const skipJs = args.has("--skip-js");
 const skipTorch = args.has("--skip-torch");
 const skipSweep = args.has("--skip-sweep");
 const skipBrowser = args.has("--skip-browser");
+const skipFirstGrok = args.has("--skip-first-grok");
 
 function fmt(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(digits);
@@ -153,6 +157,11 @@ async function main(): Promise<void> {
     console.log(`${browser.steps} steps in ${fmt(browser.seconds)} s = ${fmt(browser.steps_per_second, 0)} animated steps/s (target ≥ ${browser.target_steps_per_second}; worker alone ${fmt(browser.worker_steps_per_second, 0)}/s, ${fmt(browser.frames_per_second, 0)} frames/s)`);
   }
 
+  const firstGrok = skipFirstGrok ? null : benchFirstGrok();
+  if (firstGrok) {
+    console.log(`\ntime to a first grok: ${firstGrok.command} takes ${fmt(firstGrok.median_s)} s wall (median of ${firstGrok.seconds.length}; min ${fmt(firstGrok.min_s)} s; target ≤ 3 s), of which start-up with one evaluation (--steps 0) ${fmt(firstGrok.startup_median_s)} s; grok steps ${firstGrok.grok_steps.join(", ")}`);
+  }
+
   const report = {
     date: new Date().toISOString(),
     machine,
@@ -163,6 +172,7 @@ async function main(): Promise<void> {
     kernels,
     sweep,
     browser,
+    first_grok: firstGrok,
     torch_skipped: torchMissing,
     seconds: (Date.now() - started) / 1000,
   };
