@@ -34,12 +34,15 @@ export const nanda: Preset = {
 
 /**
  * nanda-small: the same recipe scaled to grok in CI time on a 2-core CPU — p 59, 35% train (1,218 of 3,481 pairs),
- * d_model 32, 4 heads of 8, d_mlp 128, lr 1e-2 (wd 1, betas and "=" token as Nanda et al.). Memorizes by step ~100,
- * test accuracy sits at 20–40% for hundreds of steps, then groks (PyTorch reference, seeds 0–2: test ≥ 95% at steps
- * 500–2,250; this engine, seeds 1–3: test 100% by step 600–1,000).
+ * d_model 32, 4 heads of 8, d_mlp 128, lr 1e-2 (wd 1, betas and "=" token as Nanda et al.). Memorizes by step ~90,
+ * test accuracy sits at 20–40% for hundreds of steps, then groks (seeds 1–6: test ≥ 95% at steps 475–1,225).
+ * Once the training loss is ~1e-4, some seeds have short loss spikes (training accuracy down to 60–90% for 10–25
+ * steps, every 300–800 steps; seeds 1 and 2 are inside one at step 3,000 and back by 3,025). They are AdamW's at
+ * this lr, not the engine's: PyTorch from the same initialization and split spikes on the same seeds, and from the
+ * state just before one of ours at the same step (docs/reproductions.md R7).
  */
 export const nandaSmall: Preset = {
-  describe: "1-layer transformer (d_model 32) on (a+b) mod 59, 35% train, AdamW lr 1e-2 wd 1: memorizes by step ~100, groks within ~1k–2k steps",
+  describe: "1-layer transformer (d_model 32) on (a+b) mod 59, 35% train, AdamW lr 1e-2 wd 1: memorizes by step ~100, groks by ~500–1,300; short loss spikes after grokking on some seeds",
   spec: {
     steps: 3000,
     task: { name: "modular", op: "add", p: 59, train_fraction: 0.35 },
