@@ -23,6 +23,8 @@ export { computeMeasures, listRuns, loadCheckpoint, loadParams, loadRun, type Lo
 export { isParameterTensor } from "./runs/checkpoint.js";
 export { readSafetensors, writeSafetensors, type SafeTensor, type SafeTensors, type SafetensorsDtype } from "./runs/safetensors.js";
 export { readMetricsParquet, type MetricRow } from "./runs/metrics-file.js";
+export { loadLlcRecords } from "./runs/llc-records.js";
+export type { LlcHyper, LlcRecord } from "./measures/llc/record.js";
 export { StoreError, type RunFilter, type RunRecord, type RunStatus } from "./runs/store.js";
 
 // Measures

@@ -8,6 +8,7 @@ import { report } from "./errors.js";
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   train: async () => (await import("./commands/train.js")).trainCommand(),
   measure: async () => (await import("./commands/measure.js")).measureCommand(),
+  "llc-calibrate": async () => (await import("./commands/llc-calibrate.js")).llcCalibrateCommand(),
   construct: async () => (await import("./commands/construct.js")).constructCommand(),
   runs: async () => (await import("./commands/runs.js")).runsCommand(),
   show: async () => (await import("./commands/show.js")).showCommand(),

@@ -30,6 +30,14 @@ export interface MeasureContext {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** The per-step surfing sums up to `step`, when the run trains with the surfing tracker attached. */
   readonly surfing?: Readonly<SurfingSums> | null;
+  /**
+   * Writes a file of the measure's own into the run directory (a relative path such as "llc/step_00000100.json"),
+   * atomically; absent outside a run (the web lab, tests, computeMeasures). Contents must be a function of the step
+   * and the key, so a resumed run rewrites the same bytes.
+   */
+  readonly writeRunFile?: (relPath: string, text: string) => void;
+  /** A one-line warning for the run's listener (stderr in the CLI), e.g. an estimate whose chains did not settle. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**

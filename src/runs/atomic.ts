@@ -4,6 +4,7 @@
  * leaves at most a stray `.<name>.tmp-*` file beside the destination and the destination untouched.
  */
 import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -54,4 +55,36 @@ export async function writeFileAtomic(path: string, chunks: string | Uint8Array 
       await fh.close();
     }
   });
+}
+
+/**
+ * `writeFileAtomic` for callers that cannot await (a measure writing its own file during an evaluation): creates the
+ * parent directory, writes and fsyncs a temporary file, renames it over `path`.
+ */
+export function writeFileAtomicSync(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  try {
+    const fd = openSync(tmp, "wx");
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  try {
+    const dir = openSync(dirname(path), "r"); // the rename itself, best effort as in replaceAtomically
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // some filesystems refuse to fsync a directory
+  }
 }

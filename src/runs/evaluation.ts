@@ -9,6 +9,8 @@ import { fold, keyFromSeed } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import { surfingSumsOf, type SurfingSums } from "../train/surfing-tracker.js";
 import { evaluate, type TrainSetup, type TrainState } from "../train/loop.js";
+import { join } from "node:path";
+import { writeFileAtomicSync } from "./atomic.js";
 import type { MetricRow } from "./metrics-file.js";
 import type { RunConfig } from "./spec.js";
 
@@ -44,6 +46,8 @@ export interface EvaluationInputs {
   readonly measures: readonly string[];
   readonly init: Params;
   readonly onWarning?: (message: string) => void;
+  /** Where measures write files of their own (the LLC's traces); none when absent. */
+  readonly runDir?: string;
 }
 
 /** Rows of one evaluation: train/test (and the task's further splits') loss and accuracy, then every measure. */
@@ -59,7 +63,7 @@ export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: 
       values[`${name}_acc`] = r.acc;
     }
   }
-  const ctx = measureContext(run.config, setup, state.params, step, run.init, surfingSumsOf(state));
+  const ctx = measureContext(run.config, setup, state.params, step, run.init, surfingSumsOf(state), { runDir: run.runDir, onWarning: run.onWarning });
   for (const name of run.measures) {
     try {
       Object.assign(values, runMeasure(name, getMeasure(name), ctx));
@@ -70,9 +74,20 @@ export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: 
   return Object.entries(values).map(([key, value]) => ({ step, key, value }));
 }
 
+/** Where a measure's own files go and who hears its warnings (absent: nothing written, nobody told). */
+export interface MeasureOutputs {
+  readonly runDir?: string;
+  readonly onWarning?: (message: string) => void;
+}
+
 /** What a measure sees at a step: the state, the run's loss and kernels, its settings and a key of its own. */
-export function measureContext(config: RunConfig, setup: TrainSetup, params: Params, step: number, init: Params, surfing?: Readonly<SurfingSums> | null): MeasureContext {
-  return { params, data: setup.data, model: setup.model, step, init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(config.seed), `measures/${step}`), settings: config.measure_settings, surfing: surfing ? { ...surfing } : null };
+export function measureContext(config: RunConfig, setup: TrainSetup, params: Params, step: number, init: Params, surfing?: Readonly<SurfingSums> | null, out: MeasureOutputs = {}): MeasureContext {
+  const { runDir, onWarning } = out;
+  return {
+    params, data: setup.data, model: setup.model, step, init, loss: setup.loss, backend: setup.backend, key: fold(keyFromSeed(config.seed), `measures/${step}`), settings: config.measure_settings, surfing: surfing ? { ...surfing } : null,
+    writeRunFile: runDir === undefined ? undefined : (relPath, text) => writeFileAtomicSync(join(runDir, relPath), text),
+    onWarning,
+  };
 }
 
 function history(rows: readonly MetricRow[]): EvalRecord[] {

@@ -66,7 +66,7 @@ export async function measureRun(ref: string, opts: MeasureRunOptions): Promise<
     const rows: MetricRow[] = [];
     for (const [i, step] of steps.entries()) {
       await loadCheckpoint(runDir, step, state);
-      const ctx = measureContext(config, setup, state.params, step, init);
+      const ctx = measureContext(config, setup, state.params, step, init, undefined, { runDir, onWarning: opts.onWarning });
       for (const name of names) {
         let values: Record<string, number>;
         try {

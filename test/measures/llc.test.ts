@@ -164,7 +164,7 @@ test("settings: defaults, key paths in errors, divergence names epsilon", () => 
     data: { kind: "dense", name: "t", dim, nClasses: C, train: split, test: split, meta: {} },
     model, step: 0, loss: mse, backend, key: keyFromSeed(9),
   }) as Record<string, number>;
-  assert.deepEqual(Object.keys(v).sort(), ["llc/init_loss", "llc/mean", "llc/std"]);
+  assert.deepEqual(Object.keys(v).sort(), ["llc/init_loss", "llc/mean", "llc/rhat", "llc/settled", "llc/std"]);
 });
 
 test("grokking quadratic net: the LLC of the memorizing checkpoint is higher than that of the grokked checkpoint", async () => {

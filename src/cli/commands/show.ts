@@ -5,6 +5,8 @@ import { existsSync } from "node:fs";
 import { dataDirFrom } from "../data-dir.js";
 import { shownStatus } from "../../runs/run-lock.js";
 import { slingshotAnalysis } from "../../measures/dynamics/slingshot.js";
+import { llcRecordSteps, readLlcRecords } from "../../runs/llc-records.js";
+import { formatLlcRecords } from "../../measures/llc/record.js";
 
 export function showCommand(): Command {
   return new Command("show")
@@ -13,7 +15,8 @@ export function showCommand(): Command {
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
     .option("--json", "print the run record as JSON")
     .option("--slingshot", "Slingshot analysis (Thilak et al. 2022): spikes of the last layer's weight norm after the fit, and the test-accuracy jumps they precede (needs weights/norm)")
-    .action(async (ref: string, o: { dataDir?: string; json?: boolean; slingshot?: boolean }) => {
+    .option("--llc", "the LLC estimates the run saved (llc/step_*.json): value, diagnostics and hyper-parameters per step; with --json every record, loss traces included")
+    .action(async (ref: string, o: { dataDir?: string; json?: boolean; slingshot?: boolean; llc?: boolean }) => {
       const dataDir = dataDirFrom(o.dataDir);
       if (!existsSync(dataDir)) throw new SpecError(`run "${ref}" not found: no run store at ${dataDir}`);
       const store = await openStore(dataDir);
@@ -34,6 +37,13 @@ export function showCommand(): Command {
             for (const j of analysis.jumps) lines.push(`  test accuracy ${(100 * j.from).toFixed(1)}% → ${(100 * j.to).toFixed(1)}% over steps ${j.step}–${j.end}${j.spike === null ? ", no spike before it" : `, after spike ${j.spike}`}`);
             process.stdout.write(lines.join("\n") + "\n");
           }
+          return;
+        }
+        if (o.llc) {
+          const records = await readLlcRecords(r.runDir);
+          if (records.length === 0) throw new SpecError(`run "${r.runId}": no LLC records in ${r.runDir} (train with --measures llc, or add them with grokscope measure ${r.runId} --measures llc)`);
+          if (o.json) for (const rec of records) process.stdout.write(JSON.stringify(rec) + "\n");
+          else process.stdout.write(`llc       ${r.runId}\n` + formatLlcRecords(records) + "\n");
           return;
         }
         const shown = shownStatus(r);
@@ -58,6 +68,8 @@ export function showCommand(): Command {
           for (const [k, v] of Object.entries(fm)) lines.push(`  ${k.padEnd(28)} ${typeof v !== "number" ? "—" : Number.isInteger(v) ? v : v.toPrecision(5)}`);
         }
         lines.push(`metrics   ${keys.join(", ")}`);
+        const llcSteps = await llcRecordSteps(r.runDir);
+        if (llcSteps.length > 0) lines.push(`llc       ${llcSteps.length} estimate(s) with traces and hyper-parameters in llc/ (grokscope show ${r.runId} --llc)`);
         process.stdout.write(lines.join("\n") + "\n");
       } finally {
         await store.close();

@@ -5,7 +5,8 @@
  * E_w over the localized tempered posterior p(w) ∝ exp(−nβ L(w) − (γ/2)‖w − w*‖²), sampled by SGLD (./sgld.ts).
  * L is the mean training loss. As in devinterp, each draw records the minibatch loss at the draw's weights (an
  * unbiased estimate of L(w_draw)); L(w*) is computed on the full training set. λ̂ is averaged per chain, and the
- * measure reports the mean and the (n − 1) standard deviation over chains.
+ * measure reports the mean and the (n − 1) standard deviation over chains, with the convergence diagnostics of
+ * ./diagnostics.ts; in a run it also writes the loss traces, hyper-parameters and diagnostics (./record.ts).
  *
  * Reading it: a regular minimum with d parameters has λ = d/2; degenerate (singular) minima have less, so a lower
  * LLC means a simpler, more degenerate solution. Lau et al. and Cullen et al. (2026) track it over checkpoints.
@@ -20,7 +21,9 @@ import { batchSplit } from "../../train/batches.js";
 import type { Loss } from "../../train/losses.js";
 import { describeIssue } from "../../util/zod-issue.js";
 import type { MeasureContext, MeasureDef } from "../measure.js";
-import { sgldStep } from "./sgld.js";
+import { diagnoseTraces, type LlcDiagnostics } from "./diagnostics.js";
+import { diagnosticsRecord, keyPair, LLC_RECORD_FORMAT, llcRecordPath, serializeLlcRecord, type LlcHyper, type LlcRecord } from "./record.js";
+import { malaState, sgldStep } from "./sgld.js";
 
 /**
  * SGLD settings, named after devinterp's arguments (`lr`, `localization`, `nbeta`, `num_chains`, `num_draws`,
@@ -72,6 +75,15 @@ export interface LlcEstimate {
   readonly nbeta: number;
   /** Recorded draw losses, [chains][draws]. */
   readonly losses: readonly Float64Array[];
+  /** The hyper-parameters as used (nβ and the batch size resolved) and the key. */
+  readonly hyper: LlcHyper;
+  /** Whether the chains settled (split-R̂, per-chain drift, λ̂ clear of 0; ./diagnostics.ts). */
+  readonly diagnostics: LlcDiagnostics;
+  /**
+   * Mean MALA acceptance probability of the SGLD moves after burn-in, over chains (devinterp's `mala_accept/mean`,
+   * with U compared on one batch: ./sgld.ts): near 1 for small ε; devinterp's calibration notes aim for about 0.9.
+   */
+  readonly mala: number;
 }
 
 /** nβ = n / ln n (n ≥ 2), Lau et al. (2023)'s β* = 1 / ln n times n. */
@@ -115,14 +127,20 @@ export function estimateLlc(
   const dLogits = backend.alloc(batchSize * model.nOut);
   const steps = s.burn_in + s.draws * s.steps_between_draws;
   const perChain: number[] = [], losses: Float64Array[] = [];
+  const malaBuf = malaState(params);
+  let acceptSum = 0, acceptCount = 0;
   const base = fold(key, "llc/sgld");
   for (let c = 0; c < s.chains; c++) {
     const chainKey = fold(base, c), batchKey = fold(chainKey, "batches"), noiseKey = fold(chainKey, "noise");
     for (const [name, t] of Object.entries(params)) w[name].data.set(t.data);
+    malaBuf.u = NaN;
     const drawn = new Float64Array(s.draws);
-    let d = 0;
+    let d = 0, prevBatch: Split | null = null;
     for (let i = 0; i < steps; i++) {
       const batch = batchSize >= n ? split : batchSplit(split, batchSize, batchKey, i);
+      // the MALA acceptance of the move into w compares U on one batch (./sgld.ts): the loss at w on the last batch
+      const prevBatchLoss = i > s.burn_in && prevBatch !== null && batch !== split ? meanLoss(model, w, prevBatch, loss) : undefined;
+      prevBatch = batch;
       const fwd = model.forward(w, batch);
       const l = loss(fwd.logits, batch.y, model.nOut, { dLogits }).loss;
       if (!Number.isFinite(l)) {
@@ -134,7 +152,8 @@ export function estimateLlc(
       // devinterp records the loss computed at the draw's weights, before the step
       if (i >= s.burn_in && (i + 1 - s.burn_in) % s.steps_between_draws === 0) drawn[d++] = l;
       model.backward(w, batch, fwd, dLogits, grads);
-      sgldStep(w, params, grads, hyper, fold(noiseKey, i), noise);
+      const accept = sgldStep(w, params, grads, hyper, fold(noiseKey, i), noise, { state: malaBuf, loss: l, prevBatchLoss });
+      if (i > s.burn_in) (acceptSum += accept), acceptCount++; // the move from step i − 1 to i, both after burn-in
     }
     const bad = firstNonFinite(w);
     if (bad) throw new LlcDivergedError(`llc: SGLD diverged (tensor "${bad}" holds NaN or Inf after chain ${c}): lower llc.epsilon (now ${s.epsilon})`);
@@ -145,7 +164,30 @@ export function estimateLlc(
   }
   const mean = perChain.reduce((a, b) => a + b, 0) / perChain.length;
   const std = perChain.length > 1 ? Math.sqrt(perChain.reduce((a, b) => a + (b - mean) ** 2, 0) / (perChain.length - 1)) : NaN;
-  return { mean, std, perChain, initLoss, nbeta, losses };
+  const resolved: LlcHyper = {
+    epsilon: s.epsilon, gamma: s.gamma, nbeta, nbeta_rule: s.nbeta === null ? "n/ln n" : "given", chains: s.chains, draws: s.draws,
+    burn_in: s.burn_in, steps_between_draws: s.steps_between_draws, batch_size: batchSize, n, key: keyPair(key),
+  };
+  const mala = acceptCount > 0 ? acceptSum / acceptCount : NaN;
+  return { mean, std, perChain, initLoss, nbeta, losses, hyper: resolved, diagnostics: diagnoseTraces(losses, initLoss), mala };
+}
+
+/** The file record of an estimate at `step` (./record.ts). */
+export function llcRecord(step: number, e: LlcEstimate): LlcRecord {
+  return {
+    format: LLC_RECORD_FORMAT,
+    step,
+    hyper: e.hyper,
+    llc: { mean: e.mean, std: e.std, per_chain: [...e.perChain], init_loss: e.initLoss },
+    diagnostics: diagnosticsRecord(e.diagnostics, e.mala),
+    loss_trace: e.losses.map((t) => Array.from(t)),
+  };
+}
+
+/** The one-line warning for an estimate whose chains have not settled, naming what to change. */
+export function unsettledWarning(step: number, e: LlcEstimate): string {
+  return `llc at step ${step}: chains have not settled (${e.diagnostics.reasons.join("; ")}); λ̂ ${e.mean.toPrecision(4)} may be biased — ` +
+    `more llc.burn_in/llc.draws or a larger llc.epsilon (now ${e.hyper.epsilon}) usually help; scan them with grokscope llc-calibrate`;
 }
 
 /** The measure: needs the run's loss, backend and key (the run loop and `grokscope measure` pass them). */
@@ -156,7 +198,9 @@ export function llcMeasure(settings: LlcSettingsInput = {}): MeasureDef {
     compute: (ctx: MeasureContext) => {
       if (!ctx.loss || !ctx.backend || !ctx.key) throw new Error(`measure "llc" needs the run's loss, backend and key in its context`);
       const e = estimateLlc(ctx.model, ctx.params, ctx.data.train, ctx.loss, ctx.backend, ctx.key, s);
-      return { "llc/mean": e.mean, "llc/std": e.std, "llc/init_loss": e.initLoss };
+      ctx.writeRunFile?.(llcRecordPath(ctx.step), serializeLlcRecord(llcRecord(ctx.step, e)));
+      if (!e.diagnostics.settled) ctx.onWarning?.(unsettledWarning(ctx.step, e));
+      return { "llc/mean": e.mean, "llc/std": e.std, "llc/init_loss": e.initLoss, "llc/rhat": e.diagnostics.rhat, "llc/settled": e.diagnostics.settled ? 1 : 0 };
     },
   };
 }

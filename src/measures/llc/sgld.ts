@@ -19,14 +19,63 @@ export interface SgldHyper {
 }
 
 /**
+ * What the MALA acceptance of a step needs from the step before: its drift ∇U and noise ξ per tensor, and U, with
+ * U(w) = nβ L̄_batch(w) + (γ/2)‖w − w*‖² (devinterp's `MalaAcceptanceRate`: the batch loss times nβ plus the
+ * localization term). Allocate with `malaState`.
+ */
+export interface MalaState {
+  readonly dU: Record<string, Float64Array>;
+  readonly xi: Record<string, Float64Array>;
+  /** U at the step's start point; NaN before the first step. */
+  u: number;
+}
+
+export function malaState(params: Params): MalaState {
+  const dU: Record<string, Float64Array> = {}, xi: Record<string, Float64Array> = {};
+  for (const [name, t] of Object.entries(params)) (dU[name] = new Float64Array(t.data.length)), (xi[name] = new Float64Array(t.data.length));
+  return { dU, xi, u: NaN };
+}
+
+/**
  * One SGLD update of `w` in place. `grads` holds ∇L̄_batch(w) (the gradient of the mean minibatch loss); `noise` is
  * scratch at least as long as the largest tensor.
+ *
+ * With `mala` (and the batch loss at w), it also returns the Metropolis-adjusted Langevin acceptance probability of
+ * the previous step, the move w_prev → w that this step's gradient completes (Roberts & Tweedie 1996; the step is
+ * never rejected, the number only says how far SGLD is from its exact-posterior limit). With ξ the previous noise
+ * (w − w_prev = −(ε/2)∇U(w_prev) + √ε ξ) and S = ∇U(w_prev) + ∇U(w), the ratio of the Gaussian proposal densities
+ * back and forth is exp(−(ε/8)‖S‖² + (√ε/2) ξ·S), so
+ *   log α = U(w_prev) − U(w) − (ε/8)‖S‖² + (√ε/2) ξ·S,   α = min(1, e^{log α}).
+ * NaN for the first step of a chain. With minibatches, U(w_prev) − U(w) is taken on one batch, the previous step's
+ * (`prevBatchLoss`: the loss at w on that batch): devinterp takes it across the two steps' batches, whose difference
+ * in batch loss, times nβ, then swamps the acceptance (≈ 0.68 at any ε on its polynomial with batch 100).
  */
-export function sgldStep(w: Params, wStar: Params, grads: Params, h: SgldHyper, key: Key, noise: Float32Array): void {
+export function sgldStep(w: Params, wStar: Params, grads: Params, h: SgldHyper, key: Key, noise: Float32Array, mala?: { state: MalaState; loss: number; prevBatchLoss?: number }): number {
   const a = 0.5 * h.epsilon, sq = Math.sqrt(h.epsilon);
+  let dist2 = 0, sum2 = 0, xiSum = 0;
   for (const [name, t] of Object.entries(w)) {
     const x = t.data, x0 = wStar[name].data, g = grads[name].data, n = x.length;
     const z = normals(fold(key, name), n, 1, noise.subarray(0, n));
-    for (let i = 0; i < n; i++) x[i] += -a * (h.nbeta * g[i] + h.gamma * (x[i] - x0[i])) + sq * z[i];
+    if (!mala) {
+      for (let i = 0; i < n; i++) x[i] += -a * (h.nbeta * g[i] + h.gamma * (x[i] - x0[i])) + sq * z[i];
+      continue;
+    }
+    const dUp = mala.state.dU[name], xip = mala.state.xi[name];
+    for (let i = 0; i < n; i++) {
+      const r = x[i] - x0[i], dU = h.nbeta * g[i] + h.gamma * r, S = dU + dUp[i];
+      dist2 += r * r;
+      sum2 += S * S;
+      xiSum += xip[i] * S;
+      dUp[i] = dU;
+      xip[i] = z[i];
+      x[i] += -a * dU + sq * z[i];
+    }
   }
+  if (!mala) return NaN;
+  const local = 0.5 * h.gamma * dist2, prev = mala.state.u;
+  mala.state.u = h.nbeta * mala.loss + local;
+  if (Number.isNaN(prev)) return NaN;
+  const u = h.nbeta * (mala.prevBatchLoss ?? mala.loss) + local;
+  const logAlpha = prev - u - (h.epsilon / 8) * sum2 + (sq / 2) * xiSum;
+  return logAlpha >= 0 ? 1 : Math.exp(logAlpha);
 }
