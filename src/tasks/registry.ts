@@ -13,6 +13,7 @@ import type { TaskDef, TaskSchema } from "./task.js";
 import { modularTask } from "./modular.js";
 import { s5Task } from "./s5.js";
 import { sparseParityTask } from "./sparse-parity.js";
+import { mnistTask } from "./mnist.js";
 import { compositionTask } from "./kg-composition.js";
 import { comparisonTask } from "./kg-comparison.js";
 import { mixtureTask, type MixtureTaskConfig } from "./mixture.js";
@@ -31,6 +32,7 @@ const TASK_DEFS = {
   modular: modularTask,
   s5: s5Task,
   sparse_parity: sparseParityTask,
+  mnist: mnistTask,
   composition: compositionTask,
   comparison: comparisonTask,
   mixture: mixtureTask,

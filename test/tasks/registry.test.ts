@@ -14,7 +14,7 @@ import { S5_OP_NAMES } from "../../src/tasks/s5.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 
 test("registry lists every task and operation; defaults build datasets of the documented shape", () => {
-  assert.deepEqual(TASK_NAMES, ["modular", "s5", "sparse_parity", "composition", "comparison", "mixture"]);
+  assert.deepEqual(TASK_NAMES, ["modular", "s5", "sparse_parity", "mnist", "composition", "comparison", "mixture"]);
   assert.deepEqual(Object.keys(TASKS.modular.ops!), MODULAR_OP_NAMES);
   assert.deepEqual(Object.keys(TASKS.s5.ops!), S5_OP_NAMES);
   for (const name of TASK_NAMES) assert.ok(TASKS[name].describe.length > 10);

@@ -3,6 +3,7 @@ import { gromov } from "./gromov.js";
 import { pairFiveNeuron } from "./pair-five-neuron.js";
 import type { Preset } from "./preset.js";
 import { sparseParity } from "./sparse-parity.js";
+import { omnigrokMnist, omnigrokMnistFull } from "./omnigrok-mnist.js";
 import { pairMod67 } from "./pair-mod67.js";
 import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
@@ -15,6 +16,8 @@ export type { Preset } from "./preset.js";
 export const PRESETS: Readonly<Record<string, Preset>> = {
   gromov,
   "sparse-parity": sparseParity,
+  "omnigrok-mnist": omnigrokMnist,
+  "omnigrok-mnist-full": omnigrokMnistFull,
   "pair-five-neuron": pairFiveNeuron,
   "pair-mod67": pairMod67,
   "varma-ungrok": varmaUngrok,
