@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { mkdir, readdir } from "node:fs/promises";
+import { evalCadence, evalSteps, type Cadence } from "../train/cadence.js";
 import type { TrainState } from "../train/loop.js";
 import { loadStateTensors, stateTensorShapes, stateTensors } from "../train/optimizers.js";
 import { readSafetensors, writeSafetensors, type SafeTensors, type SafetensorsContents } from "./safetensors.js";
-import { SpecError } from "./spec.js";
+import { SpecError, type RunConfig } from "./spec.js";
 import { tensorsDigest } from "./tensor-digest.js";
 
 /**
@@ -20,6 +21,25 @@ const STATE_PREFIXES = ["optim/", "filter/", "surfing/"];
 /** Whether a checkpoint tensor is a model parameter (not optimizer, filter or tracker state). */
 export function isParameterTensor(name: string): boolean {
   return !STATE_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/**
+ * When a run checkpoints, as an evaluation cadence (src/train/cadence.ts): step 0, multiples of `checkpoint_every`,
+ * `checkpoint_log_points` log-spaced steps, and the final step. So a run of S steps writes at most
+ * ⌊S / checkpoint_every⌋ + checkpoint_log_points + 2 checkpoints.
+ */
+export function checkpointCadence(config: Pick<RunConfig, "checkpoint_every" | "checkpoint_log_points">): Cadence {
+  return config.checkpoint_log_points === null ? { every: config.checkpoint_every } : { every: config.checkpoint_every, log_points: config.checkpoint_log_points };
+}
+
+/** `isCheckpointStep(step, totalSteps)` for a run's config. */
+export function checkpointPredicate(config: Pick<RunConfig, "checkpoint_every" | "checkpoint_log_points">): (step: number, totalSteps: number) => boolean {
+  return evalCadence(checkpointCadence(config));
+}
+
+/** The sorted steps at which a run of `config.steps` updates writes a checkpoint (a resumed or extended run: the same rule). */
+export function plannedCheckpointSteps(config: Pick<RunConfig, "steps" | "checkpoint_every" | "checkpoint_log_points">): number[] {
+  return evalSteps(checkpointCadence(config), config.steps);
 }
 
 export function checkpointPath(runDir: string, step: number): string {

@@ -24,6 +24,7 @@ export interface RunSpec {
   readonly batch_size?: number | null;
   readonly eval?: Loose;
   readonly checkpoint_every?: number;
+  readonly checkpoint_log_points?: number | null;
   readonly measures?: readonly string[];
   readonly measure_settings?: Loose;
   readonly init_from?: { readonly run: string; readonly step?: number | null } | null;

@@ -1,7 +1,8 @@
 /**
  * A run: start it from a config or resume it from its last checkpoint, and the training loop between — evaluating,
  * measuring, checkpointing and recording at their cadences, crash-safe (metrics first, checkpoint last), stoppable.
- * The run directory and ids live in run-dir.ts, one evaluation and the summary in evaluation.ts.
+ * Evaluations reach the store as they happen (at most about once a second), so a page follows a run between its
+ * checkpoints. The run directory and ids live in run-dir.ts, one evaluation and the summary in evaluation.ts.
  */
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -17,7 +18,7 @@ import { evaluationRows, lastValues, summarizeRun, type RunSummary } from "./eva
 import { isNonEmptyDir, locateRun, makeRunDir, METRICS_FILE, newRunId, readRunDir, SUMMARY_FILE, writeSpecFile } from "./run-dir.js";
 import { resolveModelDefaults } from "./model-module.js";
 import { EventLoopTurns } from "./event-loop-turns.js";
-import { checkpointSteps, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { checkpointPredicate, checkpointSteps, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
 import { buildSetup } from "./setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "./spec.js";
@@ -56,7 +57,15 @@ export interface RunOptions {
   readonly record?: "store" | "none";
   /** Kernel threads, replacing the config's (results are bit-identical across thread counts). */
   readonly threads?: number;
+  /**
+   * Evaluations go to the store at most this often (ms; default 1000): each write opens the store (~10–20 ms), so a
+   * run evaluating every few milliseconds batches them. 0 writes at every evaluation.
+   */
+  readonly liveFlushMs?: number;
 }
+
+/** How often (ms) a run's new evaluations reach the store by default: the web lab polls it about once a second. */
+export const LIVE_FLUSH_MS = 1000;
 
 /** The store operations a run makes; `Store` is one, `NO_SINK` records nothing. */
 export type RunSink = Pick<Store, "recordRun" | "updateRun" | "appendMetrics" | "findRun" | "deleteMetricsAfter" | "getMetrics" | "close">;
@@ -88,29 +97,41 @@ interface Running {
   readonly measures: readonly string[];
   readonly init: Params;
   readonly onWarning?: (message: string) => void;
+  readonly liveFlushMs: number;
   flushed: number; // rows already in the store
+  flushedAt: number; // performance.now() of the last write to the store (-Infinity: none yet)
 }
 
 /**
- * Metrics first, checkpoint last: a checkpoint at step s exists only once every row up to s is on disk, so a run
- * killed anywhere in between resumes from the previous checkpoint and drops the rows after it.
+ * Metrics first, checkpoint last: a checkpoint at step s exists only once every row up to s is in the run's metrics
+ * file, so a run killed anywhere in between resumes from the previous checkpoint and drops the rows after it (from
+ * the file and from the store, which may have received them already: see resumeRun).
  */
 async function persist(run: Running, state: TrainState): Promise<void> {
   await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows);
-  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed));
-  run.flushed = run.rows.length;
   await saveCheckpoint(run.runDir, run.runId, state);
-  await run.store.updateRun(run.runId, { step: state.step });
+}
+
+/**
+ * The rows not yet in the store go there with the step reached, in one transaction — when `force`d, else only once
+ * `liveFlushMs` have passed since the last write. The store is a view of the run for pages and `grokscope show`;
+ * the run directory is what a resume trusts.
+ */
+async function flush(run: Running, step: number, force: boolean): Promise<void> {
+  const now = performance.now();
+  if (!force && (run.flushed === run.rows.length || now - run.flushedAt < run.liveFlushMs)) return;
+  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed), { step });
+  run.flushed = run.rows.length;
+  run.flushedAt = now;
 }
 
 /**
  * Keeps every row evaluated before the divergence (metrics file and store; no checkpoint of the diverged
  * parameters), then throws: the run ends as failed, and --resume starts again from its last checkpoint.
  */
-async function diverged(run: Running, e: NonFiniteError): Promise<never> {
+async function diverged(run: Running, step: number, e: NonFiniteError): Promise<never> {
   await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows);
-  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed));
-  run.flushed = run.rows.length;
+  await flush(run, step, true);
   throw e;
 }
 
@@ -122,6 +143,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
   const { config } = run;
   const total = config.steps;
   const isEval = evalCadence(config.eval);
+  const isCheckpoint = checkpointPredicate(config);
   const t0 = performance.now();
   const firstStep = state.step;
   let skipRecord = resumed; // the checkpoint's step was evaluated and saved before the interruption
@@ -135,11 +157,12 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
         const rows = evaluationRows(run, setup, state);
         run.rows.push(...rows);
         const sps = (s - firstStep) / Math.max(1e-9, (performance.now() - t0) / 1000);
+        if (s < total) await flush(run, s, false); // the last rows go with the run's summary, below
         opts.onProgress?.({ step: s, total, metrics: lastValues(rows), stepsPerSecond: sps });
       }
-      if (s === total || (s > 0 && s % config.checkpoint_every === 0)) {
+      if (isCheckpoint(s, total)) {
         const bad = nonFiniteTensor(state.params);
-        if (bad !== null) await diverged(run, new NonFiniteError(`training diverged before step ${s}: tensor "${bad}" holds NaN or Inf`));
+        if (bad !== null) await diverged(run, s, new NonFiniteError(`training diverged before step ${s}: tensor "${bad}" holds NaN or Inf`));
         await persist(run, state);
         persisted = true;
       }
@@ -150,18 +173,20 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
     if (opts.signal?.aborted) {
       // keep the work done since the last checkpoint: a checkpoint here resumes bit-identically, like any other
       if (!persisted && s > firstStep) await persist(run, state);
+      await flush(run, s, true);
       throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
     }
     try {
       trainStep(setup, state);
     } catch (e) {
-      if (e instanceof NonFiniteError) await diverged(run, e);
+      if (e instanceof NonFiniteError) await diverged(run, s, e);
       throw e;
     }
   }
   const summary = summarizeRun(run.runId, run.runDir, config, run.rows, setup.backend.name, (performance.now() - t0) / 1000);
   await writeFile(join(run.runDir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + "\n");
-  await run.store.updateRun(run.runId, { status: "done", step: total, summary });
+  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed), { status: "done", step: total, summary });
+  run.flushed = run.rows.length;
   return summary;
 }
 
@@ -233,7 +258,7 @@ export async function startRun(given: RunConfig, opts: RunOptions): Promise<RunS
     await store?.close();
     throw e;
   }
-  const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, flushed: 0 };
+  const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity };
   try {
     return await guarded(run, setup, () => trainLoop(run, setup, state, opts, false));
   } finally {
@@ -272,7 +297,7 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
   try {
     let record = await store.findRun(runId);
     if (!record) record = await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
-    const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, flushed: 0 };
+    const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity };
     const sink = store; // TypeScript does not carry the narrowing of a `let` into the closure
     return await guarded(run, setup, async () => {
       const store = sink;
@@ -280,6 +305,7 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
         const old = existsSync(join(runDir, METRICS_FILE)) ? await readMetricsParquet(join(runDir, METRICS_FILE)) : [];
         run.rows.push(...old.filter((r) => r.step <= from));
       }
+      // rows after the checkpoint may be in the store already (evaluations go there before the next checkpoint): drop them
       await store.deleteMetricsAfter(runId, from ?? -1);
       const kept = await store.getMetrics(runId);
       run.flushed = Math.min(kept.length, run.rows.length);
@@ -288,7 +314,7 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
         await store.deleteMetricsAfter(runId, -1);
         run.flushed = 0;
       }
-      await store.updateRun(runId, { status: "running", steps: config.steps, spec: config });
+      await store.updateRun(runId, { status: "running", step: from ?? 0, steps: config.steps, spec: config });
       if (config.steps !== saved.steps) await writeSpecFile(runDir, runId, config);
       return trainLoop(run, setup, state, opts, from !== null);
     });

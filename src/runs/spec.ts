@@ -24,6 +24,11 @@ import { checkSizeBounds } from "./size-bounds.js";
 
 export class SpecError extends Error {}
 
+/** Log-spaced checkpoints a run gets unless its spec says otherwise: over 3,000 steps 1, 2, 3, 4, 6, 8, 11, … 1110, 1546, 2154, 3000. */
+export const DEFAULT_CHECKPOINT_LOG_POINTS = 24;
+/** The most log-spaced checkpoints a spec may ask for: the bound on the disk they take is this many checkpoints. */
+export const MAX_CHECKPOINT_LOG_POINTS = 200;
+
 /** The measures that take settings (`measure_settings.<name>`), each with its parser; a new one is one line here. */
 const MEASURE_SETTINGS = { llc: parseLlcSettings, complexity: parseComplexitySettings, surfing: parseSurfingSettings, fourier: parseFourierSettings } as const;
 type MeasureSettingsName = keyof typeof MEASURE_SETTINGS;
@@ -43,8 +48,19 @@ const TopLevelSchema = z.strictObject({
   grokfast: z.unknown().default(null),
   batch_size: z.number().int("must be an integer").min(1, "must be ≥ 1").nullable().default(null),
   eval: z.unknown().default({ every: 100 }),
-  /** Checkpoint cadence in steps; the final step is always checkpointed. */
+  /** Checkpoint cadence in steps; step 0 and the final step are always checkpointed. */
   checkpoint_every: z.number().int("must be an integer").min(1, "must be ≥ 1").default(1000),
+  /**
+   * Also checkpoint at this many log-spaced steps (as eval.log_points places evaluations), so the weights are on disk
+   * where grokking happens, early in log time; null: none. Adds at most this many checkpoints to a run.
+   */
+  checkpoint_log_points: z
+    .number()
+    .int("must be an integer or null")
+    .min(1, "must be ≥ 1, or null for none")
+    .max(MAX_CHECKPOINT_LOG_POINTS, `must be ≤ ${MAX_CHECKPOINT_LOG_POINTS} (each is a checkpoint on disk)`)
+    .nullable()
+    .default(DEFAULT_CHECKPOINT_LOG_POINTS),
   /** Measure names, or "all" for every measure that applies to the run's model and task. */
   measures: z.array(z.string()).default([]),
   /** Settings of individual measures, e.g. llc: { epsilon: 1e-4, chains: 4 }. */
@@ -84,6 +100,7 @@ export interface RunConfig {
   readonly batch_size: number | null;
   readonly eval: Cadence;
   readonly checkpoint_every: number;
+  readonly checkpoint_log_points: number | null;
   readonly measures: readonly string[];
   readonly measure_settings: MeasureSettings;
   /** Present only when set: the run directory (absolute) and checkpoint step whose parameters start this run. */
@@ -141,6 +158,7 @@ export function normalizeSpec(spec: unknown): RunConfig {
     batch_size: s.batch_size,
     eval: wrap(() => parseCadence(s.eval, "eval")),
     checkpoint_every: s.checkpoint_every,
+    checkpoint_log_points: s.checkpoint_log_points,
     measures: wrap(() => (expandMeasureNames(s.measures), s.measures)),
     measure_settings: Object.fromEntries(
       Object.entries(s.measure_settings)

@@ -111,8 +111,11 @@ export interface Store {
   recordRun(run: NewRun): Promise<RunRecord>;
   /** Changes fields of an existing run (exact id); StoreError NOT_FOUND otherwise. */
   updateRun(runId: string, patch: RunPatch): Promise<RunRecord>;
-  /** Appends metric rows to an existing run in one transaction (all or nothing). */
-  appendMetrics(runId: string, rows: readonly MetricRow[]): Promise<void>;
+  /**
+   * Appends metric rows to an existing run in one transaction (all or nothing); with `patch`, the run's fields change
+   * in the same transaction (a running run's rows and the step it reached become visible together).
+   */
+  appendMetrics(runId: string, rows: readonly MetricRow[], patch?: RunPatch): Promise<void>;
   /** Replaces every row of the run whose key is in `keys` by `rows`, in one transaction (re-measuring a run). */
   replaceMetrics(runId: string, keys: readonly string[], rows: readonly MetricRow[]): Promise<void>;
   /** Appends a metrics Parquet file (columns step, key, value) to an existing run; returns the row count. */
@@ -337,6 +340,31 @@ export async function insertRunRow(f: string, c: DuckDBConnection, run: NewRun):
   return requireRun(f, c, run.runId);
 }
 
+/**
+ * The UPDATE of a run row that `patch` asks for (its values checked now, before any transaction), run on a connection
+ * inside one; updated_at is always set to now. StoreError NOT_FOUND when the run is not there.
+ */
+function runUpdate(f: string, runId: string, patch: RunPatch): (c: DuckDBConnection) => Promise<void> {
+  const sets: string[] = [];
+  const values: DuckDBValue[] = [runId];
+  const set = (column: string, value: DuckDBValue): void => {
+    values.push(value);
+    sets.push(`${column} = $${values.length}`);
+  };
+  if (patch.status !== undefined) set("status", checkStatus(f, patch.status));
+  if (patch.step !== undefined) set("step", checkCount(f, "step", patch.step));
+  if (patch.steps !== undefined) set("steps", checkCount(f, "steps", patch.steps));
+  if (patch.spec !== undefined) set("spec", toJson(f, "spec", patch.spec));
+  if (patch.summary !== undefined) set("summary", patch.summary === null ? null : toJson(f, "summary", patch.summary));
+  if (patch.runDir !== undefined) set("run_dir", patch.runDir);
+  if (patch.tags !== undefined) set("tags", checkTags(f, patch.tags));
+  set("updated_at", timestamp(new Date()));
+  return async (c) => {
+    const result = await c.run(`UPDATE runs SET ${sets.join(", ")} WHERE run_id = $1`, values);
+    if (result.rowsChanged === 0) throw new StoreError("NOT_FOUND", `run store ${f}: no run "${runId}"`);
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The store.
 
@@ -362,45 +390,35 @@ class DuckStore implements Store {
   }
 
   async updateRun(runId: string, patch: RunPatch): Promise<RunRecord> {
-    const f = this.file;
-    const sets: string[] = [];
-    const values: DuckDBValue[] = [runId];
-    const set = (column: string, value: DuckDBValue): void => {
-      values.push(value);
-      sets.push(`${column} = $${values.length}`);
-    };
-    if (patch.status !== undefined) set("status", checkStatus(f, patch.status));
-    if (patch.step !== undefined) set("step", checkCount(f, "step", patch.step));
-    if (patch.steps !== undefined) set("steps", checkCount(f, "steps", patch.steps));
-    if (patch.spec !== undefined) set("spec", toJson(f, "spec", patch.spec));
-    if (patch.summary !== undefined) set("summary", patch.summary === null ? null : toJson(f, "summary", patch.summary));
-    if (patch.runDir !== undefined) set("run_dir", patch.runDir);
-    if (patch.tags !== undefined) set("tags", checkTags(f, patch.tags));
-    set("updated_at", timestamp(new Date()));
+    const update = runUpdate(this.file, runId, patch);
     return this.tx("write", async (c) => {
-      const result = await c.run(`UPDATE runs SET ${sets.join(", ")} WHERE run_id = $1`, values);
-      if (result.rowsChanged === 0) throw new StoreError("NOT_FOUND", `run store ${f}: no run "${runId}"`);
-      return requireRun(f, c, runId);
+      await update(c);
+      return requireRun(this.file, c, runId);
     });
   }
 
-  async appendMetrics(runId: string, rows: readonly MetricRow[]): Promise<void> {
-    return this.writeMetrics(runId, rows, null);
+  async appendMetrics(runId: string, rows: readonly MetricRow[], patch?: RunPatch): Promise<void> {
+    return this.writeMetrics(runId, rows, null, patch);
   }
 
   async replaceMetrics(runId: string, keys: readonly string[], rows: readonly MetricRow[]): Promise<void> {
     return this.writeMetrics(runId, rows, keys);
   }
 
-  /** Appends rows in one transaction, first deleting the run's rows with a key in `replaceKeys` when given. */
-  private async writeMetrics(runId: string, rows: readonly MetricRow[], replaceKeys: readonly string[] | null): Promise<void> {
+  /**
+   * Appends rows in one transaction, first deleting the run's rows with a key in `replaceKeys` when given, and
+   * applying `patch` to the run's row in the same transaction.
+   */
+  private async writeMetrics(runId: string, rows: readonly MetricRow[], replaceKeys: readonly string[] | null, patch?: RunPatch): Promise<void> {
     try {
       checkMetricRows(rows, `run store ${this.file}: run "${runId}"`);
     } catch (err) {
       throw new StoreError("INVALID", (err as Error).message);
     }
+    const update = patch === undefined ? null : runUpdate(this.file, runId, patch);
     return this.tx("write", async (c) => {
       await requireRun(this.file, c, runId);
+      if (update) await update(c);
       if (replaceKeys) await c.run("DELETE FROM metrics WHERE run_id = $1 AND list_contains($2, key)", [runId, listValue([...replaceKeys])], [VARCHAR, LIST(VARCHAR)]);
       const appender = await c.createAppender("metrics");
       appendMetricRows(appender, rows, runId);

@@ -9,12 +9,12 @@ import { computeMeasures, composeSpec, isParameterTensor, listRuns, loadCheckpoi
 import { lastJson, runCli } from "../helpers/cli.js";
 
 const STEPS = 20;
-const tiny = { preset: "gromov", steps: STEPS, seed: 3, eval: { every: 10 }, checkpoint_every: 10 } as const;
+const tiny = { preset: "gromov", steps: STEPS, seed: 3, eval: { every: 10 }, checkpoint_every: 10, checkpoint_log_points: null } as const;
 
 test("train returns the summary the CLI prints, with the same keys; the run loads back", async () => {
   const dir = mkdtempSync(join(tmpdir(), "grokscope-lib-"));
   try {
-    const cli = lastJson(runCli(["train", "gromov", "--steps", String(STEPS), "--seed", "3", "--set", "eval.every=10", "--set", "checkpoint_every=10", "--quiet", "--data-dir", dir]).stdout);
+    const cli = lastJson(runCli(["train", "gromov", "--steps", String(STEPS), "--seed", "3", "--set", "eval.every=10", "--set", "checkpoint_every=10", "--set", "checkpoint_log_points=null", "--quiet", "--data-dir", dir]).stdout);
     const progress: Progress[] = [];
     const s = await train(tiny, { dataDir: dir, onProgress: (p) => progress.push(p) });
     assert.deepEqual(Object.keys(s).sort(), Object.keys(cli).sort());
@@ -26,7 +26,7 @@ test("train returns the summary the CLI prints, with the same keys; the run load
     assert.equal(run.runId, s.run_id);
     assert.deepEqual(run.summary, s);
     assert.equal(run.config.steps, STEPS);
-    assert.deepEqual(run.checkpoints, [10, 20]);
+    assert.deepEqual(run.checkpoints, [0, 10, 20]);
     assert.deepEqual(run.series.test_acc.steps, [0, 10, 20]);
     assert.equal(run.series.test_acc.values[2], s.test_acc);
     assert.equal(run.metrics.filter((r) => r.key === "train_loss").length, 3);
@@ -47,7 +47,7 @@ test("train returns the summary the CLI prints, with the same keys; the run load
 
     const more = await resume(s.run_id, { dataDir: dir, steps: 30 });
     assert.equal(more.steps, 30);
-    assert.deepEqual((await loadRun(s.run_id, { dataDir: dir })).checkpoints, [10, 20, 30]);
+    assert.deepEqual((await loadRun(s.run_id, { dataDir: dir })).checkpoints, [0, 10, 20, 30]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ test("intervene: table, --json, --help; bad input refused with one line", (t) =>
   const dir = mkdtempSync(join(tmpdir(), "grokscope-intervene-cli-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const data = join(dir, "store");
-  const train = runCli(["train", "gromov", "--steps", "40", "--set", "task.p=31", "--set", "model.width=32", "--set", "checkpoint_every=20", "--data-dir", data, "--quiet"]);
+  const train = runCli(["train", "gromov", "--steps", "40", "--set", "task.p=31", "--set", "model.width=32", "--set", "checkpoint_every=20", "--set", "checkpoint_log_points=null", "--data-dir", data, "--quiet"]);
   assert.equal(train.code, 0, train.stderr);
   const id = String(lastJson(train.stdout).run_id);
 
@@ -48,7 +48,7 @@ test("intervene: table, --json, --help; bad input refused with one line", (t) =>
   const bad: Array<[string[], RegExp]> = [
     [["--hook", "hook_x", "--zero"], /^grokscope: --hook: model "gromov" has no hook "hook_x"; its hooks: hook_pre, hook_post$/],
     [["--hook", "hook_post", "--zero", "--neurons", "32"], /^grokscope: --neurons: neuron 32 is out of range for hook "hook_post" \(32 units: 0 … 31\)$/],
-    [["--hook", "hook_post", "--zero", "--step", "30"], /^grokscope: --step: the run has no checkpoint at step 30 \(checkpoints: 20, 40\)$/],
+    [["--hook", "hook_post", "--zero", "--step", "30"], /^grokscope: --step: the run has no checkpoint at step 30 \(checkpoints: 0, 20, 40\)$/],
     [["--hook", "hook_post"], /^grokscope: --zero: give exactly one of --zero, --mean, --patch-from$/],
     [["--hook", "hook_post", "--zero", "--mean"], /^grokscope: --mean: give exactly one of/],
     [["--hook", "hook_post", "--zero", "--neurons", "1,x"], /^grokscope: --neurons: expected comma-separated whole numbers like 0,2,5, got "1,x"$/],

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { readMetricsParquet } from "../../src/runs/metrics-file.js";
 import { lastJson, runCli } from "../helpers/cli.js";
 
-const SMALL = ["--steps", "40", "--set", "model.width=64", "--set", "checkpoint_every=10", "--quiet"];
+const SMALL = ["--steps", "40", "--set", "model.width=64", "--set", "checkpoint_every=10", "--set", "checkpoint_log_points=null", "--quiet"];
 
 test("measure: fourier measures computed from checkpoints join the run's metrics, store and summary", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "grokscope-measure-"));
@@ -21,12 +21,12 @@ test("measure: fourier measures computed from checkpoints join the run's metrics
   const m = runCli(["measure", String(s.run_id), "--measures", "fourier", "--every", "20", "--data-dir", data]);
   assert.equal(m.code, 0, m.stderr);
   const r = lastJson(m.stdout);
-  assert.deepEqual(r.steps, [20, 40]);
+  assert.deepEqual(r.steps, [0, 20, 40]);
   assert.ok(typeof (r.final_measures as Record<string, number>)["fourier/ipr"] === "number");
 
   return readMetricsParquet(join(String(s.run_dir), "metrics.parquet")).then((rows) => {
     const ipr = rows.filter((x) => x.key === "fourier/ipr").map((x) => x.step);
-    assert.deepEqual(ipr, [20, 40]);
+    assert.deepEqual(ipr, [0, 20, 40]);
     assert.ok(rows.some((x) => x.key === "weights/norm"), "other metrics are kept");
     const summary = JSON.parse(readFileSync(join(String(s.run_dir), "summary.json"), "utf8"));
     assert.equal(summary.final_measures["fourier/ipr"], (r.final_measures as Record<string, number>)["fourier/ipr"]);
@@ -37,7 +37,7 @@ test("measure: fourier measures computed from checkpoints join the run's metrics
     const exported = join(dir, "e.csv");
     assert.equal(runCli(["export", String(s.run_id), "--format", "csv", "--out", exported, "--data-dir", data]).code, 0);
     const lines = readFileSync(exported, "utf8").split("\n").filter((l) => l.includes("fourier/ipr"));
-    assert.equal(lines.length, 4, "re-measuring replaces the earlier values (checkpoints 10, 20, 30, 40 once each)");
+    assert.equal(lines.length, 5, "re-measuring replaces the earlier values (checkpoints 0, 10, 20, 30, 40 once each)");
   });
 });
 
@@ -54,7 +54,7 @@ test("measure on a run directory that is not in the store: its files are updated
   const summary = JSON.parse(readFileSync(join(dir, "run", "summary.json"), "utf8"));
   assert.equal(summary.final_measures["fourier/ipr"], ipr);
   return readMetricsParquet(join(dir, "run", "metrics.parquet")).then((rows) => {
-    assert.deepEqual(rows.filter((x) => x.key === "fourier/ipr").map((x) => x.step), [10, 20, 30, 40]);
+    assert.deepEqual(rows.filter((x) => x.key === "fourier/ipr").map((x) => x.step), [0, 10, 20, 30, 40]);
   });
 });
 

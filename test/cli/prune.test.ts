@@ -10,7 +10,7 @@ test("prune: before/after accuracies (clean and corrupted) as one JSON line; bad
   const dir = mkdtempSync(join(tmpdir(), "grokscope-prune-cli-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const data = join(dir, "store");
-  const train = runCli(["train", "gromov", "--steps", "40", "--set", "task.p=31", "--set", "task.label_noise=0.1", "--set", "model.width=32", "--set", "checkpoint_every=20", "--data-dir", data, "--quiet"]);
+  const train = runCli(["train", "gromov", "--steps", "40", "--set", "task.p=31", "--set", "task.label_noise=0.1", "--set", "model.width=32", "--set", "checkpoint_every=20", "--set", "checkpoint_log_points=null", "--data-dir", data, "--quiet"]);
   assert.equal(train.code, 0, train.stderr);
   const id = String(lastJson(train.stdout).run_id);
 
@@ -32,7 +32,7 @@ test("prune: before/after accuracies (clean and corrupted) as one JSON line; bad
   };
   bad([id, "--ipr-below", "1.5"], /^grokscope: --ipr-below: must be a number in \(0, 1\]/);
   bad([id, "--ipr-below", "low"], /^grokscope: --ipr-below: expected a number in \(0, 1\], got "low"/);
-  bad([id, "--ipr-below", "0.5", "--step", "30"], /^grokscope: --step: the run has no checkpoint at step 30 \(checkpoints: 20, 40\)/);
+  bad([id, "--ipr-below", "0.5", "--step", "30"], /^grokscope: --step: the run has no checkpoint at step 30 \(checkpoints: 0, 20, 40\)/);
 
   const five = runCli(["train", "pair-five-neuron", "--steps", "2", "--set", "checkpoint_every=2", "--data-dir", data, "--quiet"]);
   assert.equal(five.code, 0, five.stderr);

@@ -27,6 +27,7 @@ const small = (over: Record<string, unknown> = {}) => ({
   model: { name: "gromov", width: 16 },
   eval: { every: 10 },
   checkpoint_every: 10,
+  checkpoint_log_points: null,
   measures: [],
   backend: "js",
   ...over,
@@ -81,7 +82,7 @@ test("init_from: an unreadable directory, a missing step and a model of another 
     await assert.rejects(buildSetup(normalizeSpec(small(over))), (e: Error) => e instanceof SpecError && re.test(e.message), `${JSON.stringify(over)}`);
   };
   await fails({ init_from: { run: join(dir, "nope") } }, /^init_from\.run: cannot read a checkpoint in .*nope/);
-  await fails({ init_from: { run: source, step: 15 } }, /^init_from\.step: .* no checkpoint at step 15 \(it has 10, 20\)/);
+  await fails({ init_from: { run: source, step: 15 } }, /^init_from\.step: .* no checkpoint at step 15 \(it has 0, 10, 20\)/);
   await fails({ model: { name: "gromov", width: 32 }, init_from: { run: source } }, /^init_from\.run: tensor "U" of .* has shape \[16, 11\], the model expects \[32, 11\]/);
   await fails({ model: { name: "mlp", bias: false }, init_from: { run: source } }, /^init_from\.run: .* holds the parameters U, V, W, the model has W_0, W_out/);
   // through startRun: refused before anything is written

@@ -21,7 +21,7 @@ import { normalizeSpec, SpecError } from "../../src/runs/spec.js";
 test("Nanda et al. (2023): ablating the embedding's key frequencies destroys test accuracy, keeping only them does not", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "grokscope-intervene-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const spec = normalizeSpec({ ...presetSpec("nanda-small"), seed: 1, steps: 600, checkpoint_every: 100, measures: [] });
+  const spec = normalizeSpec({ ...presetSpec("nanda-small"), seed: 1, steps: 600, checkpoint_every: 100, checkpoint_log_points: null, measures: [] });
   const run = await startRun(spec, { dataDir: dir, outDir: join(dir, "nanda"), record: "none" });
   assert.ok(run.test_acc >= 0.99, `grokked by step 600: test ${run.test_acc}`);
   const at = (select: Parameters<typeof interveneRun>[1]["select"], extra: Partial<Parameters<typeof interveneRun>[1]> = {}) =>
@@ -52,7 +52,7 @@ test("Nanda et al. (2023): ablating the embedding's key frequencies destroys tes
   const refused = (p: Promise<unknown>, re: RegExp) => assert.rejects(p, (e: Error) => e instanceof SpecError && re.test(e.message));
   await refused(at({}, { hook: "hook_nope" }), /^--hook: model "transformer" has no hook "hook_nope"; its hooks: hook_embed, blocks\.0\.hook_resid_pre, blocks\.0\.attn\.hook_q, blocks\.0\.attn\.hook_kv, blocks\.0\.attn\.hook_z, /);
   await refused(at({ neurons: [32] }), /^--neurons: neuron 32 is out of range for hook "hook_embed" \(32 units/);
-  await refused(at({}, { step: 250 }), /^--step: the run has no checkpoint at step 250 \(checkpoints: 100, 200, 300, 400, 500, 600\)/);
+  await refused(at({}, { step: 250 }), /^--step: the run has no checkpoint at step 250 \(checkpoints: 0, 100, 200, 300, 400, 500, 600\)/);
   await refused(at({ frequencies: [30] }), /^--frequencies: 30 is out of range \(frequencies of p = 59 are 1 … 29\)/);
   await refused(at({ frequencies: [3] }, { hook: "blocks.0.mlp.hook_post" }), /^--frequencies: .* hook "blocks\.0\.mlp\.hook_post" has width 128/);
   await refused(at({ heads: [4] }, { hook: "blocks.0.attn.hook_z" }), /^--heads: head 4 is out of range/);

@@ -61,11 +61,11 @@ test("pruning the low-IPR neurons of a coexistence run raises test accuracy and 
 test("bad input: threshold out of (0, 1], a missing checkpoint, a model without prunable neurons", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "grokscope-prune-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const small = normalizeSpec({ ...presetSpec("gromov"), steps: 4, model: { name: "gromov", width: 16 }, checkpoint_every: 2, measures: [] });
+  const small = normalizeSpec({ ...presetSpec("gromov"), steps: 4, model: { name: "gromov", width: 16 }, checkpoint_every: 2, checkpoint_log_points: null, measures: [] });
   const run = await startRun(small, { dataDir: dir, outDir: join(dir, "g"), record: "none" });
   const refused = async (p: Promise<unknown>, re: RegExp) => assert.rejects(p, (e: Error) => e instanceof SpecError && re.test(e.message));
   for (const x of [0, -0.5, 1.5, NaN]) await refused(pruneRun(run.run_dir, { dataDir: dir, iprBelow: x }), /^--ipr-below: must be a number in \(0, 1\]/);
-  await refused(pruneRun(run.run_dir, { dataDir: dir, iprBelow: 0.5, step: 3 }), /^--step: the run has no checkpoint at step 3 \(checkpoints: 2, 4\)/);
+  await refused(pruneRun(run.run_dir, { dataDir: dir, iprBelow: 0.5, step: 3 }), /^--step: the run has no checkpoint at step 3 \(checkpoints: 0, 2, 4\)/);
   const five = await startRun(normalizeSpec({ ...presetSpec("pair-five-neuron"), steps: 2, checkpoint_every: 2 }), { dataDir: dir, outDir: join(dir, "five"), record: "none" });
   await refused(pruneRun(five.run_dir, { dataDir: dir, iprBelow: 0.5 }), /^prune: model "five_neuron" has no neurons with a per-neuron Fourier IPR/);
   const parity = await startRun(normalizeSpec({ ...presetSpec("sparse-parity"), steps: 2, checkpoint_every: 2 }), { dataDir: dir, outDir: join(dir, "parity"), record: "none" });

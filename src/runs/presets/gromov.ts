@@ -11,6 +11,8 @@ export const gromov: Preset = {
     optimizer: { name: "adamw", lr: 1e-2, betas: [0.9, 0.98], weight_decay: 5 },
     eval: { every: 10 }, // the reference evaluates test accuracy every 10 steps
     checkpoint_every: 100,
+    // with step 0, 38 checkpoints (about 66 MB): 50, 60, 72, 86, 100 span memorization (~75) and grokking (~85)
+    checkpoint_log_points: 32,
     measures: ["weights/norm", "fourier/ipr"],
   },
 };

@@ -10,7 +10,10 @@ export const sparseParity: Preset = {
     loss: "cross_entropy",
     optimizer: { name: "adamw", lr: 3e-3, betas: [0.99, 0.98], weight_decay: 0.1 }, // wd 0.01 memorizes instead
     eval: { every: 100, log_points: 40 },
-    checkpoint_every: 2000,
+    // a checkpoint is 27 kB (60 of them, 1.6 MB): 1,000-step spacing through grokking (~5–7k), log-spaced through
+    // memorization (~400)
+    checkpoint_every: 1000,
+    checkpoint_log_points: 40,
     measures: ["weights/norm"],
   },
 };
