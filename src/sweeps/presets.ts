@@ -6,6 +6,7 @@ export interface SweepPreset {
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
+// The gromov-based sweeps keep their few checkpoints (no log-spaced ones): dozens of runs × 1.7 MB per checkpoint.
 export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
   "pair-sparse-parity": {
     describe: "R9: PAIR's sparse-parity grid, weight decay × hidden width × train size × 9 seeds (1,125 runs of 20k steps)",
@@ -50,7 +51,7 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
     spec: {
       name: "omnigrok-init",
       base: "gromov",
-      spec: { steps: 1500, eval: { every: 25 }, measures: ["weights/norm"] },
+      spec: { steps: 1500, eval: { every: 25 }, checkpoint_log_points: null, measures: ["weights/norm"] },
       axes: {
         "model.init_scale": { from: 0.25, to: 4, num: 5, scale: "log" }, // large init: memorization without generalization
         "optimizer.weight_decay": [0, 0.5, 2, 5, 10],
@@ -59,12 +60,26 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
       classify: { liu: { gap: 100 } }, // R1 groks ~10 steps after memorizing: Liu's 1,000-step gap is for 10⁴–10⁵-step runs
     },
   },
+  "omnigrok-mnist": {
+    describe: "Omnigrok (Liu et al. 2023) on MNIST: initialization scale × weight decay on the omnigrok-mnist MLP (1,000 train images, 4.5k steps), 1 seed",
+    spec: {
+      name: "omnigrok-mnist",
+      base: "omnigrok-mnist",
+      axes: {
+        "model.init_scale": { from: 1, to: 16, num: 5, scale: "log" }, // α = 1, 2, 4, 8, 16: the paper's x axis
+        "optimizer.weight_decay": [0, 0.03, 0.1, 0.25, 1], // the preset's 0.25, and down to none: memorization stays
+      },
+      seeds: 1,
+      // MNIST at 1,000 images tops out near 90% test: "generalized" is test ≥ 85%; a gap of 1k steps is a quarter of the run
+      classify: { liu: { train_acc: 0.99, test_acc: 0.85, gap: 1000 } },
+    },
+  },
   "varma-dcrit": {
     describe: "Varma et al. (2023): training-set size scan on the R1 quadratic net to find D_crit, 3 seeds",
     spec: {
       name: "varma-dcrit",
       base: "gromov",
-      spec: { steps: 3000, eval: { every: 25 }, measures: ["weights/norm"] },
+      spec: { steps: 3000, eval: { every: 25 }, checkpoint_log_points: null, measures: ["weights/norm"] },
       axes: { "task.train_fraction": { from: 0.05, to: 0.3, step: 0.025 } }, // 470 → 2,823 of the 9,409 pairs; D_crit ≈ 0.1–0.15 here
       seeds: 3,
       classify: { liu: { gap: 100 } },
@@ -75,7 +90,7 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
     spec: {
       name: "doshi-corruption",
       base: "gromov",
-      spec: { steps: 1000, eval: { every: 50 }, checkpoint_every: 500, measures: ["corruption", "fourier/ipr", "weights/norm"] },
+      spec: { steps: 1000, eval: { every: 50 }, checkpoint_every: 500, checkpoint_log_points: null, measures: ["corruption", "fourier/ipr", "weights/norm"] },
       axes: { "task.label_noise": [0.1, 0.2, 0.35, 0.5, 0.7], "optimizer.weight_decay": [0, 1, 3, 10, 30] },
       seeds: 2,
       classify: { liu: { gap: 100 } },
