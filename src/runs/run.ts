@@ -22,7 +22,7 @@ import { checkpointPredicate, checkpointSteps, loadCheckpoint, saveCheckpoint } 
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
 import { buildSetup } from "./setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "./spec.js";
-import { openStore, type Store } from "./store.js";
+import { openStore, type RunPatch, type Store } from "./store.js";
 
 export { evaluationRows, measureContext, summarizeRun, type EvaluationInputs, type RunSummary } from "./evaluation.js";
 export { locateRun, METRICS_FILE, readRunDir, SPEC_FILE, SUMMARY_FILE } from "./run-dir.js";
@@ -113,14 +113,14 @@ async function persist(run: Running, state: TrainState): Promise<void> {
 }
 
 /**
- * The rows not yet in the store go there with the step reached, in one transaction — when `force`d, else only once
- * `liveFlushMs` have passed since the last write. The store is a view of the run for pages and `grokscope show`;
- * the run directory is what a resume trusts.
+ * The rows not yet in the store go there with `patch` (the step reached; at the end also the status and summary), in
+ * one transaction — when `force`d, else only once `liveFlushMs` have passed since the last write. The store is a view
+ * of the run for pages and `grokscope show`; the run directory is what a resume trusts.
  */
-async function flush(run: Running, step: number, force: boolean): Promise<void> {
+async function flush(run: Running, patch: RunPatch, force: boolean): Promise<void> {
   const now = performance.now();
   if (!force && (run.flushed === run.rows.length || now - run.flushedAt < run.liveFlushMs)) return;
-  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed), { step });
+  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed), patch);
   run.flushed = run.rows.length;
   run.flushedAt = now;
 }
@@ -131,7 +131,7 @@ async function flush(run: Running, step: number, force: boolean): Promise<void> 
  */
 async function diverged(run: Running, step: number, e: NonFiniteError): Promise<never> {
   await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows);
-  await flush(run, step, true);
+  await flush(run, { step }, true);
   throw e;
 }
 
@@ -157,7 +157,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
         const rows = evaluationRows(run, setup, state);
         run.rows.push(...rows);
         const sps = (s - firstStep) / Math.max(1e-9, (performance.now() - t0) / 1000);
-        if (s < total) await flush(run, s, false); // the last rows go with the run's summary, below
+        if (s < total) await flush(run, { step: s }, false); // the last rows go with the run's summary, below
         opts.onProgress?.({ step: s, total, metrics: lastValues(rows), stepsPerSecond: sps });
       }
       if (isCheckpoint(s, total)) {
@@ -173,7 +173,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
     if (opts.signal?.aborted) {
       // keep the work done since the last checkpoint: a checkpoint here resumes bit-identically, like any other
       if (!persisted && s > firstStep) await persist(run, state);
-      await flush(run, s, true);
+      await flush(run, { step: s }, true);
       throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
     }
     try {
@@ -185,8 +185,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
   }
   const summary = summarizeRun(run.runId, run.runDir, config, run.rows, setup.backend.name, (performance.now() - t0) / 1000);
   await writeFile(join(run.runDir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + "\n");
-  await run.store.appendMetrics(run.runId, run.rows.slice(run.flushed), { status: "done", step: total, summary });
-  run.flushed = run.rows.length;
+  await flush(run, { status: "done", step: total, summary }, true);
   return summary;
 }
 
