@@ -175,9 +175,7 @@ export class Graph {
   passThrough(x: Var, dOut: Float32Array): void {
     if (this.adoptGrad(x, dOut)) return;
     const t = this.grad(x);
-    if (!t) return;
-    if (t.accumulate) this.backend.addArrays(t.data.length, t.data, dOut, t.data);
-    else t.data.set(dOut);
+    if (t) writeGrad(t, dOut, this.backend);
   }
 
   /**
@@ -189,7 +187,7 @@ export class Graph {
     const t = this.grad(v);
     if (t && !t.accumulate) return { data: t.data, commit: () => {} };
     const data = this.scratch(v, tag, v.data.length);
-    return { data, commit: () => void (t && this.backend.addArrays(t.data.length, t.data, data, t.data)) };
+    return { data, commit: () => void (t && addInto(t.data, data, this.backend)) };
   }
 
   /**
@@ -223,13 +221,14 @@ function checkLength(what: string, shape: readonly number[], data: Float32Array)
   if (n !== data.length) throw new Error(`autograd: ${what} has ${data.length} values, shape [${shape.join(", ")}] needs ${n}`);
 }
 
-/** out += x elementwise (an accumulated gradient from a kernel that can only overwrite). */
-export function addInto(out: Float32Array, x: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] += x[i];
+/** out += x elementwise (an accumulated gradient from a kernel that can only overwrite), on `backend`'s kernel when given. */
+export function addInto(out: Float32Array, x: Float32Array, backend?: Backend): void {
+  if (backend) backend.addArrays(out.length, out, x, out);
+  else for (let i = 0; i < out.length; i++) out[i] += x[i];
 }
 
 /** Writes `x` into a gradient target (copy or add). */
-export function writeGrad(t: GradTarget, x: Float32Array): void {
-  if (t.accumulate) addInto(t.data, x);
+export function writeGrad(t: GradTarget, x: Float32Array, backend?: Backend): void {
+  if (t.accumulate) addInto(t.data, x, backend);
   else t.data.set(x);
 }

@@ -10,7 +10,7 @@
  */
 
 import type { Backend } from "../tensor/backend.js";
-import { softmaxCrossEntropyRows } from "../tensor/kernels/cross-entropy.js";
+import { argmaxRow, softmaxCrossEntropyRows } from "../tensor/kernels/cross-entropy.js";
 
 export interface LossBuffers {
   /** Written with d(mean loss)/d(logits): [n, C]. Omit for evaluation. */
@@ -44,16 +44,7 @@ function checkShapes(name: string, logits: Float32Array, labels: Int32Array, C: 
   return n;
 }
 
-/** Index of the largest entry of row i (first one on ties; NaN never wins). */
-export function argmaxRow(z: Float32Array, i: number, C: number): number {
-  const o = i * C;
-  let best = 0, bestV = z[o];
-  for (let j = 1; j < C; j++) {
-    const v = z[o + j];
-    if (v > bestV || (bestV !== bestV && v === v)) { best = j; bestV = v; }
-  }
-  return best;
-}
+export { argmaxRow };
 
 /**
  * Softmax cross-entropy, −log softmax(z)_y, with a per-row max-subtracted log-sum-exp in float64. With m = max z,

@@ -7,15 +7,22 @@
  * same, operation for operation. Returns the number of rows whose argmax (first on ties, never NaN) is the label.
  * Labels must already be checked to lie in [0, C). `d` null: no gradient.
  */
+/** Index of the largest entry of row i of z [n, C] (first one on ties; NaN never wins). */
+export function argmaxRow(z: Float32Array, i: number, C: number): number {
+  const o = i * C;
+  let best = 0, bestV = z[o];
+  for (let j = 1; j < C; j++) {
+    const v = z[o + j];
+    if (v > bestV || (bestV !== bestV && v === v)) { best = j; bestV = v; }
+  }
+  return best;
+}
+
 export function softmaxCrossEntropyRows(n: number, C: number, logits: Float32Array, labels: Int32Array, scale: number, d: Float32Array | null, per: Float64Array): number {
   let correct = 0;
   for (let i = 0; i < n; i++) {
     const o = i * C, y = labels[i];
-    let arg = 0, bestV = logits[o];
-    for (let j = 1; j < C; j++) {
-      const v = logits[o + j];
-      if (v > bestV || (bestV !== bestV && v === v)) { arg = j; bestV = v; }
-    }
+    const arg = argmaxRow(logits, i, C);
     if (arg === y) correct++;
     const m = logits[o + arg];
     // notArg = Σ_{j ≠ argmax} e_j (e_argmax = 1)

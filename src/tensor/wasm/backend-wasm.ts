@@ -142,10 +142,14 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       ptr = copy.ptr;
       range = copy;
     }
+    checkRange(op, name, range, n, rows);
+    return ptr;
+  }
+
+  function checkRange(op: string, name: string, range: { min: number; max: number }, n: number, rows: number): void {
     if (n > 0 && (range.min < 0 || range.max >= rows)) {
       throw new Error(`wasm backend ${op}: ${name} holds indices in [${range.min}, ${range.max}], the table has ${rows} rows`);
     }
-    return ptr;
   }
 
   /**
@@ -154,8 +158,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
    */
   function stagedIndexPtr(op: string, name: string, idx: Int32Array, n: number, rows: number): number {
     checkLength(op, name, idx, n);
-    const { min, max } = indexRange(idx, n);
-    if (n > 0 && (min < 0 || max >= rows)) throw new Error(`wasm backend ${op}: ${name} holds indices in [${min}, ${max}], the table has ${rows} rows`);
+    checkRange(op, name, indexRange(idx, n), n, rows);
     let ptr = heap.ptrOf(idx);
     if (ptr >= 0) return ptr;
     ptr = stage(n);
