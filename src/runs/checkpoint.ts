@@ -51,18 +51,33 @@ function entry(shape: number[], data: Float32Array): SafeTensors[string] {
   return (data as unknown) instanceof Float64Array ? { dtype: "F64", shape, data: data as unknown as Float64Array } : { dtype: "F32", shape, data };
 }
 
-export async function saveCheckpoint(runDir: string, runId: string, state: TrainState): Promise<string> {
+/** A checkpoint's contents, copied out of a training state: the state may go on training while it is written. */
+export interface CheckpointSnapshot {
+  readonly step: number;
+  readonly tensors: SafeTensors;
+}
+
+export function snapshotCheckpoint(state: TrainState): CheckpointSnapshot {
   const tensors: SafeTensors = {};
-  for (const [name, t] of Object.entries(state.params)) tensors[name] = entry([...t.shape], t.data);
+  for (const [name, t] of Object.entries(state.params)) tensors[name] = entry([...t.shape], t.data.slice());
   const shapes = stateTensorShapes(state.opt, state.params);
-  for (const [name, data] of Object.entries(stateTensors(state.opt))) tensors[`optim/${name}`] = entry([...shapes[name]], data);
+  for (const [name, data] of Object.entries(stateTensors(state.opt))) tensors[`optim/${name}`] = entry([...shapes[name]], data.slice());
   for (const h of state.hooks) {
-    for (const [name, t] of Object.entries(h.saveState())) tensors[h.checkpointPrefix + name] = t.dtype === "F64" ? { dtype: "F64", shape: [t.data.length], data: t.data as Float64Array } : { dtype: "F32", shape: [t.data.length], data: t.data as Float32Array };
+    for (const [name, t] of Object.entries(h.saveState())) tensors[h.checkpointPrefix + name] = t.dtype === "F64" ? { dtype: "F64", shape: [t.data.length], data: (t.data as Float64Array).slice() } : { dtype: "F32", shape: [t.data.length], data: (t.data as Float32Array).slice() };
   }
-  const path = checkpointPath(runDir, state.step);
+  return { step: state.step, tensors };
+}
+
+export async function writeCheckpoint(runDir: string, runId: string, snapshot: CheckpointSnapshot): Promise<string> {
+  const { step, tensors } = snapshot;
+  const path = checkpointPath(runDir, step);
   await mkdir(join(runDir, CHECKPOINT_DIR), { recursive: true });
-  await writeSafetensors(path, tensors, { format: "grokscope-checkpoint/1", run_id: runId, step: String(state.step), sha256: tensorsDigest(tensors) });
+  await writeSafetensors(path, tensors, { format: "grokscope-checkpoint/1", run_id: runId, step: String(step), sha256: tensorsDigest(tensors) });
   return path;
+}
+
+export async function saveCheckpoint(runDir: string, runId: string, state: TrainState): Promise<string> {
+  return writeCheckpoint(runDir, runId, snapshotCheckpoint(state));
 }
 
 /** Steps of the run's checkpoints, ascending. */

@@ -18,7 +18,7 @@ import { evaluationRows, lastValues, summarizeRun, type RunSummary } from "./eva
 import { isNonEmptyDir, locateRun, makeRunDir, METRICS_FILE, newRunId, readRunDir, SUMMARY_FILE, writeSpecFile } from "./run-dir.js";
 import { resolveModelDefaults } from "./model-module.js";
 import { EventLoopTurns } from "./event-loop-turns.js";
-import { checkpointPredicate, checkpointSteps, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { checkpointPredicate, checkpointSteps, loadCheckpoint, saveCheckpoint, snapshotCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
 import { buildSetup } from "./setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "./spec.js";
@@ -100,16 +100,39 @@ interface Running {
   readonly liveFlushMs: number;
   flushed: number; // rows already in the store
   flushedAt: number; // performance.now() of the last write to the store (-Infinity: none yet)
+  /** The run directory's writes, one after another; training goes on while they reach the disk. */
+  files: Promise<void>;
+  /** The first of those writes that failed (the run stops at its next step). */
+  filesError: unknown;
 }
 
 /**
  * Metrics first, checkpoint last: a checkpoint at step s exists only once every row up to s is in the run's metrics
  * file, so a run killed anywhere in between resumes from the previous checkpoint and drops the rows after it (from
- * the file and from the store, which may have received them already: see resumeRun).
+ * the file and from the store, which may have received them already: see resumeRun). The rows and the state are
+ * copied now and written behind the run's earlier file writes while training goes on (a short run checkpoints every
+ * few steps, and each checkpoint waits on two fsyncs); at most one is in flight.
  */
 async function persist(run: Running, state: TrainState): Promise<void> {
-  await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows);
-  await saveCheckpoint(run.runDir, run.runId, state);
+  await settleFiles(run);
+  const rows = run.rows.slice(), snapshot = snapshotCheckpoint(state);
+  queueFiles(run, async () => {
+    await writeMetricsParquet(join(run.runDir, METRICS_FILE), rows);
+    await writeCheckpoint(run.runDir, run.runId, snapshot);
+  });
+}
+
+function queueFiles(run: Running, write: () => Promise<void>): void {
+  run.files = run.files.then(write);
+  run.files.catch((e: unknown) => {
+    run.filesError ??= e;
+  });
+}
+
+/** Waits for the run directory's queued writes; rethrows the first that failed. */
+async function settleFiles(run: Running): Promise<void> {
+  await run.files;
+  if (run.filesError !== undefined) throw run.filesError;
 }
 
 /**
@@ -130,6 +153,7 @@ async function flush(run: Running, patch: RunPatch, force: boolean): Promise<voi
  * parameters), then throws: the run ends as failed, and --resume starts again from its last checkpoint.
  */
 async function diverged(run: Running, step: number, e: NonFiniteError): Promise<never> {
+  await settleFiles(run);
   await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows);
   await flush(run, { step }, true);
   throw e;
@@ -168,11 +192,13 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
       }
     }
     skipRecord = false;
+    if (run.filesError !== undefined) await settleFiles(run);
     if (s >= total) break;
     if (turns.due()) await turns.take(); // Ctrl-C is seen within a fraction of a second, not at the next checkpoint
     if (opts.signal?.aborted) {
       // keep the work done since the last checkpoint: a checkpoint here resumes bit-identically, like any other
       if (!persisted && s > firstStep) await persist(run, state);
+      await settleFiles(run);
       await flush(run, { step: s }, true);
       throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
     }
@@ -183,6 +209,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
       throw e;
     }
   }
+  await settleFiles(run);
   const summary = summarizeRun(run.runId, run.runDir, config, run.rows, setup.backend.name, (performance.now() - t0) / 1000);
   await writeFile(join(run.runDir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + "\n");
   await flush(run, { status: "done", step: total, summary }, true);
@@ -204,6 +231,7 @@ async function guarded<T>(run: Running, setup: TrainSetup, body: () => Promise<T
   try {
     return await body();
   } catch (e) {
+    await run.files.catch(() => {}); // nothing of this run is written after it returns (the lock is released next)
     await run.store.updateRun(run.runId, { status: e instanceof RunInterrupted ? "killed" : "failed" }).catch(() => {});
     throw e;
   } finally {
@@ -257,7 +285,7 @@ export async function startRun(given: RunConfig, opts: RunOptions): Promise<RunS
     await store?.close();
     throw e;
   }
-  const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity };
+  const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, files: Promise.resolve(), filesError: undefined };
   try {
     return await guarded(run, setup, () => trainLoop(run, setup, state, opts, false));
   } finally {
@@ -296,7 +324,7 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
   try {
     let record = await store.findRun(runId);
     if (!record) record = await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
-    const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity };
+    const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, files: Promise.resolve(), filesError: undefined };
     const sink = store; // TypeScript does not carry the narrowing of a `let` into the closure
     return await guarded(run, setup, async () => {
       const store = sink;
