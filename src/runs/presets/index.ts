@@ -5,6 +5,7 @@ import type { Preset } from "./preset.js";
 import { sparseParity } from "./sparse-parity.js";
 import { omnigrokMnist, omnigrokMnistFull } from "./omnigrok-mnist.js";
 import { pairMod67 } from "./pair-mod67.js";
+import { pairNoWd, pairNoWdSmall } from "./pair-no-wd.js";
 import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
 import { prietoOrthograd, prietoOrthoSgd, prietoSoftmax, prietoStablemax } from "./prieto.js";
@@ -20,6 +21,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "omnigrok-mnist-full": omnigrokMnistFull,
   "pair-five-neuron": pairFiveNeuron,
   "pair-mod67": pairMod67,
+  "pair-no-wd": pairNoWd,
+  "pair-no-wd-small": pairNoWdSmall,
   "varma-ungrok": varmaUngrok,
   "surfing-wd": surfingWd,
   "surfing-nowd": surfingNowd,
