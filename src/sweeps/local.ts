@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { RunInterrupted } from "../runs/run.js";
 import type { SweepSession } from "./coordinator.js";
+import { batchCost } from "./batched/index.js";
 import { batchableJob, executeBatchJob, executeRunJob, type RunJob, type RunJobResult } from "./execute.js";
 import type { FromWorker, ToWorker } from "./worker-thread.js";
 
@@ -41,7 +42,10 @@ export function defaultWorkers(): number {
 /** What one worker trains at a time: a run alone, or runs that batch together. */
 type Unit = { kind: "job"; job: RunJob } | { kind: "batch"; jobs: RunJob[] };
 
-/** Batchable jobs grouped by batch key, each group dealt over the workers so every core gets a batch; the rest alone. */
+/**
+ * Batchable jobs grouped by batch key, each group dealt over the workers so every core gets a batch — the costliest
+ * job first to the batch with the least work so far, so the batches finish together; the rest alone.
+ */
 async function planUnits(jobs: readonly RunJob[], workers: number, batch: boolean): Promise<Unit[]> {
   const groups = new Map<string, RunJob[]>();
   const units: Unit[] = [];
@@ -56,7 +60,13 @@ async function planUnits(jobs: readonly RunJob[], workers: number, batch: boolea
       continue;
     }
     const chunks = Math.min(workers, Math.floor(group.length / 2)) || 1;
-    for (let c = 0; c < chunks; c++) units.unshift({ kind: "batch", jobs: group.filter((_, i) => i % chunks === c) });
+    const batches = Array.from({ length: chunks }, () => ({ jobs: [] as RunJob[], cost: 0 }));
+    for (const job of [...group].sort((a, b) => batchCost(b.config) - batchCost(a.config))) {
+      const least = batches.reduce((m, b) => (b.cost < m.cost ? b : m));
+      least.jobs.push(job);
+      least.cost += batchCost(job.config);
+    }
+    for (const b of batches) units.unshift({ kind: "batch", jobs: b.jobs });
   }
   return units;
 }

@@ -34,7 +34,12 @@ function config(over: Record<string, unknown>): RunConfig {
 
 const adamw = (lr: number, weight_decay: number) => ({ name: "adamw", lr, betas: [0.99, 0.98], weight_decay });
 
-/** Seeds, weight decays, lrs, Adam, SGD with momentum and L1, another width (not a multiple of 4), no bias, another n_train. */
+/**
+ * Seeds, weight decays, lrs, Adam, SGD with momentum and L1, other widths, no bias, another n_train. The widths cover
+ * every way the kernels cut a row's units into blocks of vectors (assembly/binary-mlp.ts, BLOCK): 5 (one block of 2
+ * vectors that overlap), 9 (3), 13 and 16 (4), 26 (5 + 2), 30 (6 + 2), 50 (6 + 5 + 2), 258 (ten of 6, then 5: the PAIR
+ * grid's widest).
+ */
 const CONFIGS: RunConfig[] = [
   config({ seed: 1, optimizer: adamw(3e-3, 0.1) }),
   config({ seed: 2, optimizer: adamw(3e-3, 0.1) }),
@@ -46,6 +51,7 @@ const CONFIGS: RunConfig[] = [
   config({ seed: 6, optimizer: adamw(3e-3, 0.1), model: { ...BASE.model, width: 13 } }),
   config({ seed: 7, optimizer: adamw(3e-3, 0.1), model: { ...BASE.model, bias: false } }),
   config({ seed: 8, optimizer: adamw(3e-3, 0.1), task: { ...BASE.task, n_train: 64, label_noise: 0.1 } }),
+  ...[5, 9, 26, 30, 50, 258].map((width, i) => config({ seed: 10 + i, optimizer: adamw(3e-3, 0.1), model: { ...BASE.model, width, bias: i % 2 === 0 } })),
 ];
 
 interface Alone {

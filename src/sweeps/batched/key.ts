@@ -37,3 +37,14 @@ export function notBatchable(config: RunConfig): string | null {
 export function batchKey(config: RunConfig): string | null {
   return notBatchable(config) === null ? `binary-mlp/steps=${config.steps}` : null;
 }
+
+/**
+ * A batchable config's share of its batch's work, in arbitrary units: steps × n_train × width, which a step's work
+ * grows with (the evaluations add a few percent), so batches dealt to workers by this sum finish together.
+ */
+export function batchCost(config: RunConfig): number {
+  const t = config.task, m = config.model;
+  const rows = t.name === "sparse_parity" ? t.n_train : 1;
+  const width = m.name === "mlp" ? m.width : 1;
+  return config.steps * rows * width;
+}

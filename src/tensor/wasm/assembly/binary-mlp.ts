@@ -2,7 +2,7 @@
 //
 // Fused kernels for training one small model per call: an MLP with one ReLU hidden layer on 0/1 inputs (sparse
 // parity, R3), logits = relu(x W0 + b0) W_out + b_out with x [n, d] ∈ {0, 1}, W0 [d, H], W_out [H, C], C = 2
-// (the loops over outputs are written for any C ≤ 4, the backward's dPre row for C = 2).
+// (the tasks check it; logits1's loop over outputs is written for any C ≤ 4, the rest for C = 2).
 // binary-mlp-task.ts runs them as one task per model and step; batched training (src/sweeps/batched) runs many
 // models side by side.
 //
@@ -26,10 +26,15 @@
 import { imin } from "./util";
 
 /**
- * Hidden units per block of a gather: 6 vectors of 4. Each accumulator is a chain of dependent adds (the sums must run
- * in order), so fewer than 6 chains leave the adder waiting on latency; with 8, V8 spills one to the stack.
+ * The sums over a row's active inputs (forward) and over a column's rows (dW0) take a row's H units as ⌈H/4⌉ vectors,
+ * in blocks of up to BLOCK vectors summed side by side: each accumulator is a chain of dependent adds (the sums must
+ * run in order), so fewer than 6 chains leave the adder waiting on latency, and with 8 V8 spills one to the stack. A
+ * block costs about the same whatever its size, so the vectors go in ⌈H/24⌉ blocks, of 6 but the last (7 vectors
+ * left go as 5 + 2). The last vector starts at unit H − 4: when 4 ∤ H it shares lanes with the vector before it, in
+ * the same block, and those lanes get the same operations on the same values twice and store one value — no scalar
+ * tail, whose chains of one float each would cost as much as a block.
  */
-const BLOCK: i32 = 24;
+const BLOCK: i32 = 6;
 
 @inline function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -84,7 +89,7 @@ export function binaryMlpForward(n: i32, H: i32, C: i32, rowStart: usize, cols: 
     }
     const z0 = Z + <usize>load<i32>(at(order, r0)) * zBytes;
     if (rows == 4) {
-      logits4(H, C, h0, h1, h2, h3, Wt, bout, z0, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
+      logits4(H, h0, h1, h2, h3, Wt, bout, z0, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
     } else {
       logits1(H, C, h0, Wt, bout, z0);
       if (rows > 1) logits1(H, C, h1, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes);
@@ -96,121 +101,117 @@ export function binaryMlpForward(n: i32, H: i32, C: i32, rowStart: usize, cols: 
 /**
  * One hidden row: its active inputs list[0 .. len) (uint16); it starts from the partial sum of its first L inputs
  * (stack level L; +0 when L = 0) and leaves levels L + 1 .. K for the next row. Then + b and ReLU into out.
+ * The units go in blocks (see BLOCK).
  */
 function hiddenRow(H: i32, list: usize, L: i32, K: i32, len: i32, W0: usize, rowBytes: usize, stack: usize, b0: usize, out: usize): void {
-  let j = 0;
-  for (; j + BLOCK <= H; j += BLOCK) gather6(list, L, K, len, W0 + (<usize>j << 2), rowBytes, stack + (<usize>j << 2), b0 == 0 ? 0 : at(b0, j), out + (<usize>j << 2));
-  for (; j + 16 <= H; j += 16) gather4(list, L, K, len, W0 + (<usize>j << 2), rowBytes, stack + (<usize>j << 2), b0 == 0 ? 0 : at(b0, j), out + (<usize>j << 2));
-  for (; j + 4 <= H; j += 4) gather1(list, L, K, len, W0 + (<usize>j << 2), rowBytes, stack + (<usize>j << 2), b0 == 0 ? 0 : at(b0, j), out + (<usize>j << 2));
-  for (; j < H; j++) {
-    const S = stack + (<usize>j << 2);
-    let s: f32 = L == 0 ? 0 : load<f32>(S + <usize>L * rowBytes);
-    let t = L;
-    for (; t < K; t++) {
-      s += load<f32>(W0 + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes + (<usize>j << 2));
-      store<f32>(S + <usize>(t + 1) * rowBytes, s);
-    }
-    for (; t < len; t++) s += load<f32>(W0 + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes + (<usize>j << 2));
-    if (b0 != 0) s = s + load<f32>(at(b0, j));
-    store<f32>(at(out, j), s > 0 ? s : 0);
+  const T = (H + 3) >> 2;
+  let v = 0;
+  for (; T - v > BLOCK + 1; v += BLOCK) {
+    const o = <usize>v << 4;
+    gather(6, list, L, K, len, W0 + o, rowBytes, stack + o, b0 == 0 ? 0 : b0 + o, out + o, 80);
   }
+  if (T - v == BLOCK + 1) {
+    const o = <usize>v << 4;
+    gather(5, list, L, K, len, W0 + o, rowBytes, stack + o, b0 == 0 ? 0 : b0 + o, out + o, 64);
+    v += 5;
+  }
+  const o = <usize>v << 4, last = (<usize>(H - 4) << 2) - o, b = b0 == 0 ? 0 : b0 + o;
+  const N = T - v;
+  if (N == 6) gather(6, list, L, K, len, W0 + o, rowBytes, stack + o, b, out + o, last);
+  else if (N == 5) gather(5, list, L, K, len, W0 + o, rowBytes, stack + o, b, out + o, last);
+  else if (N == 4) gather(4, list, L, K, len, W0 + o, rowBytes, stack + o, b, out + o, last);
+  else if (N == 3) gather(3, list, L, K, len, W0 + o, rowBytes, stack + o, b, out + o, last);
+  else gather(2, list, L, K, len, W0 + o, rowBytes, stack + o, b, out + o, last);
 }
 
-/** 24 hidden units of a row (W, S, b, out at the block's first unit): 6 vectors, see hiddenRow. */
-function gather6(list: usize, L: i32, K: i32, len: i32, W: usize, rowBytes: usize, S: usize, b: usize, out: usize): void {
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+/**
+ * A block of N (2 to BLOCK, a constant once inlined) vectors of a hidden row (W, S, b, out at the block's first unit):
+ * N − 1 consecutive vectors, then one `last` bytes from the first.
+ */
+@inline function gather(N: i32, list: usize, L: i32, K: i32, len: i32, W: usize, rowBytes: usize, S: usize, b: usize, out: usize, last: usize): void {
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, z = s0;
   if (L > 0) {
     const p = S + <usize>L * rowBytes;
-    s0 = v128.load(p); s1 = v128.load(p, 16); s2 = v128.load(p, 32); s3 = v128.load(p, 48); s4 = v128.load(p, 64); s5 = v128.load(p, 80);
+    s0 = v128.load(p);
+    if (N > 2) s1 = v128.load(p, 16);
+    if (N > 3) s2 = v128.load(p, 32);
+    if (N > 4) s3 = v128.load(p, 48);
+    if (N > 5) s4 = v128.load(p, 64);
+    z = v128.load(p + last);
   }
   let t = L;
   for (; t < K; t++) {
     const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
-    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32));
-    s3 = f32x4.add(s3, v128.load(p, 48)); s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
+    s0 = f32x4.add(s0, v128.load(p));
+    if (N > 2) s1 = f32x4.add(s1, v128.load(p, 16));
+    if (N > 3) s2 = f32x4.add(s2, v128.load(p, 32));
+    if (N > 4) s3 = f32x4.add(s3, v128.load(p, 48));
+    if (N > 5) s4 = f32x4.add(s4, v128.load(p, 64));
+    z = f32x4.add(z, v128.load(p + last));
     const q = S + <usize>(t + 1) * rowBytes;
-    v128.store(q, s0); v128.store(q, s1, 16); v128.store(q, s2, 32); v128.store(q, s3, 48); v128.store(q, s4, 64); v128.store(q, s5, 80);
+    v128.store(q, s0);
+    if (N > 2) v128.store(q, s1, 16);
+    if (N > 3) v128.store(q, s2, 32);
+    if (N > 4) v128.store(q, s3, 48);
+    if (N > 5) v128.store(q, s4, 64);
+    v128.store(q + last, z);
   }
   for (; t < len; t++) {
     const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
-    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32));
-    s3 = f32x4.add(s3, v128.load(p, 48)); s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
+    s0 = f32x4.add(s0, v128.load(p));
+    if (N > 2) s1 = f32x4.add(s1, v128.load(p, 16));
+    if (N > 3) s2 = f32x4.add(s2, v128.load(p, 32));
+    if (N > 4) s3 = f32x4.add(s3, v128.load(p, 48));
+    if (N > 5) s4 = f32x4.add(s4, v128.load(p, 64));
+    z = f32x4.add(z, v128.load(p + last));
   }
   if (b != 0) {
-    s0 = f32x4.add(s0, v128.load(b)); s1 = f32x4.add(s1, v128.load(b, 16)); s2 = f32x4.add(s2, v128.load(b, 32));
-    s3 = f32x4.add(s3, v128.load(b, 48)); s4 = f32x4.add(s4, v128.load(b, 64)); s5 = f32x4.add(s5, v128.load(b, 80));
+    s0 = f32x4.add(s0, v128.load(b));
+    if (N > 2) s1 = f32x4.add(s1, v128.load(b, 16));
+    if (N > 3) s2 = f32x4.add(s2, v128.load(b, 32));
+    if (N > 4) s3 = f32x4.add(s3, v128.load(b, 48));
+    if (N > 5) s4 = f32x4.add(s4, v128.load(b, 64));
+    z = f32x4.add(z, v128.load(b + last));
   }
-  const z = f32x4.splat(0);
-  v128.store(out, f32x4.pmax(z, s0)); v128.store(out, f32x4.pmax(z, s1), 16); v128.store(out, f32x4.pmax(z, s2), 32);
-  v128.store(out, f32x4.pmax(z, s3), 48); v128.store(out, f32x4.pmax(z, s4), 64); v128.store(out, f32x4.pmax(z, s5), 80);
+  const zero = f32x4.splat(0);
+  v128.store(out, f32x4.pmax(zero, s0));
+  if (N > 2) v128.store(out, f32x4.pmax(zero, s1), 16);
+  if (N > 3) v128.store(out, f32x4.pmax(zero, s2), 32);
+  if (N > 4) v128.store(out, f32x4.pmax(zero, s3), 48);
+  if (N > 5) v128.store(out, f32x4.pmax(zero, s4), 64);
+  v128.store(out + last, f32x4.pmax(zero, z));
 }
 
-/** 16 hidden units: 4 vectors. */
-function gather4(list: usize, L: i32, K: i32, len: i32, W: usize, rowBytes: usize, S: usize, b: usize, out: usize): void {
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  if (L > 0) {
-    const p = S + <usize>L * rowBytes;
-    s0 = v128.load(p); s1 = v128.load(p, 16); s2 = v128.load(p, 32); s3 = v128.load(p, 48);
-  }
-  let t = L;
-  for (; t < K; t++) {
-    const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
-    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
-    const q = S + <usize>(t + 1) * rowBytes;
-    v128.store(q, s0); v128.store(q, s1, 16); v128.store(q, s2, 32); v128.store(q, s3, 48);
-  }
-  for (; t < len; t++) {
-    const p = W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes;
-    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
-  }
-  if (b != 0) {
-    s0 = f32x4.add(s0, v128.load(b)); s1 = f32x4.add(s1, v128.load(b, 16)); s2 = f32x4.add(s2, v128.load(b, 32)); s3 = f32x4.add(s3, v128.load(b, 48));
-  }
-  const z = f32x4.splat(0);
-  v128.store(out, f32x4.pmax(z, s0)); v128.store(out, f32x4.pmax(z, s1), 16); v128.store(out, f32x4.pmax(z, s2), 32); v128.store(out, f32x4.pmax(z, s3), 48);
-}
-
-/** 4 hidden units: one vector. */
-function gather1(list: usize, L: i32, K: i32, len: i32, W: usize, rowBytes: usize, S: usize, b: usize, out: usize): void {
-  let s = L == 0 ? f32x4.splat(0) : v128.load(S + <usize>L * rowBytes);
-  let t = L;
-  for (; t < K; t++) {
-    s = f32x4.add(s, v128.load(W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes));
-    v128.store(S + <usize>(t + 1) * rowBytes, s);
-  }
-  for (; t < len; t++) s = f32x4.add(s, v128.load(W + <usize>load<u16>(list + (<usize>t << 1)) * rowBytes));
-  if (b != 0) s = f32x4.add(s, v128.load(b));
-  v128.store(out, f32x4.pmax(f32x4.splat(0), s));
-}
-
-/** Z rows z0..z3 from hidden rows h0..h3 and Wt [C, H]: four chains per class (the dot path's lane sums). */
-function logits4(H: i32, C: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
+/** Z rows z0..z3 from hidden rows h0..h3 and Wt [2, H]: four chains per class (the dot path's lane sums), both classes in one pass. */
+function logits4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
   const vecBytes = <usize>(H & ~3) << 2;
-  for (let c = 0; c < C; c++) {
-    const w = Wt + <usize>c * (<usize>H << 2);
-    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-    for (let o: usize = 0; o < vecBytes; o += 16) {
-      const y = v128.load(w + o);
-      s0 = f32x4.add(s0, f32x4.mul(v128.load(h0 + o), y));
-      s1 = f32x4.add(s1, f32x4.mul(v128.load(h1 + o), y));
-      s2 = f32x4.add(s2, f32x4.mul(v128.load(h2 + o), y));
-      s3 = f32x4.add(s3, f32x4.mul(v128.load(h3 + o), y));
-    }
-    let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
-    for (let o = vecBytes; o < <usize>H << 2; o += 4) {
-      const y = load<f32>(w + o);
-      t0 += load<f32>(h0 + o) * y; t1 += load<f32>(h1 + o) * y;
-      t2 += load<f32>(h2 + o) * y; t3 += load<f32>(h3 + o) * y;
-    }
-    if (bout != 0) {
-      const b = load<f32>(at(bout, c));
-      t0 = t0 + b; t1 = t1 + b; t2 = t2 + b; t3 = t3 + b;
-    }
-    store<f32>(at(z0, c), t0);
-    store<f32>(at(z1, c), t1);
-    store<f32>(at(z2, c), t2);
-    store<f32>(at(z3, c), t3);
+  const W1 = Wt + (<usize>H << 2);
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
+  for (let o: usize = 0; o < vecBytes; o += 16) {
+    const x = v128.load(Wt + o), y = v128.load(W1 + o);
+    const a0 = v128.load(h0 + o), a1 = v128.load(h1 + o), a2 = v128.load(h2 + o), a3 = v128.load(h3 + o);
+    s0 = f32x4.add(s0, f32x4.mul(a0, x)); u0 = f32x4.add(u0, f32x4.mul(a0, y));
+    s1 = f32x4.add(s1, f32x4.mul(a1, x)); u1 = f32x4.add(u1, f32x4.mul(a1, y));
+    s2 = f32x4.add(s2, f32x4.mul(a2, x)); u2 = f32x4.add(u2, f32x4.mul(a2, y));
+    s3 = f32x4.add(s3, f32x4.mul(a3, x)); u3 = f32x4.add(u3, f32x4.mul(a3, y));
   }
+  let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+  let v0 = hsum(u0), v1 = hsum(u1), v2 = hsum(u2), v3 = hsum(u3);
+  for (let o = vecBytes; o < <usize>H << 2; o += 4) {
+    const x = load<f32>(Wt + o), y = load<f32>(W1 + o);
+    const a0 = load<f32>(h0 + o), a1 = load<f32>(h1 + o), a2 = load<f32>(h2 + o), a3 = load<f32>(h3 + o);
+    t0 += a0 * x; t1 += a1 * x; t2 += a2 * x; t3 += a3 * x;
+    v0 += a0 * y; v1 += a1 * y; v2 += a2 * y; v3 += a3 * y;
+  }
+  if (bout != 0) {
+    const b = load<f32>(bout), c = load<f32>(bout, 4);
+    t0 = t0 + b; t1 = t1 + b; t2 = t2 + b; t3 = t3 + b;
+    v0 = v0 + c; v1 = v1 + c; v2 = v2 + c; v3 = v3 + c;
+  }
+  store<f32>(z0, t0); store<f32>(z0, v0, 4);
+  store<f32>(z1, t1); store<f32>(z1, v1, 4);
+  store<f32>(z2, t2); store<f32>(z2, v2, 4);
+  store<f32>(z3, t3); store<f32>(z3, v3, 4);
 }
 
 function logits1(H: i32, C: i32, h: usize, Wt: usize, bout: usize, z: usize): void {
@@ -229,7 +230,7 @@ function logits1(H: i32, C: i32, h: usize, Wt: usize, bout: usize, z: usize): vo
 // ---------------------------------------------------------------------------------------------------------------
 // Backward.
 
-/** Rows per chunk of the backward: the chunk's dPre rows stay in L1 while every gradient reads them. */
+/** Rows per chunk of the backward (uint8 row offsets): the chunk's dPre rows stay in L2, a block's slice of them in L1. */
 const CHUNK: i32 = 64;
 
 /** CHUNK, for the host that builds the chunked column lists. */
@@ -250,8 +251,9 @@ export function backwardScratchBytes(H: i32, C: i32): i32 {
 /**
  * Gradients of the mean loss from dZ = d loss/d logits [n, C]: gW0 [d, H], gb0 [H] (b0 = 0: no bias), gWout [H, C],
  * gbout [C] (0: no bias), all overwritten. post [n, H] is the forward's. The rows go in chunks of CHUNK: the chunk's
- * masked dPre rows are computed into scratch, then each gradient sums over them with its accumulators in registers
- * (every sum still runs over i in order). x's ones by chunk and column: rows cscRows[cscStart[c·d + p] ..
+ * masked dPre rows are computed into scratch, row by row with their terms of dW_out and db0, then dW0's sums run over
+ * them a block of units at a time, for every column, with the block's accumulators in registers and its slice of the
+ * rows in L1 (every sum still runs over i in order). x's ones by chunk and column: rows cscRows[cscStart[c·d + p] ..
  * cscStart[c·d + p + 1]) (uint8 offsets within chunk c) have x[c·CHUNK + r, p] = 1. Returns 1 when every
  * gradient is finite.
  */
@@ -269,19 +271,13 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
     const rows = imin(CHUNK, n - i0);
     const h0 = post + <usize>i0 * rowBytes;
     const z0 = at(dZ, i0 * C);
-    for (let r = 0; r < rows; r++) dPreRow(H, at(z0, r * C), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes);
-    for (let k = 0; k < C; k++) sumOuter(H, rows, h0, at(z0, k), C, accW + <usize>k * rowBytes);
-    columnSums64(H, rows, buf, accB);
+    for (let r = 0; r < rows; r++) dPreRow(H, at(z0, r * C), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW, accB);
     for (let k = 0; k < C; k++) {
       let s = load<f64>(accBo + (<usize>k << 3));
       for (let r = 0; r < rows; r++) s += <f64>load<f32>(at(z0, r * C + k));
       store<f64>(accBo + (<usize>k << 3), s);
     }
-    const lists = at(cscStart, c * d);
-    for (let p = 0; p < d; p++) {
-      const a0 = load<i32>(at(lists, p)), a1 = load<i32>(at(lists, p + 1));
-      if (a0 < a1) sumRows(H, cscRows, a0, a1, buf, gW0 + <usize>p * rowBytes);
-    }
+    sumColumns(H, d, at(cscStart, c * d), cscRows, buf, gW0);
   }
   for (let k = 0; k < C; k++) {
     for (let j = 0; j < H; j++) store<f32>(at(gWout, j * C + k), load<f32>(at(accW, k * H + j)));
@@ -295,112 +291,95 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
 }
 
 /**
- * out [H] = ((0 + dz[0] · Wt[0, :]) + dz[1] · Wt[1, :]) masked to +0 where post ≤ 0 (the small-k gemm, then
- * reluBackward's mask), for C = 2.
+ * One row of the backward, for C = 2: out [H] = ((0 + dz[0] · Wt[0, :]) + dz[1] · Wt[1, :]) masked to +0 where
+ * post ≤ 0 (the small-k gemm, then reluBackward's mask); and the row's terms of two sums over the rows, which run in
+ * row order as the row passes go: accW [2, H] += h · dz[c] (dW_out's columns, the narrow-T gemm) and accB [H] (f64)
+ * += out (db0, reluBackward's column sums).
  */
-function dPreRow(H: i32, dz: usize, h: usize, Wt: usize, out: usize): void {
+function dPreRow(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
   const wb = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   const zero = f32x4.splat(0);
   const y0 = v128.load32_splat(dz), y1 = v128.load32_splat(dz + 4);
-  const W1 = Wt + wb;
+  const W1 = Wt + wb, A1 = accW + wb;
   let o: usize = 0;
   for (; o < vecBytes; o += 16) {
-    const g = f32x4.add(f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o))), f32x4.mul(y1, v128.load(W1 + o)));
-    v128.store(out + o, v128.and(g, f32x4.gt(v128.load(h + o), zero)));
+    const hv = v128.load(h + o);
+    const g = v128.and(f32x4.add(f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o))), f32x4.mul(y1, v128.load(W1 + o))), f32x4.gt(hv, zero));
+    v128.store(out + o, g);
+    v128.store(accW + o, f32x4.add(v128.load(accW + o), f32x4.mul(hv, y0)));
+    v128.store(A1 + o, f32x4.add(v128.load(A1 + o), f32x4.mul(hv, y1)));
+    const b = accB + (o << 1);
+    v128.store(b, f64x2.add(v128.load(b), f64x2.promote_low_f32x4(g)));
+    v128.store(b, f64x2.add(v128.load(b, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))), 16);
   }
   const d0 = load<f32>(dz), d1 = load<f32>(dz, 4);
   for (; o < wb; o += 4) {
-    const g: f32 = (<f32>0 + d0 * load<f32>(Wt + o)) + d1 * load<f32>(W1 + o);
-    store<f32>(out + o, load<f32>(h + o) > 0 ? g : 0);
+    const hj = load<f32>(h + o);
+    const g: f32 = hj > 0 ? (<f32>0 + d0 * load<f32>(Wt + o)) + d1 * load<f32>(W1 + o) : 0;
+    store<f32>(out + o, g);
+    store<f32>(accW + o, load<f32>(accW + o) + hj * d0);
+    store<f32>(A1 + o, load<f32>(A1 + o) + hj * d1);
+    store<f64>(accB + (o << 1), load<f64>(accB + (o << 1)) + <f64>g);
   }
 }
 
-/** acc[j] += Σ_r h[r, j] · z[r·C] for r < rows, j < H, in r order (dW_out's column, the narrow-T gemm). */
-function sumOuter(H: i32, rows: i32, h: usize, z: usize, C: i32, acc: usize): void {
+/**
+ * gW0[p, j] += Σ buf[r, j] over the rows r of column p, for p < d: rows rowList[lists[p] .. lists[p + 1]) (uint8,
+ * ascending), in that order. The units go in blocks as hiddenRow's, each block over every column before the next
+ * (the block's slice of buf stays in L1).
+ */
+function sumColumns(H: i32, d: i32, lists: usize, rowList: usize, buf: usize, gW0: usize): void {
   const rowBytes = <usize>H << 2;
-  const zStride = <usize>C << 2;
-  let j = 0;
-  for (; j + 16 <= H; j += 16) {
-    const pa = acc + (<usize>j << 2);
-    let s0 = v128.load(pa), s1 = v128.load(pa, 16), s2 = v128.load(pa, 32), s3 = v128.load(pa, 48);
-    let ph = h + (<usize>j << 2), pz = z;
-    for (let r = 0; r < rows; r++) {
-      const y = v128.load32_splat(pz);
-      s0 = f32x4.add(s0, f32x4.mul(v128.load(ph), y)); s1 = f32x4.add(s1, f32x4.mul(v128.load(ph, 16), y));
-      s2 = f32x4.add(s2, f32x4.mul(v128.load(ph, 32), y)); s3 = f32x4.add(s3, f32x4.mul(v128.load(ph, 48), y));
-      ph += rowBytes;
-      pz += zStride;
-    }
-    v128.store(pa, s0); v128.store(pa, s1, 16); v128.store(pa, s2, 32); v128.store(pa, s3, 48);
+  const T = (H + 3) >> 2;
+  let v = 0;
+  for (; T - v > BLOCK + 1; v += BLOCK) {
+    const o = <usize>v << 4;
+    for (let p = 0; p < d; p++) sums(6, rowList, load<i32>(at(lists, p)), load<i32>(at(lists, p + 1)), buf + o, rowBytes, gW0 + <usize>p * rowBytes + o, 80);
   }
-  for (; j < H; j++) {
-    let s = load<f32>(at(acc, j));
-    for (let r = 0; r < rows; r++) s += load<f32>(h + <usize>r * rowBytes + (<usize>j << 2)) * load<f32>(z + <usize>r * zStride);
-    store<f32>(at(acc, j), s);
+  if (T - v == BLOCK + 1) {
+    const o = <usize>v << 4;
+    for (let p = 0; p < d; p++) sums(5, rowList, load<i32>(at(lists, p)), load<i32>(at(lists, p + 1)), buf + o, rowBytes, gW0 + <usize>p * rowBytes + o, 64);
+    v += 5;
+  }
+  const o = <usize>v << 4, last = (<usize>(H - 4) << 2) - o;
+  const N = T - v;
+  for (let p = 0; p < d; p++) {
+    const a0 = load<i32>(at(lists, p)), a1 = load<i32>(at(lists, p + 1)), out = gW0 + <usize>p * rowBytes + o;
+    if (N == 6) sums(6, rowList, a0, a1, buf + o, rowBytes, out, last);
+    else if (N == 5) sums(5, rowList, a0, a1, buf + o, rowBytes, out, last);
+    else if (N == 4) sums(4, rowList, a0, a1, buf + o, rowBytes, out, last);
+    else if (N == 3) sums(3, rowList, a0, a1, buf + o, rowBytes, out, last);
+    else sums(2, rowList, a0, a1, buf + o, rowBytes, out, last);
   }
 }
 
-/** acc[j] (f64) += Σ_r x[r, j] for r < rows, in r order. */
-function columnSums64(H: i32, rows: i32, x: usize, acc: usize): void {
-  const rowBytes = <usize>H << 2;
-  let j = 0;
-  for (; j + 8 <= H; j += 8) {
-    const pa = acc + (<usize>j << 3);
-    let s0 = v128.load(pa), s1 = v128.load(pa, 16), s2 = v128.load(pa, 32), s3 = v128.load(pa, 48);
-    let px = x + (<usize>j << 2);
-    for (let r = 0; r < rows; r++) {
-      const v0 = v128.load(px), v1 = v128.load(px, 16);
-      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v0)); s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v0, v0, 2, 3, 2, 3)));
-      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v1)); s3 = f64x2.add(s3, f64x2.promote_low_f32x4(v128.shuffle<f32>(v1, v1, 2, 3, 2, 3)));
-      px += rowBytes;
-    }
-    v128.store(pa, s0); v128.store(pa, s1, 16); v128.store(pa, s2, 32); v128.store(pa, s3, 48);
+/**
+ * A block of N vectors of sumColumns, laid out as gather's: every vector is loaded before any is stored, so lanes
+ * that two vectors share get the same sums from the same start and are stored twice with one value.
+ */
+@inline function sums(N: i32, rowList: usize, a0: i32, a1: i32, buf: usize, rowBytes: usize, out: usize, last: usize): void {
+  let s0 = v128.load(out), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
+  if (N > 2) s1 = v128.load(out, 16);
+  if (N > 3) s2 = v128.load(out, 32);
+  if (N > 4) s3 = v128.load(out, 48);
+  if (N > 5) s4 = v128.load(out, 64);
+  let z = v128.load(out + last);
+  for (let a = a0; a < a1; a++) {
+    const p = buf + <usize>load<u8>(rowList + <usize>a) * rowBytes;
+    s0 = f32x4.add(s0, v128.load(p));
+    if (N > 2) s1 = f32x4.add(s1, v128.load(p, 16));
+    if (N > 3) s2 = f32x4.add(s2, v128.load(p, 32));
+    if (N > 4) s3 = f32x4.add(s3, v128.load(p, 48));
+    if (N > 5) s4 = f32x4.add(s4, v128.load(p, 64));
+    z = f32x4.add(z, v128.load(p + last));
   }
-  for (; j < H; j++) {
-    let s = load<f64>(acc + (<usize>j << 3));
-    for (let r = 0; r < rows; r++) s += <f64>load<f32>(x + <usize>r * rowBytes + (<usize>j << 2));
-    store<f64>(acc + (<usize>j << 3), s);
-  }
-}
-
-/** out[j] += Σ buf[r, j] over the rows r = rowList[a0 .. a1) (uint8, ascending), in that order. */
-function sumRows(H: i32, rowList: usize, a0: i32, a1: i32, buf: usize, out: usize): void {
-  const rowBytes = <usize>H << 2;
-  let j = 0;
-  for (; j + BLOCK <= H; j += BLOCK) {
-    const po = out + (<usize>j << 2);
-    let s0 = v128.load(po), s1 = v128.load(po, 16), s2 = v128.load(po, 32), s3 = v128.load(po, 48), s4 = v128.load(po, 64), s5 = v128.load(po, 80);
-    const b = buf + (<usize>j << 2);
-    for (let a = a0; a < a1; a++) {
-      const p = b + <usize>load<u8>(rowList + <usize>a) * rowBytes;
-      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); s2 = f32x4.add(s2, v128.load(p, 32));
-      s3 = f32x4.add(s3, v128.load(p, 48)); s4 = f32x4.add(s4, v128.load(p, 64)); s5 = f32x4.add(s5, v128.load(p, 80));
-    }
-    v128.store(po, s0); v128.store(po, s1, 16); v128.store(po, s2, 32); v128.store(po, s3, 48); v128.store(po, s4, 64); v128.store(po, s5, 80);
-  }
-  for (; j + 16 <= H; j += 16) {
-    const po = out + (<usize>j << 2);
-    let s0 = v128.load(po), s1 = v128.load(po, 16), s2 = v128.load(po, 32), s3 = v128.load(po, 48);
-    const b = buf + (<usize>j << 2);
-    for (let a = a0; a < a1; a++) {
-      const p = b + <usize>load<u8>(rowList + <usize>a) * rowBytes;
-      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
-      s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
-    }
-    v128.store(po, s0); v128.store(po, s1, 16); v128.store(po, s2, 32); v128.store(po, s3, 48);
-  }
-  for (; j + 4 <= H; j += 4) {
-    const po = out + (<usize>j << 2);
-    let s = v128.load(po);
-    for (let a = a0; a < a1; a++) s = f32x4.add(s, v128.load(buf + <usize>load<u8>(rowList + <usize>a) * rowBytes + (<usize>j << 2)));
-    v128.store(po, s);
-  }
-  for (; j < H; j++) {
-    let s = load<f32>(at(out, j));
-    for (let a = a0; a < a1; a++) s += load<f32>(buf + <usize>load<u8>(rowList + <usize>a) * rowBytes + (<usize>j << 2));
-    store<f32>(at(out, j), s);
-  }
+  v128.store(out, s0);
+  if (N > 2) v128.store(out, s1, 16);
+  if (N > 3) v128.store(out, s2, 32);
+  if (N > 4) v128.store(out, s3, 48);
+  if (N > 5) v128.store(out, s4, 64);
+  v128.store(out + last, z);
 }
 
 /** 1 when x[0..len) holds no NaN or ±∞ (x · 0 is ±0 for finite x, NaN otherwise). */
