@@ -4,11 +4,14 @@
  * backend,
  * the wasm backend with 1 and 2 threads, and PyTorch CPU with 1 and 2 threads, side by side in one run; plus the
  * wasm kernels' GFLOP/s on the gromov shapes. Prints tables; writes bench/results/latest.json and a dated copy.
- * Then a sweep of 64 sparse-parity models: grokscope batched vs one by one vs a per-model PyTorch loop (bench/sweep.ts).
- * Then the Explore page's live five-neuron training in headless Chromium: animated steps per second (bench/browser.ts).
+ * Then a sweep of 64 sparse-parity models: grokscope batched vs one by one vs a per-model PyTorch loop (bench/sweep.ts),
+ * and a slice of PAIR's sparse-parity sweep as `grokscope sweep` runs it, with the full sweep's projected time and the
+ * grid's dense compute bound (bench/pair-slice.ts).
+ * Then the Explore page's sections trained live in headless Chromium, one at a time: steps per second against the same
+ * model in Node on wasm×1, time to grok, frames per second and the longest frame gap (bench/browser.ts).
  * Then the time to a first grok: `grokscope train gromov --steps 100` as a user runs it (bench/first-grok.ts).
- * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep, --skip-browser,
- * --skip-first-grok.
+ * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep, --skip-pair-slice,
+ * --skip-browser, --skip-first-grok.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -21,7 +24,8 @@ import { gromovAutogradStep, gromovStep, nandaSmallStep, nandaStep, sparseParity
 import { timeCalls, type Timing } from "./timing.js";
 import { runTorch, torchAvailable, type TorchTiming } from "./torch.js";
 import { benchSweep, sweepTable } from "./sweep.js";
-import { benchBrowser } from "./browser.js";
+import { benchPairSlice, pairSliceTable } from "./pair-slice.js";
+import { benchBrowser, browserTable } from "./browser.js";
 import { benchFirstGrok } from "./first-grok.js";
 
 /** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
@@ -53,6 +57,7 @@ const args = new Set(process.argv.slice(2));
 const skipJs = args.has("--skip-js");
 const skipTorch = args.has("--skip-torch");
 const skipSweep = args.has("--skip-sweep");
+const skipPairSlice = args.has("--skip-pair-slice");
 const skipBrowser = args.has("--skip-browser");
 const skipFirstGrok = args.has("--skip-first-grok");
 
@@ -149,12 +154,17 @@ async function main(): Promise<void> {
 
   const sweep = skipSweep ? null : await benchSweep({ skipTorch });
   if (sweep) console.log("\n" + sweepTable(sweep));
+  const gemmRates = (kernels["wasm×1"] ?? []).flatMap((k) => (k.kernel.startsWith("gemm") && k.gflops !== undefined ? [k.gflops] : []));
+  const pairSlice = skipPairSlice ? null : await benchPairSlice({ gemmGflopsPerCore: gemmRates.length > 0 ? Math.max(...gemmRates) : undefined });
+  if (pairSlice) console.log("\n" + pairSliceTable(pairSlice));
 
   const browser = skipBrowser ? { skipped: "--skip-browser" } : await benchBrowser();
   if ("skipped" in browser) console.log(`\n*** browser bench skipped: ${browser.skipped} ***`);
   else {
-    console.log(`\nExplore page, five-neuron model training in a Web Worker of ${browser.browser}, the page drawing as it goes:`);
-    console.log(`${browser.steps} steps in ${fmt(browser.seconds)} s = ${fmt(browser.steps_per_second, 0)} animated steps/s (target ≥ ${browser.target_steps_per_second}; worker alone ${fmt(browser.worker_steps_per_second, 0)}/s, ${fmt(browser.frames_per_second, 0)} frames/s)`);
+    const t = browser.targets;
+    console.log(`\nExplore page in ${browser.browser}, each section trained alone in its Web Worker(s) on ${browser.threads} wasm thread(s) (cross-origin isolated: ${browser.cross_origin_isolated}), the page drawing as it goes:\n`);
+    console.log(browserTable(browser));
+    console.log(`train/s: the worker's training steps; cli/s: the same model's steps in Node on wasm×1; ratio target ≥ ${t.ratio}; fps target ≥ ${t.frames_per_second}, max frame gap ≤ ${t.max_frame_gap_ms} ms (1-minute load ${fmt(browser.load_average_1min.before)} → ${fmt(browser.load_average_1min.after)})`);
   }
 
   const firstGrok = skipFirstGrok ? null : benchFirstGrok();
@@ -171,6 +181,7 @@ async function main(): Promise<void> {
     ratios,
     kernels,
     sweep,
+    pair_slice: pairSlice,
     browser,
     first_grok: firstGrok,
     torch_skipped: torchMissing,

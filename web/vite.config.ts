@@ -21,5 +21,7 @@ export default defineConfig({
   server: {
     // `vite --config web/vite.config.ts` during development: the API comes from `grokscope serve --port 5178`
     proxy: { "/api": "http://127.0.0.1:5178" },
+    // cross-origin isolated as `grokscope serve` serves it: the Explore page's wasm kernels need shared memory
+    headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" },
   },
 });

@@ -25,8 +25,13 @@ const TYPES: Readonly<Record<string, string>> = {
   ".txt": "text/plain; charset=utf-8",
 };
 
-// The UI needs nothing from other origins; a stored-data string can never run as script.
-const CSP = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'";
+// The UI needs nothing from other origins; a stored-data string can never run as script. 'wasm-unsafe-eval' lets the
+// Explore page's workers compile the bundled WebAssembly kernels (it allows no JavaScript eval).
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'";
+
+// Cross-origin isolation: the wasm kernels' shared memory (SharedArrayBuffer) needs it, and the UI loads nothing
+// from other origins, so requiring CORP of cross-origin resources costs nothing.
+const ISOLATION = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 
 /** The file under `root` that `pathname` names; 403 if it would leave `root`, 400 on a NUL or bad escape. */
 export function resolveStatic(root: string, pathname: string): string {
@@ -70,6 +75,7 @@ export async function sendStatic(root: string, pathname: string, res: ServerResp
     "content-length": size,
     "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
     "content-security-policy": CSP,
+    ...ISOLATION,
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
   });

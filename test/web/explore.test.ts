@@ -1,13 +1,13 @@
 /**
  * The Explore page in a real browser (playwright-core driving the system's Chromium, as test/web/browser.test.ts):
- * the lab server serves the built UI, the page trains both models in Web Workers with the library's engine, and
+ * the lab server serves the built UI, the page trains both models in Web Workers with the library's engine (its wasm backend), and
  *  - the five-neuron model (R4, seed 1) reaches 100% test accuracy with its neurons spread evenly (every gap near 72°);
  *  - the weight-decay slider (driven with the keyboard) flips sparse parity (R3, seed 1) between generalizing
  *    (wd 0.3: test accuracy ≥ 90% after 3,000 steps, measured 95% in Node) and memorizing (wd 0: ≤ 75%, measured 64%),
  *    and only in the first case does the weight from the 27 noise bits shrink after memorization;
  *  - the small gromov network (R1 at p = 41, N = 128) groks (≥ 95% test accuracy) and its neurons turn into single
  *    waves (the mean share of a neuron's power in its strongest frequency at least doubles, to over 50%);
- *  - float32 softmax CE collapses (R6 at p = 23: over 30% of the training set at some point, measured 63% at step
+ *  - float32 softmax CE collapses (R6 at p = 23: over 30% of the training set at some point, measured 66% at step
  *    1,200 in Node) while StableMax CE, same network, never does;
  *  - circuit efficiency (Varma et al.): the memorizing part rises first, the generalizing part overtakes it, and it
  *    ends the larger one.

@@ -1,9 +1,10 @@
 /**
  * The explorable's models, built from the same engine and run specs as `grokscope train`: the spec is normalized by
  * the parsers the CLI's normalizeSpec uses, the task, model, loss, optimizer, training step and measures are the
- * library's own (js backend), and the seed's key is folded exactly as a run folds it ("task", "init", "batches",
- * "measures/<step>"), so the browser trains and measures the same numbers as `grokscope train <preset> --seed S
- * --set backend=js`. Nothing here touches the DOM; the worker drives it (the page itself imports only ./presets).
+ * library's own (on the backend the worker started: ./engine), and the seed's key is folded exactly as a run folds it
+ * ("task", "init", "batches", "measures/<step>"), so the browser trains and measures the same numbers as
+ * `grokscope train <preset> --seed S --set backend=wasm` (or `backend=js` where the worker fell back to js).
+ * Nothing here touches the DOM; the worker drives it (the page itself imports only ./presets).
  */
 import { getMeasure, expandMeasureNames, runMeasure } from "../../../src/measures/registry";
 import type { Measure, MeasureContext } from "../../../src/measures/measure";
@@ -13,7 +14,7 @@ import { buildModel, parseModelConfig } from "../../../src/models/registry";
 import { fiveNeuronGeometry } from "../../../src/models/five-neuron";
 import type { RunConfig } from "../../../src/runs/spec";
 import { buildTask, parseTaskConfig, resolveTaskConfig } from "../../../src/tasks/registry";
-import { createJsBackend } from "../../../src/tensor/backend-js";
+import type { Backend } from "../../../src/tensor/backend";
 import { fold, keyFromSeed } from "../../../src/tensor/rng";
 import { cloneParams, type Params } from "../../../src/tensor/tensor";
 import { LOSS_NAMES, type LossName } from "../../../src/train/losses";
@@ -63,12 +64,11 @@ function withWeightDecay(lab: LabName, wd: number | undefined): unknown {
 
 /**
  * Everything a lab computes with, as src/runs/setup.ts buildSetup builds a run's (the same trainingSetup, key folds
- * and order of draws) on the js backend.
+ * and order of draws) on `backend`.
  */
-export function labSetup(config: LabConfig): { setup: TrainSetup; state: TrainState; init: Params } {
+export function labSetup(config: LabConfig, backend: Backend): { setup: TrainSetup; state: TrainState; init: Params } {
   const key = keyFromSeed(config.seed);
   const data = buildTask(config.task, fold(key, "task"));
-  const backend = createJsBackend();
   const model = buildModel(config.model, data, backend);
   const params = model.init(fold(key, "init"));
   const { setup, state } = trainingSetup(config, model, data, backend, key, params);
@@ -92,11 +92,11 @@ export interface Lab {
   trace(): Record<string, number>;
 }
 
-export function createLab(spec: LabSpec): Lab {
+export function createLab(spec: LabSpec, backend: Backend): Lab {
   const measureEvery = spec.measureEvery ?? 1;
   if (!Number.isInteger(measureEvery) || measureEvery < 1) throw new Error(`measureEvery must be an integer ≥ 1, got ${spec.measureEvery}`);
   const config = labConfig(spec);
-  const built = labSetup(config);
+  const built = labSetup(config, backend);
   let setup = built.setup;
   const { state, init } = built;
   const measureKey = keyFromSeed(config.seed);

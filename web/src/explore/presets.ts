@@ -105,7 +105,8 @@ const PRIETO_SMALL = {
 export const COMPLEXITY_SETTINGS = { bins: Array.from({ length: 64 }, (_, i) => 2 ** (-(i + 1) / 4)) };
 
 /**
- * `measure_settings.llc` for the LLC lab, small enough for the browser (~1.5 s per estimate on the js backend):
+ * `measure_settings.llc` for the LLC lab, small enough for the browser (~1.5 s per estimate on the js backend, a few
+ * tenths of a second on wasm):
  * 2 chains × (40 burn-in + 40 draws), minibatch 256, γ = 100 (the measure's), ε = 1e-3 (the measure's 1e-4 moves the
  * chain too little in 80 steps: it reads about a third as high on this net; docs/measures/llc.md finds 1e-3 stable
  * at p = 31, N = 128). Short chains underestimate: compare the values with each other, not with other settings.

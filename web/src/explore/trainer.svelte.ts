@@ -1,10 +1,11 @@
 /**
- * The page side of a training worker: sends commands, and folds its progress messages into reactive state at most
- * once per animation frame (the worker may post faster than the screen redraws; only the newest picture is drawn,
- * every evaluation point is kept).
+ * The page side of a training worker: sends commands, and folds its progress messages into reactive state when the
+ * page's frame loop says (./frame-loop: at most once per animation frame; the worker may post faster than the screen
+ * redraws; only the newest picture is drawn, every evaluation point is kept).
  */
 import { grokStep, memorizeStep, type EvalRecord } from "../../../src/measures/dynamics/grokking";
 import type { LabPicture, LabSpec } from "./presets";
+import { cancelFold, scheduleFold, type Foldable } from "./frame-loop";
 import type { EvalPoint, FromWorker, ToWorker } from "./protocol";
 
 export interface History {
@@ -32,16 +33,23 @@ function appendTraces(old: History["traces"], n: number, q: readonly EvalPoint[]
 
 const last = (xs: readonly number[]): number | null => (xs.length > 0 ? xs[xs.length - 1] : null);
 
-export class Trainer {
+export class Trainer implements Foldable {
   step = $state(0);
   steps = $state(0);
   running = $state(false);
   error = $state<string | null>(null);
   history = $state.raw<History>(emptyHistory());
   picture = $state.raw<LabPicture | null>(null);
+  /** Whether the section is on screen (its section sets it; off screen, progress is drawn less often). */
+  visible = true;
   /** Frames in which new progress was drawn since the last reset (the benchmark reads it). */
   frames = $state(0);
   trainMs = $state(0);
+  /** The part of trainMs spent in the training steps themselves. */
+  stepMs = $state(0);
+  /** The backend the worker trains on ("wasm", "wasm×2" or "js"; empty before it answers), and why not wasm as asked. */
+  backend = $state("");
+  backendNote = $state<string | null>(null);
 
   /** The run has taken every step it was reset for. */
   get done(): boolean {
@@ -97,7 +105,6 @@ export class Trainer {
   #generation = 0;
   #queued: EvalPoint[] = [];
   #latest: Extract<FromWorker, { type: "progress" }> | null = null;
-  #frame = 0;
 
   constructor() {
     this.#worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "explore-training" });
@@ -114,6 +121,7 @@ export class Trainer {
 
   #receive(msg: FromWorker): void {
     if (msg.generation !== this.#generation) return; // from a model that was reset since
+    if (msg.type === "progress") this.#send({ type: "ack", generation: msg.generation });
     if (msg.type === "error") {
       this.error = msg.message;
       this.running = false;
@@ -121,11 +129,14 @@ export class Trainer {
     }
     this.#queued.push(...msg.points);
     this.#latest = msg;
-    if (this.#frame === 0) this.#frame = requestAnimationFrame(() => this.#draw());
+    scheduleFold(this);
   }
 
-  #draw(): void {
-    this.#frame = 0;
+  get urgent(): boolean {
+    return this.#latest !== null && !this.#latest.running;
+  }
+
+  fold(): void {
     const msg = this.#latest;
     if (!msg) return;
     if (this.#queued.length > 0) {
@@ -146,11 +157,14 @@ export class Trainer {
     this.running = msg.running;
     this.picture = msg.picture;
     this.trainMs = msg.trainMs;
+    this.stepMs = msg.stepMs;
+    this.backend = msg.backend.name;
+    this.backendNote = msg.backend.note;
     this.frames++;
   }
 
-  /** A fresh model at step 0 (drawn when the worker answers); training waits for `play`. */
-  reset(spec: LabSpec, evalEvery: number): void {
+  /** A fresh model at step 0 on `threads` wasm threads (drawn when the worker answers); training waits for `play`. */
+  reset(spec: LabSpec, evalEvery: number, threads: number): void {
     this.#generation++;
     this.#queued = [];
     this.#latest = null;
@@ -162,7 +176,8 @@ export class Trainer {
     this.error = null;
     this.frames = 0;
     this.trainMs = 0;
-    this.#send({ type: "reset", spec, evalEvery });
+    this.stepMs = 0;
+    this.#send({ type: "reset", spec, evalEvery, threads });
   }
 
   play(): void {
@@ -180,7 +195,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    if (this.#frame !== 0) cancelAnimationFrame(this.#frame);
+    cancelFold(this);
     this.#worker.terminate();
   }
 }

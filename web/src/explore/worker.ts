@@ -3,9 +3,13 @@
  * The training worker: runs one lab's updates in slices of about `SLICE_MS`, evaluating every `evalEvery` steps,
  * and posts a progress message after each slice (the steps, the new evaluation points, and the arrays to draw).
  * The page stays responsive because nothing trains on its thread; between slices the worker yields to read
- * pause / reset / weight-decay messages.
+ * pause / reset / weight-decay messages. It runs at most MAX_UNACKED messages ahead of the page (which acknowledges
+ * each as it receives it): where the cores are busy, a page that falls behind gets the CPU back instead of freezing
+ * while its workers train on. Each reset starts a fresh backend (./engine; the wasm heap is never freed
+ * piece by piece, so a new model gets a new memory and the old one is dropped whole).
  */
 import { config } from "zod";
+import { startEngine, type Engine } from "./engine";
 import { createLab, type Lab } from "./labs";
 import type { EvalPoint, FromWorker, ToWorker } from "./protocol";
 
@@ -14,14 +18,28 @@ import type { EvalPoint, FromWorker, ToWorker } from "./protocol";
 config({ jitless: true });
 
 const SLICE_MS = 24; // about one message per 1.5 frames at 60 Hz
+const MAX_UNACKED = 2;
+const WARM_MS = 60; // see warmUp
 
 let lab: Lab | null = null;
+let engine: Engine | null = null;
 let evalEvery = 10;
 let generation = 0;
 let running = false;
 let pending: EvalPoint[] = [];
 let trainMs = 0;
+let stepMs = 0;
+let unacked = 0;
+let scheduled = false;
+let warm = false;
 const tick = new MessageChannel(); // yields without setTimeout's 4 ms clamp
+
+/** Queues the next slice, unless one is queued, the run is paused or the page has not caught up. */
+function schedule(): void {
+  if (!running || scheduled || unacked >= MAX_UNACKED) return;
+  scheduled = true;
+  tick.port2.postMessage(null);
+}
 
 function post(msg: FromWorker): void {
   postMessage(msg);
@@ -35,8 +53,10 @@ function record(lab: Lab, train: { loss: number; acc: number }): void {
 
 function progress(): void {
   if (!lab) return;
-  post({ type: "progress", generation, step: lab.state.step, steps: lab.config.steps, running, points: pending, picture: lab.picture(), trainMs });
+  const backend = engine ? { name: engine.backend.name, note: engine.note } : { name: "", note: null };
+  post({ type: "progress", generation, step: lab.state.step, steps: lab.config.steps, running, points: pending, picture: lab.picture(), trainMs, stepMs, backend });
   pending = [];
+  unacked++;
 }
 
 function slice(): void {
@@ -49,7 +69,9 @@ function slice(): void {
       const due = s > 0 && s % evalEvery === 0;
       const test = due ? lab.test() : null;
       const trace = due ? lab.trace() : {};
+      const ts = performance.now();
       const train = lab.step();
+      stepMs += performance.now() - ts;
       if (test) pending.push({ step: s, trainLoss: train.loss, trainAcc: train.acc, testLoss: test.loss, testAcc: test.acc, trace });
     }
     if (lab.state.step === lab.config.steps) record(lab, lab.train());
@@ -61,35 +83,57 @@ function slice(): void {
   trainMs += performance.now() - t0;
   if (lab.state.step >= lab.config.steps) running = false;
   progress();
-  if (running) tick.port2.postMessage(null);
+  schedule();
 }
 
-tick.port1.onmessage = slice;
+tick.port1.onmessage = () => {
+  scheduled = false;
+  slice();
+};
 
-onmessage = (e: MessageEvent<ToWorker>) => {
-  const msg = e.data;
+/**
+ * A few steps of a copy, dropped after: WebAssembly starts in a baseline tier and the hot kernels are recompiled
+ * optimized only after they have run a while (as hot JavaScript is), which would slow a short run's first steps.
+ */
+function warmUp(copy: Lab): void {
+  warm = true;
+  const t0 = performance.now();
+  while (performance.now() - t0 < WARM_MS && copy.state.step < copy.config.steps) copy.step();
+}
+
+async function reset(msg: Extract<ToWorker, { type: "reset" }>): Promise<void> {
+  generation++;
+  running = false;
+  pending = [];
+  trainMs = 0;
+  stepMs = 0;
+  unacked = 0;
+  lab = null;
+  try {
+    engine?.backend.dispose();
+    engine = null;
+    engine = await startEngine(msg.threads);
+    if (!warm) warmUp(createLab(msg.spec, engine.backend));
+    lab = createLab(msg.spec, engine.backend);
+    evalEvery = msg.evalEvery;
+    record(lab, lab.train());
+  } catch (err) {
+    lab = null;
+    post({ type: "error", generation, message: (err as Error).message });
+    return;
+  }
+  progress();
+}
+
+function handle(msg: ToWorker): void | Promise<void> {
   switch (msg.type) {
     case "reset":
-      generation++;
-      running = false;
-      pending = [];
-      trainMs = 0;
-      try {
-        lab = createLab(msg.spec);
-        evalEvery = msg.evalEvery;
-        record(lab, lab.train());
-      } catch (err) {
-        lab = null;
-        post({ type: "error", generation, message: (err as Error).message });
-        return;
-      }
-      progress();
-      return;
+      return reset(msg);
     case "play":
       if (!lab || running) return;
       if (lab.state.step >= lab.config.steps) return progress(); // finished: tell the page it is not running
       running = true;
-      tick.port2.postMessage(null);
+      schedule();
       return;
     case "pause":
       running = false;
@@ -98,5 +142,16 @@ onmessage = (e: MessageEvent<ToWorker>) => {
     case "weight_decay":
       lab?.setWeightDecay(msg.value);
       return;
+    case "ack":
+      if (msg.generation !== generation) return;
+      unacked = Math.max(0, unacked - 1);
+      schedule();
+      return;
   }
+}
+
+// A reset awaits the backend's start; the messages after it wait for it, in order.
+let queue: Promise<void> = Promise.resolve();
+onmessage = (e: MessageEvent<ToWorker>) => {
+  queue = queue.then(() => handle(e.data)).catch((err: unknown) => post({ type: "error", generation, message: (err as Error).message }));
 };
