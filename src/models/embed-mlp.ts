@@ -41,7 +41,9 @@ export const embedMlpDefinition: ModelDefinition<EmbedMlpConfig> = defineModel<E
   validate(c, data) {
     if (data.kind !== "tokens") throw new Error(`model "embed_mlp" needs a token task (got ${data.name})`);
     if (c.tied_unembed && data.nClasses !== data.vocab) {
-      throw new Error(`model "embed_mlp": tied_unembed needs as many classes as tokens (task ${data.name} has ${data.nClasses} classes, ${data.vocab} tokens)`);
+      // Separate vocabularies: b's rows p … 2p − 1 are no classes; Zhong et al.'s models unembed with their own W_U.
+      const hint = data.meta.separate_vocab === true ? "; task.separate_vocab gives b its own p tokens, so set tied_unembed: false" : "";
+      throw new Error(`model "embed_mlp": tied_unembed needs as many classes as tokens (task ${data.name} has ${data.nClasses} classes, ${data.vocab} tokens)${hint}`);
     }
   },
   init({ config: c, data, normal }) {

@@ -1,6 +1,8 @@
 /**
  * Modular arithmetic tasks of Power et al. (2022): the table of x ∘ y over all valid pairs (x, y) ∈ Z_p², split
  * into train and test at random. Inputs are the token pair [x, y] (vocab p), the label is x ∘ y (p classes).
+ * With `separate_vocab`, y's token is p + y (vocab 2p), so a model embeds x and y with different rows: the "separate
+ * vocabularies" variation of Zhong et al. (2023), "The Clock and the Pizza" (arXiv 2306.17844).
  */
 import { z } from "zod";
 import type { TokenDataset } from "./dataset.js";
@@ -25,7 +27,13 @@ export interface ModularOptions {
   readonly symmetric?: boolean;
   /** Share of training labels replaced by a different class, in [0, 1). */
   readonly labelNoise?: number;
+  /** Give y its own tokens p … 2p − 1 (vocab 2p); the pairs, split and labels are those of the shared vocabulary. */
+  readonly separateVocab?: boolean;
 }
+
+const symmetricSeparate =
+  "pairs x ≤ y stand for both orders only when x and y share tokens; with separate_vocab the model would never see " +
+  "y's token p + y beside an x > y, so use symmetric: false";
 
 /** All valid pairs of the operation as a table: x [N, 2] of tokens [x, y], labels [N], in row-major (x, y) order. */
 export function modularTable(
@@ -61,6 +69,8 @@ export function modularDataset(options: ModularOptions, key: Key): TokenDataset 
   const fraction = checkTrainFraction(options.trainFraction);
   const symmetric = checkBool("symmetric", options.symmetric ?? false);
   const noise = checkLabelNoise(options.labelNoise ?? 0);
+  const separate = checkBool("separate_vocab", options.separateVocab ?? false);
+  if (separate && symmetric) throw taskError("symmetric", symmetricSeparate);
   if (symmetric && !MODULAR_OPS[op].commutative) {
     throw taskError(
       "symmetric",
@@ -70,16 +80,17 @@ export function modularDataset(options: ModularOptions, key: Key): TokenDataset 
   }
 
   const table = modularTable(op, p, symmetric);
+  if (separate) for (let i = 1; i < table.x.length; i += 2) table.x[i] += p;
   const { train, test } = splitTable(table.x, table.y, 2, fraction, fold(key, "split"));
   return {
     kind: "tokens",
     name: `modular/${op}`,
-    vocab: p,
+    vocab: separate ? 2 * p : p,
     seqLen: 2,
     nClasses: p,
     train: withLabelNoise(train, noise, p, fold(key, "label_noise")),
     test,
-    meta: { p, op, formula: MODULAR_OPS[op].formula, symmetric, total: table.y.length },
+    meta: { p, op, formula: MODULAR_OPS[op].formula, symmetric, separate_vocab: separate, total: table.y.length },
   };
 }
 
@@ -93,13 +104,19 @@ export const ModularTaskSchema = z
     train_fraction: trainFraction.default(0.5),
     symmetric: z.boolean().default(false),
     label_noise: labelNoise.default(0),
+    // No default: specs and sweeps recorded before this option resolve as they did.
+    separate_vocab: z.boolean().optional(),
   })
-  .refine((c) => !c.symmetric || MODULAR_OPS[c.op].commutative, { path: ["symmetric"], message: notCommutative });
+  .refine((c) => !c.symmetric || MODULAR_OPS[c.op].commutative, { path: ["symmetric"], message: notCommutative })
+  .refine((c) => !c.symmetric || !c.separate_vocab, { path: ["symmetric"], message: symmetricSeparate });
 
 export const modularTask = defineTask({
-  describe: "x ∘ y mod a prime p for the operations of Power et al. (2022); tokens [x, y], label x ∘ y",
+  describe: "x ∘ y mod a prime p for the operations of Power et al. (2022); tokens [x, y] (separate_vocab: [x, p + y]), label x ∘ y",
   schema: ModularTaskSchema,
   ops: formulas(MODULAR_OPS),
   build: (c, key) =>
-    modularDataset({ op: c.op, p: c.p, trainFraction: c.train_fraction, symmetric: c.symmetric, labelNoise: c.label_noise }, key),
+    modularDataset(
+      { op: c.op, p: c.p, trainFraction: c.train_fraction, symmetric: c.symmetric, labelNoise: c.label_noise, separateVocab: c.separate_vocab ?? false },
+      key,
+    ),
 });

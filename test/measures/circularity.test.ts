@@ -146,3 +146,22 @@ test("the registered measures read W_E of an embed_mlp and U [N, p] of gromov (c
   assert.match(MEASURES["fourier/circularity_pca"].appliesTo!(model, big, { W_E: wide }) ?? "", /≤ 512/);
   assert.equal(MEASURES["fourier/circularity_pca"].appliesTo!(model, big, { W_E: { shape: [600, 64], data: new Float32Array(0) } }), null);
 });
+
+test("separate vocabularies: a's rows 0 … p − 1 under the usual keys, b's rows p … 2p − 1 under /b, Zhong et al.'s joint score about 1/2", () => {
+  const p = 31, data = modularDataset({ op: "add", p, trainFraction: 0.5, separateVocab: true }, keyFromSeed(1));
+  const d = 6, a = ellipses(p, d, [{ k: 3, r: 1 }]), flat = ellipses(p, d, [{ k: 5, r: 1, ratio: 0 }]);
+  const stack = (top: Tensor, bottom: Tensor): Tensor => ({ shape: [2 * p, d], data: Float32Array.from([...top.data, ...bottom.data]) });
+  const model = { name: "embed_mlp", nOut: p } as unknown as Model;
+  const ctx = (W_E: Tensor): MeasureContext => ({ params: { W_E }, data, model, step: 0 });
+  const rec = MEASURES["fourier/circularity"].compute(ctx(stack(a, flat))) as Record<string, number>;
+  assert.ok(Math.abs(rec["fourier/circularity"] - 1) < 1e-6, JSON.stringify(rec));
+  assert.ok(Math.abs(rec["fourier/circularity/b"]) < 1e-6, JSON.stringify(rec)); // a segment: roundness 0
+  // b a circle at another frequency in the same plane: PCA of all 2p rows splits each component's energy between a and b
+  const pca = MEASURES["fourier/circularity_pca"].compute(ctx(stack(a, ellipses(p, d, [{ k: 7, r: 1 }])))) as Record<string, number>;
+  assert.ok(Math.abs(pca["fourier/circularity_pca"] - 1) < 1e-6 && Math.abs(pca["fourier/circularity_pca/b"] - 1) < 1e-6, JSON.stringify(pca));
+  assert.ok(Math.abs(pca["fourier/circularity_pca/joint"] - 0.5) < 1e-6, JSON.stringify(pca));
+  // a shared vocabulary reports no /b keys
+  const shared = modularDataset({ op: "add", p, trainFraction: 0.5 }, keyFromSeed(1));
+  const one = MEASURES["fourier/circularity"].compute({ params: { W_E: a }, data: shared, model, step: 0 }) as Record<string, number>;
+  assert.equal("fourier/circularity/b" in one, false);
+});

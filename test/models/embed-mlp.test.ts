@@ -2,6 +2,7 @@ import { createEmbedMlp } from "../helpers/models.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type EmbedMlpConfig } from "../../src/models/embed-mlp.js";
+import { modularDataset } from "../../src/tasks/modular.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
@@ -77,4 +78,13 @@ test("embed_mlp: init variances follow the notebook (W_E ~ N(0, 2/vocab), Linear
 
 test("embed_mlp: a tied unembedding needs as many classes as tokens", () => {
   assert.throws(() => createEmbedMlp(cfg(), tinyPairs(5, 2, 1, 3), createFloat64Backend()), /tied_unembed/);
+});
+
+test("embed_mlp: separate vocabularies (vocab 2p, p classes) need an untied unembedding, and the error says so", () => {
+  const data = modularDataset({ op: "add", p: 7, trainFraction: 0.5, separateVocab: true }, keyFromSeed(1));
+  assert.throws(() => createEmbedMlp(cfg(), data, createFloat64Backend()), /tied_unembed.*14 tokens\); task\.separate_vocab .*tied_unembed: false/);
+  const model = createEmbedMlp(cfg({ tied_unembed: false }), data, createFloat64Backend());
+  const params = model.init(keyFromSeed(2));
+  assert.deepEqual(params.W_E.shape, [14, 4]);
+  assert.deepEqual(params.W_U.shape, [4, 7]);
 });

@@ -102,6 +102,30 @@ test("symmetric pairs: p(p + 1)/2 pairs x ≤ y (2,278 for p = 67, 40% → 911 t
   assert.equal(modularTable("mul", 13, true).y.length, 91);
 });
 
+test("separate vocabularies: y's token is p + y (vocab 2p); pairs, split and labels are those of the shared vocabulary", () => {
+  const p = 13, k = keyFromSeed(4);
+  const shared = modularDataset({ op: "sub", p, trainFraction: 0.4 }, k);
+  const sep = modularDataset({ op: "sub", p, trainFraction: 0.4, separateVocab: true }, k);
+  assert.equal(shared.vocab, p);
+  assert.equal(sep.vocab, 2 * p);
+  assert.equal(sep.nClasses, p);
+  assert.equal(sep.meta.separate_vocab, true);
+  assert.equal(shared.meta.separate_vocab, false);
+  for (const split of ["train", "test"] as const) {
+    const a = shared[split], b = sep[split];
+    assert.equal(b.n, a.n);
+    assert.deepEqual(b.y, a.y);
+    for (let i = 0; i < a.n; i++) {
+      assert.equal(b.x[2 * i], a.x[2 * i]);
+      assert.equal(b.x[2 * i + 1], a.x[2 * i + 1] + p);
+      assert.ok(b.x[2 * i] < p && b.x[2 * i + 1] >= p && b.x[2 * i + 1] < 2 * p);
+      assert.equal(b.y[i], (a.x[2 * i] - a.x[2 * i + 1] + p) % p);
+    }
+  }
+  // every pair once: the full table, with y's tokens shifted
+  assert.equal(sep.train.n + sep.test.n, p * p);
+});
+
 test("floor(fraction · N) is not thrown off by binary rounding (0.29 · 100 = 28.999… in floating point)", () => {
   // Every whole percentage of every table size up to 400 gives the exact integer floor(percent · n / 100).
   for (let n = 1; n <= 400; n++) for (let percent = 1; percent <= 100; percent++) {
@@ -130,4 +154,6 @@ test("bad options are rejected with the offending key named", () => {
   }
   assert.throws(() => modularDataset({ ...base, op: "pow" as ModularOpName }, k), /task\.op: unknown .*"pow"/);
   assert.throws(() => modularDataset({ ...base, labelNoise: 1 }, k), /task\.label_noise/);
+  assert.throws(() => modularDataset({ ...base, separateVocab: "yes" as never }, k), /task\.separate_vocab: must be true or false/);
+  assert.throws(() => modularDataset({ ...base, symmetric: true, separateVocab: true }, k), /^Error: task\.symmetric: .*separate_vocab/);
 });

@@ -59,6 +59,8 @@ test("parseTaskConfig and buildTask reject bad input naming the key", () => {
     [{ name: "modular", op: "pow" }, /^task\.op/],
     [{ name: "modular" }, /^task\.op/],
     [{ name: "s5", op: "mul", symmetric: true }, /^task\.symmetric/],
+    [{ name: "modular", op: "add", symmetric: true, separate_vocab: true }, /^task\.symmetric: .*separate_vocab/],
+    [{ name: "modular", op: "add", separate_vocab: 1 }, /^task\.separate_vocab/],
     [{ name: "sparse_parity", n_bits: 10, k_relevant: 11 }, /^task\.k_relevant/],
     [{ name: "sparse_parity", label_noise: 1 }, /^task\.label_noise/],
     [{ name: "parity" }, /^task\.name: unknown task "parity"/],
@@ -75,6 +77,7 @@ test("valid configs pass the schemas unchanged", () => {
   const configs: TaskConfig[] = [
     { name: "modular", op: "x3_xy2_y", p: 59, train_fraction: 0.3, label_noise: 0.1 },
     { name: "modular", op: "mul", symmetric: true },
+    { name: "modular", op: "add", p: 67, train_fraction: 0.4, separate_vocab: true },
     { name: "s5", op: "conj", train_fraction: 1 },
     { name: "sparse_parity", n_bits: 40, k_relevant: 6, n_train: 1250, n_test: 100, bias: true },
   ];
@@ -86,7 +89,7 @@ test("valid configs pass the schemas unchanged", () => {
 
 test("each entry is derived from its task's definition: name, keys, defaults and the op check come from the schema", () => {
   assert.deepEqual(TASK_NAMES.filter((n) => TASKS[n].needsOp), ["modular", "s5"]);
-  assert.deepEqual(TASKS.modular.keys, ["name", "op", "p", "train_fraction", "symmetric", "label_noise"]);
+  assert.deepEqual(TASKS.modular.keys, ["name", "op", "p", "train_fraction", "symmetric", "label_noise", "separate_vocab"]);
   assert.deepEqual(TASKS.mixture.keys, ["name", "p", "train_fraction", "domains"]);
   const minimal: TaskConfig[] = [
     { name: "modular", op: "add" },

@@ -9,7 +9,9 @@
  *
  * Embedding. x_a ∈ R^d is the row of residue a (a < p): embed_mlp W_E [vocab, d] and transformer embed.W_E row a,
  * gromov U [N, p] column a (fourier-circuit.ts defaultSource). Centred over the residues: x̃_a = x_a − mean_b x_b;
- * V = Σ_a ‖x̃_a‖² (the embedding's variance times p).
+ * V = Σ_a ‖x̃_a‖² (the embedding's variance times p). With the modular task's `separate_vocab` (b's token is p + b,
+ * Zhong et al.'s separate vocabularies) rows 0 … p − 1 are a's embedding and the keys above measure them; the same
+ * scores of b's rows p … 2p − 1 are fourier/circularity/b and fourier/circularity_pca/b.
  *
  * fourier/circularity (ours). For a frequency k ∈ 1 … ⌊p/2⌋, ω_k = 2πk/p, the Fourier vectors
  *   c_k = Σ_a cos(ω_k a) x̃_a,   s_k = Σ_a sin(ω_k a) x̃_a   (∈ R^d; the plane span(c_k, s_k) is where frequency k lives)
@@ -39,6 +41,9 @@
  * 1 when every leading component is a pure sinusoid over the residues. For i.i.d. Gaussian embeddings each u_i is
  * uniform on the sphere orthogonal to the constant vector, its frequency shares are Dirichlet(1, …, 1) over
  * m = (p − 1)/2 frequencies, and E = H_m / m (H_m the harmonic number; 0.124 at p = 67).
+ * fourier/circularity_pca/joint (separate vocabularies only) is their code's score of such a model: components over
+ * all 2p rows, each scored on its first p entries against its whole energy, so it is at most the share of the
+ * component's energy on a's rows (about 1/2 when a and b are embedded alike).
  */
 import type { Model } from "../../models/model.js";
 import type { Dataset } from "../../tasks/dataset.js";
@@ -49,14 +54,17 @@ import { defaultSource, keyFrequencies, parseFourierSettings, type FrequencySour
 /** At most this many key frequencies count towards fourier/circularity (Nanda et al. 2023's transformer has 5). */
 export const CIRCULARITY_MAX_KEYS = 5;
 
-/** The residues' embeddings x̃_a (a < p), centred over a: [p, d] row-major float64. */
-export function residueEmbeddings(t: Tensor, p: number, inputAxis: 0 | 1): { x: Float64Array; d: number } {
+/** The residues' embeddings x̃_a (a < p; tokens first + a), centred over a: [p, d] row-major float64. */
+export function residueEmbeddings(t: Tensor, p: number, inputAxis: 0 | 1, first = 0): { x: Float64Array; d: number } {
   if (t.shape.length !== 2) throw new Error(`circularity: expected a 2-D tensor, got shape [${t.shape.join(", ")}]`);
   const [rows, cols] = t.shape;
   const len = inputAxis === 0 ? rows : cols, d = inputAxis === 0 ? cols : rows;
-  if (!Number.isInteger(p) || p < 3 || p > len) throw new Error(`circularity: p = ${p} must be an integer in [3, ${len}] (the input axis length)`);
+  if (!Number.isInteger(p) || p < 3 || first + p > len) throw new Error(`circularity: tokens ${first} … ${first + p - 1} must lie in the input axis (length ${len}), p ≥ 3`);
   const x = new Float64Array(p * d);
-  for (let a = 0; a < p; a++) for (let j = 0; j < d; j++) x[a * d + j] = inputAxis === 0 ? t.data[a * cols + j] : t.data[j * cols + a];
+  for (let a = 0; a < p; a++) {
+    const r = first + a;
+    for (let j = 0; j < d; j++) x[a * d + j] = inputAxis === 0 ? t.data[r * cols + j] : t.data[j * cols + r];
+  }
   for (let j = 0; j < d; j++) {
     let mean = 0;
     for (let a = 0; a < p; a++) mean += x[a * d + j];
@@ -223,16 +231,18 @@ export function residuePrincipalComponents(x: Float64Array, p: number, d: number
 }
 
 /**
- * Zhong et al. (2023)'s circularity of centred embeddings x [p, d]: the mean over the first `components` principal
- * components of the largest share of the component's energy at one frequency ±f.
+ * Zhong et al. (2023)'s circularity of centred embeddings x [rows, d] (rows = p unless given): the mean over the first
+ * `components` principal components of the largest share of the component's energy at one frequency ±f of its first
+ * p entries. With rows > p the components run over every token and the share is of the whole component's energy,
+ * as their code scores separate-vocabulary models (PCA of all 2p rows, Fourier over tokens 0 … p − 1).
  */
-export function pcaCircularity(x: Float64Array, p: number, d: number, components = 4): number {
-  const us = residuePrincipalComponents(x, p, d, components);
+export function pcaCircularity(x: Float64Array, p: number, d: number, components = 4, rows = p): number {
+  const us = residuePrincipalComponents(x, rows, d, components);
   if (us.length === 0) return NaN;
   let sum = 0;
   for (const u of us) {
     let norm = 0, best = 0;
-    for (let a = 0; a < p; a++) norm += u[a] * u[a];
+    for (let a = 0; a < rows; a++) norm += u[a] * u[a];
     for (let f = 1; f <= p >> 1; f++) {
       let re = 0, im = 0;
       for (let a = 0; a < p; a++) {
@@ -247,13 +257,17 @@ export function pcaCircularity(x: Float64Array, p: number, d: number, components
   return sum / us.length;
 }
 
-function embeddingsOf(ctx: MeasureContext, measure: string): { x: Float64Array; p: number; d: number } {
+/**
+ * The tensor holding the embeddings, p, and whether b has its own rows p … 2p − 1 (the modular task's
+ * `separate_vocab`, Zhong et al.'s separate vocabularies): then rows 0 … p − 1 are a's embedding.
+ */
+function sourceOf(ctx: MeasureContext, measure: string): { t: Tensor; axis: 0 | 1; p: number; separate: boolean } {
   const p = ctx.data.meta.p;
   if (typeof p !== "number") throw new Error(`measure "${measure}": needs a modular task (task "${ctx.data.name}" has no modulus p)`);
   const src: FrequencySource | null = defaultSource(ctx.model, ctx.params);
   if (!src) throw new Error(`measure "${measure}": model "${ctx.model.name}" has no first-layer tensor U or W_E`);
-  const { x, d } = residueEmbeddings(paramOf(ctx, measure, src.tensor), p, src.inputAxis);
-  return { x, p, d };
+  const t = paramOf(ctx, measure, src.tensor);
+  return { t, axis: src.inputAxis, p, separate: ctx.data.meta.separate_vocab === true && t.shape[src.inputAxis] >= 2 * p };
 }
 
 const appliesTo = (model: Model, data: Dataset, params: Params): string | null => {
@@ -275,10 +289,16 @@ export const CIRCULARITY_MEASURES: Readonly<Record<string, MeasureDef>> = {
     describe: "share of the embedding's variance on circles at its key frequencies, Σ_k share_k · roundness_k (PAIR 2023 open questions; 1 = the article's circular embedding)",
     appliesTo,
     compute: (ctx) => {
-      const { x, p, d } = embeddingsOf(ctx, "fourier/circularity");
+      const { t, axis, p, separate } = sourceOf(ctx, "fourier/circularity");
       const s = parseFourierSettings(ctx.settings?.fourier);
-      const r = embeddingCircularity(x, p, d, { threshold: s.threshold, maxKeys: s.max_keys ?? CIRCULARITY_MAX_KEYS });
-      return { "fourier/circularity": r.circularity, "fourier/circularity/roundness": r.roundness, "fourier/circularity/share": r.share };
+      const score = (first: number) => {
+        const { x, d } = residueEmbeddings(t, p, axis, first);
+        return embeddingCircularity(x, p, d, { threshold: s.threshold, maxKeys: s.max_keys ?? CIRCULARITY_MAX_KEYS });
+      };
+      const r = score(0);
+      const out: Record<string, number> = { "fourier/circularity": r.circularity, "fourier/circularity/roundness": r.roundness, "fourier/circularity/share": r.share };
+      if (separate) out["fourier/circularity/b"] = score(p).circularity;
+      return out;
     },
   },
   "fourier/circularity_pca": {
@@ -290,8 +310,14 @@ export const CIRCULARITY_MEASURES: Readonly<Record<string, MeasureDef>> = {
       return side > PCA_MAX_SIDE ? `needs min(p, embedding width) ≤ ${PCA_MAX_SIDE} for its eigen-decomposition (it is ${side})` : null;
     },
     compute: (ctx) => {
-      const { x, p, d } = embeddingsOf(ctx, "fourier/circularity_pca");
-      return pcaCircularity(x, p, d);
+      const { t, axis, p, separate } = sourceOf(ctx, "fourier/circularity_pca");
+      const { x, d } = residueEmbeddings(t, p, axis);
+      const a = pcaCircularity(x, p, d);
+      if (!separate) return a;
+      const b = residueEmbeddings(t, p, axis, p), all = residueEmbeddings(t, 2 * p, axis);
+      const out: Record<string, number> = { "fourier/circularity_pca": a, "fourier/circularity_pca/b": pcaCircularity(b.x, p, b.d) };
+      if (Math.min(2 * p, d) <= PCA_MAX_SIDE) out["fourier/circularity_pca/joint"] = pcaCircularity(all.x, p, d, 4, 2 * p);
+      return out;
     },
   },
 };

@@ -6,6 +6,7 @@ import { sparseParity } from "./sparse-parity.js";
 import { omnigrokMnist, omnigrokMnistFull } from "./omnigrok-mnist.js";
 import { pairMod67 } from "./pair-mod67.js";
 import { pairNoWd, pairNoWdSmall } from "./pair-no-wd.js";
+import { pairSeparateVocab } from "./pair-separate-vocab.js";
 import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
 import { prietoOrthograd, prietoOrthoSgd, prietoSoftmax, prietoStablemax } from "./prieto.js";
@@ -23,6 +24,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "pair-mod67": pairMod67,
   "pair-no-wd": pairNoWd,
   "pair-no-wd-small": pairNoWdSmall,
+  "pair-separate-vocab": pairSeparateVocab,
   "varma-ungrok": varmaUngrok,
   "surfing-wd": surfingWd,
   "surfing-nowd": surfingNowd,
