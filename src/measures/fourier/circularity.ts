@@ -45,11 +45,9 @@
  * all 2p rows, each scored on its first p entries against its whole energy, so it is at most the share of the
  * component's energy on a's rows (about 1/2 when a and b are embedded alike).
  */
-import type { Model } from "../../models/model.js";
-import type { Dataset } from "../../tasks/dataset.js";
-import type { Params, Tensor } from "../../tensor/tensor.js";
+import type { Tensor } from "../../tensor/tensor.js";
 import { paramOf, type MeasureContext, type MeasureDef } from "../measure.js";
-import { defaultSource, keyFrequencies, parseFourierSettings, type FrequencySource } from "./fourier-circuit.js";
+import { defaultSource, keyFrequencies, needs, parseFourierSettings, type FrequencySource } from "./fourier-circuit.js";
 
 /** At most this many key frequencies count towards fourier/circularity (Nanda et al. 2023's transformer has 5). */
 export const CIRCULARITY_MAX_KEYS = 5;
@@ -270,15 +268,7 @@ function sourceOf(ctx: MeasureContext, measure: string): { t: Tensor; axis: 0 | 
   return { t, axis: src.inputAxis, p, separate: ctx.data.meta.separate_vocab === true && t.shape[src.inputAxis] >= 2 * p };
 }
 
-const appliesTo = (model: Model, data: Dataset, params: Params): string | null => {
-  const p = data.meta.p;
-  if (typeof p !== "number") return `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`;
-  const src = defaultSource(model, params);
-  if (!src) return `needs a first-layer tensor U or W_E (model "${model.name}" has ${Object.keys(params).join(", ")})`;
-  const t = params[src.tensor];
-  if (t.shape.length !== 2 || t.shape[src.inputAxis] < p) return `needs ${src.tensor}'s input axis to cover the p = ${p} residues`;
-  return null;
-};
+const appliesTo = needs("spectrum");
 
 /** Largest min(p, d) for fourier/circularity_pca: its Jacobi eigen-decomposition is O(n³) per sweep. */
 export const PCA_MAX_SIDE = 512;

@@ -251,7 +251,8 @@ export function circuitLoss(ctx: MeasureContext, kind: CircuitLossKind, split: "
   return (ctx.loss ?? softmaxCrossEntropy)(Z, data.y, p).loss;
 }
 
-const needs = (what: "spectrum" | "logits") => (model: Model, data: Dataset, params: Params): string | null => {
+/** Why a Fourier measure does not apply: no modulus, no first-layer tensor over the residues, or (for "logits") not p classes. */
+export const needs = (what: "spectrum" | "logits") => (model: Model, data: Dataset, params: Params): string | null => {
   const p = data.meta.p;
   if (typeof p !== "number") return `needs a modular-arithmetic task (task "${data.name}" has no modulus p)`;
   const src = defaultSource(model, params);
