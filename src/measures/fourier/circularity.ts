@@ -47,6 +47,8 @@
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import { paramOf, type MeasureContext, type MeasureDef } from "../measure.js";
+import { symmetricEigen } from "../rank/low-rank.js";
+import { gramOfShortSide } from "../rank/svd.js";
 import { defaultSource, keyFrequencies, needs, parseFourierSettings, type FrequencySource } from "./fourier-circuit.js";
 
 /** At most this many key frequencies count towards fourier/circularity (Nanda et al. 2023's transformer has 5). */
@@ -155,73 +157,16 @@ export function embeddingCircularity(x: Float64Array, p: number, d: number, opti
 }
 
 /**
- * Eigenvalues (descending) and eigenvectors (columns of a row-major [n, n]) of a symmetric S [n, n], by cyclic Jacobi
- * rotations (Golub & Van Loan, Matrix Computations, §8.5). Unlike QL it needs no care with the many zero eigenvalues
- * of a low-rank Gram (a 5-dimensional embedding of 67 residues); O(n³) per sweep, ~10 sweeps.
- */
-export function jacobiEigen(s: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(s), v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  let scale = 0;
-  for (let i = 0; i < n * n; i++) scale += a[i] * a[i];
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
-    if (off <= 1e-30 * scale) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (Math.abs(apq) <= 1e-300) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
-        for (let k = 0; k < n; k++) { // columns p, q of A
-          const akp = a[k * n + p], akq = a[k * n + q];
-          a[k * n + p] = c * akp - sn * akq;
-          a[k * n + q] = sn * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) { // rows p, q
-          const apk = a[p * n + k], aqk = a[q * n + k];
-          a[p * n + k] = c * apk - sn * aqk;
-          a[q * n + k] = sn * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - sn * vkq;
-          v[k * n + q] = sn * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
-  const values = new Float64Array(n), vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => {
-    values[dst] = a[src * n + src];
-    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src];
-  });
-  return { values, vectors };
-}
-
-/**
  * The first `count` residue-space principal components of centred embeddings x [p, d], as rows of [count, p]: the top
- * eigenvectors of x xᵀ [p, p], or, when d < p, x w_i for the top eigenvectors w_i of xᵀx [d, d] (the same directions).
+ * eigenvectors of x xᵀ [p, p], or, when d ≤ p, x w_i for the top eigenvectors w_i of xᵀx [d, d] (the same directions).
  */
 export function residuePrincipalComponents(x: Float64Array, p: number, d: number, count: number): Float64Array[] {
-  const n = Math.min(p, d), g = new Float64Array(n * n);
-  const at = d < p ? (a: number, j: number) => x[a * d + j] : (a: number, j: number) => x[j * d + a]; // [·, n] view
-  const len = d < p ? p : d;
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let v = 0;
-      for (let r = 0; r < len; r++) v += at(r, i) * at(r, j);
-      g[i * n + j] = g[j * n + i] = v;
-    }
-  }
-  const { values, vectors } = jacobiEigen(g, n);
+  const { g, k: n } = gramOfShortSide(x, p, d);
+  const { values, vectors } = symmetricEigen(g, n);
   const out: Float64Array[] = [];
   for (let i = 0; i < Math.min(count, n) && values[i] > 1e-12 * values[0]; i++) {
     const u = new Float64Array(p);
-    if (d < p) for (let a = 0; a < p; a++) for (let j = 0; j < d; j++) u[a] += x[a * d + j] * vectors[j * n + i];
+    if (d <= p) for (let a = 0; a < p; a++) for (let j = 0; j < d; j++) u[a] += x[a * d + j] * vectors[j * n + i];
     else for (let a = 0; a < p; a++) u[a] = vectors[a * n + i];
     out.push(u);
   }
@@ -270,7 +215,7 @@ function sourceOf(ctx: MeasureContext, measure: string): { t: Tensor; axis: 0 | 
 
 const appliesTo = needs("spectrum");
 
-/** Largest min(p, d) for fourier/circularity_pca: its Jacobi eigen-decomposition is O(n³) per sweep. */
+/** Largest min(p, d) for fourier/circularity_pca: its eigen-decomposition is O(n³). */
 export const PCA_MAX_SIDE = 512;
 
 /** The measures of this module, keyed by registry name. */
