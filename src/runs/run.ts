@@ -100,7 +100,7 @@ interface Running {
   readonly liveFlushMs: number;
   flushed: number; // rows already in the store
   flushedAt: number; // performance.now() of the last write to the store (-Infinity: none yet)
-  /** The run directory's writes, one after another; training goes on while they reach the disk. */
+  /** The run directory's last checkpoint write; training goes on while it reaches the disk. */
   files: Promise<void>;
   /** The first of those writes that failed (the run stops at its next step). */
   filesError: unknown;
@@ -116,14 +116,10 @@ interface Running {
 async function persist(run: Running, state: TrainState): Promise<void> {
   await settleFiles(run);
   const rows = run.rows.slice(), snapshot = snapshotCheckpoint(state);
-  queueFiles(run, async () => {
+  run.files = (async () => {
     await writeMetricsParquet(join(run.runDir, METRICS_FILE), rows);
     await writeCheckpoint(run.runDir, run.runId, snapshot);
-  });
-}
-
-function queueFiles(run: Running, write: () => Promise<void>): void {
-  run.files = run.files.then(write);
+  })();
   run.files.catch((e: unknown) => {
     run.filesError ??= e;
   });
@@ -227,6 +223,11 @@ export async function writeFinishedRun(runId: string, runDir: string, config: Ru
   return summary;
 }
 
+/** A run about to train: no rows yet, nothing in the store or in flight. */
+function running(runId: string, runDir: string, config: RunConfig, store: RunSink, measures: readonly string[], init: Params, opts: RunOptions): Running {
+  return { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, files: Promise.resolve(), filesError: undefined };
+}
+
 async function guarded<T>(run: Running, setup: TrainSetup, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
@@ -285,7 +286,7 @@ export async function startRun(given: RunConfig, opts: RunOptions): Promise<RunS
     await store?.close();
     throw e;
   }
-  const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, files: Promise.resolve(), filesError: undefined };
+  const run = running(runId, runDir, config, store, measures, init, opts);
   try {
     return await guarded(run, setup, () => trainLoop(run, setup, state, opts, false));
   } finally {
@@ -324,7 +325,7 @@ export async function resumeRun(ref: string, opts: RunOptions & { steps?: number
   try {
     let record = await store.findRun(runId);
     if (!record) record = await store.recordRun({ runId, preset: config.preset ?? "custom", seed: config.seed, steps: config.steps, spec: config, runDir });
-    const run: Running = { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, files: Promise.resolve(), filesError: undefined };
+    const run = running(runId, runDir, config, store, measures, init, opts);
     const sink = store; // TypeScript does not carry the narrowing of a `let` into the closure
     return await guarded(run, setup, async () => {
       const store = sink;
