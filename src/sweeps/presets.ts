@@ -46,6 +46,29 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
     // there counts as "high test loss (memorization)" under the PAIR rule
     spec: { name: "pair-mod67", base: "pair-mod67", seeds: 16, classify: { pair: { test_loss: 1e-3 } } },
   },
+  "wang-phi": {
+    describe: "Wang et al. (2024): the inferred/atomic ratio φ sets how long after the fit composition generalizes (wang-composition-grok at φ 3.6–17, 8k steps), 2 seeds",
+    spec: {
+      name: "wang-phi",
+      base: "wang-composition-grok",
+      spec: { steps: 8000 },
+      axes: { "task.phi": [3.6, 7.2, 9, 12, 17] }, // 17 is about the largest φ this 30-entity graph allows
+      seeds: 2,
+      // the preset's 90% thresholds; "grokking" when ID test reaches 90% more than 1,000 steps after train did
+      classify: { liu: { train_acc: 0.9, test_acc: 0.9, gap: 1000 } },
+    },
+  },
+  "wang-size": {
+    describe: "Wang et al. (2024): at a fixed φ = 12, the graph's size (20, 30, 45 entities) barely changes when composition generalizes, 2 seeds × 4k steps",
+    spec: {
+      name: "wang-size",
+      base: "wang-composition-grok",
+      spec: { steps: 4000, task: { name: "composition", entities: 30, relations: 20, out_degree: 20, phi: 12 } },
+      axes: { "task.entities": [20, 30, 45] },
+      seeds: 2,
+      classify: { liu: { train_acc: 0.9, test_acc: 0.9, gap: 1000 } },
+    },
+  },
   "omnigrok-init": {
     describe: "Omnigrok (Liu et al. 2023): initialization scale × weight decay on the R1 quadratic net, 3 seeds",
     spec: {

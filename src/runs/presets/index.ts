@@ -11,7 +11,7 @@ import { varmaUngrok } from "./varma.js";
 import { surfingNowd, surfingWd } from "./surfing.js";
 import { prietoOrthograd, prietoOrthoSgd, prietoSoftmax, prietoStablemax } from "./prieto.js";
 import { nanda, nandaSmall } from "./nanda.js";
-import { mixtureAsync, wangComparison, wangComposition } from "./transformer-tasks.js";
+import { mixtureAsync, wangComparison, wangComposition, wangCompositionGrok } from "./transformer-tasks.js";
 
 export type { Preset } from "./preset.js";
 
@@ -35,6 +35,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   nanda,
   "nanda-small": nandaSmall,
   "wang-composition": wangComposition,
+  "wang-composition-grok": wangCompositionGrok,
   "wang-comparison": wangComparison,
   "mixture-async": mixtureAsync,
 };
