@@ -63,7 +63,7 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
     spec: {
       name: "wang-size",
       base: "wang-composition-grok",
-      spec: { steps: 4000, task: { name: "composition", entities: 30, relations: 20, out_degree: 20, phi: 12 } },
+      spec: { steps: 4000, task: { phi: 12 } }, // merged into the preset's task: its graph, φ 12
       axes: { "task.entities": [20, 30, 45] },
       seeds: 2,
       classify: { liu: { train_acc: 0.9, test_acc: 0.9, gap: 1000 } },
