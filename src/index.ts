@@ -38,7 +38,7 @@ export { buildModel, MODEL_NAMES, parseModelConfig, type ModelConfig, type Model
 export type { ForwardResult, Model } from "./models/model.js";
 export { createBackend, type BackendName, type BackendOptions } from "./tensor/backend-select.js";
 export type { Backend } from "./tensor/backend.js";
-export { fold, keyFromSeed, normals, permutation, uniform, type Key } from "./tensor/rng.js";
+export { fold, keyFromSeed, normals, permutation, truncatedNormals, uniform, type Key } from "./tensor/rng.js";
 export { tensor, type Params, type Tensor } from "./tensor/tensor.js";
 
 // Automatic differentiation and model definitions

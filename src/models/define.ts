@@ -1,6 +1,6 @@
 import { Graph, type ForwardOptions, type Var } from "../autograd/graph.js";
 import type { Backend } from "../tensor/backend.js";
-import { fold, normals, uniform, type Key } from "../tensor/rng.js";
+import { fold, normals, truncatedNormals, uniform, type Key } from "../tensor/rng.js";
 import { sizeOf, type Params, type Tensor } from "../tensor/tensor.js";
 import type { Dataset, DenseSplit, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
@@ -39,6 +39,8 @@ export interface InitContext<C> extends ModelContext<C> {
   readonly key: Key;
   /** N(0, std²) values, drawn from fold(key, name). */
   normal(name: string, shape: readonly number[], std: number): Tensor;
+  /** N(0, σ²) truncated to ±2σ (Haiku's TruncatedNormal: standard deviation 0.8796σ), drawn from fold(key, name). */
+  truncatedNormal(name: string, shape: readonly number[], sigma: number): Tensor;
   /** U(−bound, bound) values, drawn from fold(key, name). */
   uniform(name: string, shape: readonly number[], bound: number): Tensor;
   /** A tensor filled with `value` (0 by default). */
@@ -76,6 +78,7 @@ export function modelFromDefinition<C>(def: ModelDefinition<C>, config: C, data:
         ...ctx,
         key,
         normal: (name, shape, std) => ({ shape: [...shape], data: normals(fold(key, name), sizeOf(shape), std, alloc(shape)) }),
+        truncatedNormal: (name, shape, sigma) => ({ shape: [...shape], data: truncatedNormals(fold(key, name), sizeOf(shape), sigma, alloc(shape)) }),
         uniform: (name, shape, bound) => {
           const out = alloc(shape), k = fold(key, name);
           for (let i = 0; i < out.length; i++) out[i] = (2 * uniform(k, i) - 1) * bound;

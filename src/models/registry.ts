@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { Backend } from "../tensor/backend.js";
 import type { Dataset } from "../tasks/dataset.js";
 import { ACTIVATIONS } from "../tensor/kernels/activations.js";
-import { embedMlpDefinition, EMBED_INITS } from "./embed-mlp.js";
+import { embedMlpDefinition, EMBED_INITS, INIT_DRAWS } from "./embed-mlp.js";
 import { fiveNeuronDefinition } from "./five-neuron.js";
 import { createGromov, gromovDefinition } from "./gromov.js";
 import { mlpDefinition } from "./mlp.js";
@@ -49,6 +49,7 @@ export const EmbedMlpModelSchema = z.strictObject({
   tied_unembed: z.boolean().default(true),
   init_scale: initScale.default(1),
   embed_init: z.enum(EMBED_INITS).default("variance_scaling"),
+  init_draw: z.enum(INIT_DRAWS).default("normal"), // "truncated_normal": Haiku's ±2σ draws, as the notebook's
   dropout: dropoutRate.default(0),
 });
 

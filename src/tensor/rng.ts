@@ -71,6 +71,24 @@ export function normals(key: Key, n: number, std = 1, out: Float32Array = new Fl
   return out;
 }
 
+/**
+ * Normals N(0, σ²) truncated to [−2σ, 2σ] (Haiku's and JAX's TruncatedNormal; their standard deviation is 0.8796σ), by
+ * rejection: the Box–Muller stream of `normals` is read in order and values outside ±2 are skipped (4.6% of them), so
+ * value i depends on the key alone.
+ */
+export function truncatedNormals(key: Key, n: number, sigma = 1, out: Float32Array = new Float32Array(n)): Float32Array {
+  let filled = 0;
+  for (let j = 0; filled < n; j += 2) {
+    const u1 = 1 - uniform(key, j); // (0, 1]
+    const u2 = uniform(key, j + 1);
+    const r = Math.sqrt(-2 * Math.log(u1));
+    const z0 = r * Math.cos(2 * Math.PI * u2), z1 = r * Math.sin(2 * Math.PI * u2);
+    if (Math.abs(z0) <= 2) out[filled++] = z0 * sigma;
+    if (filled < n && Math.abs(z1) <= 2) out[filled++] = z1 * sigma;
+  }
+  return out;
+}
+
 /** Integer uniform in [0, max). */
 export function randint(key: Key, i: number, max: number): number {
   return Math.floor(uniform(key, i) * max);

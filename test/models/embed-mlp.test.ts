@@ -11,7 +11,7 @@ import { tinyPairs } from "../helpers/tiny-data.js";
 
 
 const cfg = (over: Partial<EmbedMlpConfig> = {}): EmbedMlpConfig =>
-  ({ d_embed: 4, width: 3, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling", dropout: 0, ...over });
+  ({ d_embed: 4, width: 3, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling", init_draw: "normal", dropout: 0, ...over });
 
 for (const tied_unembed of [true, false]) {
   for (const activation of ["relu", "gelu"] as const) {
@@ -74,6 +74,22 @@ test("embed_mlp: init variances follow the notebook (W_E ~ N(0, 2/vocab), Linear
   const nm = createEmbedMlp(cfg({ d_embed: D, width: H, embed_init: "normal", tied_unembed: false }), data, createFloat64Backend()).init(keyFromSeed(6));
   assert.ok(Math.abs(variance(nm.W_E.data) - 1) < 0.04);
   assert.ok(Math.abs(variance(nm.W_U.data) / (1 / D) - 1) < 0.04);
+});
+
+test("embed_mlp: init_draw truncated_normal keeps every variance and bounds each draw at ±2σ (Haiku's TruncatedNormal)", () => {
+  const vocab = 67, D = 500, H = 24;
+  const data = tinyPairs(vocab, 1, 1);
+  const tn = createEmbedMlp(cfg({ d_embed: D, width: H, init_draw: "truncated_normal" }), data, createFloat64Backend()).init(keyFromSeed(6));
+  const plain = createEmbedMlp(cfg({ d_embed: D, width: H }), data, createFloat64Backend()).init(keyFromSeed(6));
+  const variance = (x: Float32Array) => x.reduce((s, v) => s + v * v, 0) / x.length;
+  const maxAbs = (x: Float32Array) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const t = 0.87962566103423978;
+  // σ of the underlying normal: VarianceScaling's √(2/vocab)/0.8796 for W_E, Linear's 1/√fan_in for W_in and W_out
+  for (const [name, sigma] of [["W_E", Math.sqrt(2 / vocab) / t], ["W_in", 1 / Math.sqrt(D)], ["W_out", 1 / Math.sqrt(H)]] as const) {
+    assert.ok(Math.abs(variance(tn[name].data) / (t * sigma) ** 2 - 1) < 0.04, name);
+    assert.ok(maxAbs(tn[name].data) <= 2 * sigma * (1 + 1e-6), `${name}: |w| ≤ 2σ`);
+    assert.ok(maxAbs(plain[name].data) > 2.5 * t * sigma, `${name}: the plain draw has tails beyond the truncation`);
+  }
 });
 
 test("embed_mlp: a tied unembedding needs as many classes as tokens", () => {

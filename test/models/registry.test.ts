@@ -19,7 +19,7 @@ test("model registry: every name has a factory, and a bare name gets the documen
   for (const name of MODEL_NAMES) assert.ok(MODEL_REGISTRY[name].describe.length > 10 && !MODEL_REGISTRY[name].describe.includes("\n"), name);
   assert.deepEqual(parseModelConfig({ name: "mlp" }), { name: "mlp", depth: 1, width: 64, activation: "relu", bias: true, init_scale: 1, dropout: 0 });
   assert.deepEqual(parseModelConfig({ name: "embed_mlp" }), {
-    name: "embed_mlp", d_embed: 500, width: 24, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling", dropout: 0,
+    name: "embed_mlp", d_embed: 500, width: 24, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling", init_draw: "normal", dropout: 0,
   });
   assert.deepEqual(parseModelConfig({ name: "five_neuron" }), { name: "five_neuron", neurons: 5, init_scale: 1 });
   assert.deepEqual(parseModelConfig({ name: "gromov", width: 64 }), { name: "gromov", width: 64, init_scale: 1 });

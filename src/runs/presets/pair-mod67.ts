@@ -6,7 +6,8 @@ export const pairMod67: Preset = {
   spec: {
     steps: 50000,
     task: { name: "modular", op: "add", p: 67, train_fraction: 0.4, symmetric: true }, // 911 of the 2,278 pairs a ≤ b
-    model: { name: "embed_mlp", d_embed: 500, width: 24, activation: "relu", tied_unembed: true, embed_init: "variance_scaling" },
+    // Haiku draws every weight from a ±2σ truncated normal (VarianceScaling for the embedding, Linear's default for the MLP)
+    model: { name: "embed_mlp", d_embed: 500, width: 24, activation: "relu", tied_unembed: true, embed_init: "variance_scaling", init_draw: "truncated_normal" },
     // The notebook's loss is -mean(onehot * log_softmax) over all 911·67 entries: cross-entropy / 67. Under AdamW the
     // scale is not cosmetic once the training set is fit (gradients then sit near Adam's ε = 1e-8); see the README's R5.
     loss: "cross_entropy_per_entry",
