@@ -5,12 +5,14 @@
  * directory without a checkpoint starts over.
  */
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { checkpointSteps } from "../runs/checkpoint.js";
-import { readMetricsParquet, type MetricRow } from "../runs/metrics-file.js";
+import { checkpointPath, checkpointSteps, loadCheckpoint, snapshotCheckpoint, writeCheckpoint } from "../runs/checkpoint.js";
+import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "../runs/metrics-file.js";
+import { writeSpecFile } from "../runs/run-dir.js";
 import { METRICS_FILE, readRunDir, resumeRun, startRun, SUMMARY_FILE, writeFinishedRun, type Progress, type RunSummary } from "../runs/run.js";
-import { batchKey, trainBatched } from "./batched/index.js";
+import type { TrainState } from "../train/loop.js";
+import { trainBatched } from "./batched/index.js";
 import { normalizeSpec, type RunConfig } from "../runs/spec.js";
 
 /** A run to train, as plain JSON (it crosses threads and machines). */
@@ -81,32 +83,83 @@ export async function executeRunJob(job: RunJob, opts: ExecuteOptions = {}): Pro
   return { ...base, summary, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how };
 }
 
-/** Whether a job can join a batch: its config batches and its run directory holds no checkpoint to resume from. */
-export async function batchableJob(job: RunJob): Promise<string | null> {
-  const key = batchKey(job.config);
-  if (key === null) return null;
-  if (existsSync(job.runDir) && (await checkpointSteps(job.runDir)).length > 0) return null; // resume it alone
-  return key;
+/** How often a batch saves every model's state to its run directory while it trains (wall clock). */
+export const BATCH_CHECKPOINT_MS = 120_000;
+
+export interface BatchExecuteOptions extends ExecuteOptions {
+  /** Milliseconds between a batch's saves (default BATCH_CHECKPOINT_MS); a batch also saves when aborted. */
+  readonly checkpointEveryMs?: number;
+  /** Model-steps done of the batch's total (a resumed model counts the steps it resumed from as done). */
+  readonly onBatchProgress?: (done: number, total: number) => void;
 }
+
+type BatchJobResult = RunJobResult | { runKey: string; error: string };
 
 /**
  * Trains jobs whose configs share a batch key together in one set of batched kernels (bit-identical to training each
- * alone, src/sweeps/batched), then writes each run directory as a run of its own would be. A batch keeps no
- * intermediate checkpoints: a batch stopped midway starts over. A run that diverged fails alone.
+ * alone, src/sweeps/batched), then writes each run directory as a run of its own would be. While the batch trains,
+ * every model's checkpoint and metrics go to its run directory every `checkpointEveryMs` and when it is aborted (only
+ * the newest kept), so a batch stopped midway resumes each run from there — in a batch again, or alone — with
+ * identical results. A finished run directory is returned as found; a run that diverged fails alone.
  */
-export async function executeBatchJob(jobs: readonly RunJob[], opts: ExecuteOptions = {}): Promise<Array<RunJobResult | { runKey: string; error: string }>> {
+export async function executeBatchJob(jobs: readonly RunJob[], opts: BatchExecuteOptions = {}): Promise<BatchJobResult[]> {
   const configs = jobs.map((j) => normalizeSpec(j.config));
-  const outputs = await trainBatched(configs, { signal: opts.signal, threads: opts.threads });
-  const results: Array<RunJobResult | { runKey: string; error: string }> = [];
+  const results: Array<BatchJobResult | undefined> = [];
+  const toTrain: number[] = []; // job indices, in the order trainBatched gets them
+  const resumeFrom = new Map<number, number>(); // job index → its last checkpoint's step
   for (const [i, job] of jobs.entries()) {
-    const out = outputs[i];
+    const { runDir } = job;
+    if (existsSync(runDir) && !(await holdsConfig(runDir, configs[i]))) await rm(runDir, { recursive: true, force: true }); // another sweep's run
+    const done = await finished(runDir);
+    if (done && done.steps === configs[i].steps) {
+      results[i] = { runKey: job.runKey, runId: job.runId, runDir, summary: done, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how: "found" };
+      continue;
+    }
+    const steps = existsSync(runDir) ? await checkpointSteps(runDir) : [];
+    if (steps.length > 0) resumeFrom.set(i, steps[steps.length - 1]);
+    else await rm(runDir, { recursive: true, force: true }); // stopped before its first save: nothing to keep
+    toTrain.push(i);
+  }
+  const outputs = await trainBatched(
+    toTrain.map((i) => configs[i]),
+    {
+      signal: opts.signal,
+      threads: opts.threads,
+      onProgress: opts.onBatchProgress,
+      restore: async (k, state) => {
+        const i = toTrain[k], from = resumeFrom.get(i);
+        if (from === undefined) return null;
+        await loadCheckpoint(jobs[i].runDir, from, state); // checks the checkpoint's sha256
+        return (await readMetricsParquet(join(jobs[i].runDir, METRICS_FILE))).filter((r) => r.step <= from);
+      },
+      checkpoint: { everyMs: opts.checkpointEveryMs ?? BATCH_CHECKPOINT_MS, save: (k, rows, state) => saveBatchMember(jobs[toTrain[k]], configs[toTrain[k]], rows, state) },
+    },
+  );
+  for (const [k, i] of toTrain.entries()) {
+    const job = jobs[i], out = outputs[k];
     if (out.error) {
-      results.push({ runKey: job.runKey, error: out.error.message });
+      results[i] = { runKey: job.runKey, error: out.error.message };
       continue;
     }
     await rm(job.runDir, { recursive: true, force: true });
     const summary = await writeFinishedRun(job.runId, job.runDir, configs[i], out.rows, out.state, "wasm batched", out.seconds);
-    results.push({ runKey: job.runKey, runId: job.runId, runDir: job.runDir, summary, rows: out.rows, how: "trained" });
+    results[i] = { runKey: job.runKey, runId: job.runId, runDir: job.runDir, summary, rows: out.rows, how: resumeFrom.has(i) ? "resumed" : "trained" };
   }
-  return results;
+  return results as BatchJobResult[];
+}
+
+/**
+ * A batched model's state written as a run's would be: spec, then metrics, then the checkpoint (a checkpoint exists
+ * only once its rows are on disk), then the older checkpoints removed.
+ */
+async function saveBatchMember(job: RunJob, config: RunConfig, rows: readonly MetricRow[], state: TrainState): Promise<void> {
+  const snapshot = snapshotCheckpoint(state), kept = rows.slice();
+  const before = existsSync(job.runDir) ? await checkpointSteps(job.runDir) : [];
+  if (before.length === 0) {
+    await mkdir(job.runDir, { recursive: true });
+    await writeSpecFile(job.runDir, job.runId, config);
+  }
+  await writeMetricsParquet(join(job.runDir, METRICS_FILE), kept);
+  await writeCheckpoint(job.runDir, job.runId, snapshot);
+  for (const step of before) if (step !== snapshot.step) await rm(checkpointPath(job.runDir, step), { force: true });
 }

@@ -7,16 +7,18 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { RunInterrupted } from "../runs/run.js";
 import type { SweepSession } from "./coordinator.js";
-import { batchCost } from "./batched/index.js";
-import { batchableJob, executeBatchJob, executeRunJob, type RunJob, type RunJobResult } from "./execute.js";
+import { batchCost, batchKey, WAVE } from "./batched/index.js";
+import { executeBatchJob, executeRunJob, type RunJob, type RunJobResult } from "./execute.js";
 import type { FromWorker, ToWorker } from "./worker-thread.js";
 
 export interface SweepProgress {
   readonly done: number;
   readonly failed: number;
   readonly total: number;
-  /** Seconds left, from the mean time per finished run (null before the first). */
+  /** Seconds left: from the training steps done so far where they are known (local sweeps), else from the mean time per finished run; null before either. */
   readonly etaSeconds: number | null;
+  /** Training steps done and to do, summed over this session's runs, finished or under way (local sweeps). */
+  readonly steps?: { readonly done: number; readonly total: number };
   readonly last?: { readonly runKey: string; readonly how: RunJobResult["how"] | "failed"; readonly message?: string };
 }
 
@@ -42,15 +44,19 @@ export function defaultWorkers(): number {
 /** What one worker trains at a time: a run alone, or runs that batch together. */
 type Unit = { kind: "job"; job: RunJob } | { kind: "batch"; jobs: RunJob[] };
 
+const cost = (u: Unit): number => (u.kind === "job" ? batchCost(u.job.config) : u.jobs.reduce((s, j) => s + batchCost(j.config), 0));
+
 /**
  * Batchable jobs grouped by batch key, each group dealt over the workers so every core gets a batch — the costliest
- * job first to the batch with the least work so far, so the batches finish together; the rest alone.
+ * job first to the batch with the least work so far, so the batches finish together; the rest alone. A batch is
+ * handed out in waves of at most WAVE models (what the batched trainer holds in memory at once), so results are
+ * recorded wave by wave rather than at the end of a worker's whole share.
  */
-async function planUnits(jobs: readonly RunJob[], workers: number, batch: boolean): Promise<Unit[]> {
+function planUnits(jobs: readonly RunJob[], workers: number, batch: boolean): Unit[] {
   const groups = new Map<string, RunJob[]>();
   const units: Unit[] = [];
   for (const job of jobs) {
-    const key = batch ? await batchableJob(job) : null;
+    const key = batch ? batchKey(job.config) : null;
     if (key === null) units.push({ kind: "job", job });
     else groups.set(key, [...(groups.get(key) ?? []), job]);
   }
@@ -66,10 +72,17 @@ async function planUnits(jobs: readonly RunJob[], workers: number, batch: boolea
       least.jobs.push(job);
       least.cost += batchCost(job.config);
     }
-    for (const b of batches) units.unshift({ kind: "batch", jobs: b.jobs });
+    const waves: Unit[] = [];
+    for (const b of batches) for (let i = 0; i < b.jobs.length; i += WAVE) waves.push({ kind: "batch", jobs: b.jobs.slice(i, i + WAVE) });
+    // the costliest waves first (each worker's share starts with its costliest jobs): a worker that runs out last
+    // is left with a cheap wave
+    units.unshift(...waves.sort((a, b) => cost(b) - cost(a)));
   }
   return units;
 }
+
+/** Progress within units under way: at most one report per this many ms (a batch steps thousands of times a second). */
+const PROGRESS_EVERY_MS = 1000;
 
 export async function runSweepLocal(session: SweepSession, opts: LocalOptions = {}): Promise<SweepOutcome> {
   const jobs = [...session.jobs];
@@ -81,15 +94,30 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
   let finishedHere = 0;
   const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), jobs.length || 1));
   const threadsPerRun = Math.max(1, Math.floor(defaultWorkers() / workers));
-  const units = await planUnits(jobs, workers, opts.batch !== false);
+  const units = planUnits(jobs, workers, opts.batch !== false);
+  // training steps: of runs finished or failed, and of the units under way (keyed by worker)
+  const stepsOf = new Map(jobs.map((j) => [j.runKey, j.config.steps]));
+  const steps = { total: jobs.reduce((sum, j) => sum + j.config.steps, 0), ended: 0, underWay: new Map<unknown, number>(), reportedAt: -Infinity };
   const report = (last: SweepProgress["last"]): void => {
-    const perRun = finishedHere > 0 ? (performance.now() - t0) / 1000 / finishedHere : null;
-    opts.onProgress?.({ done, failed, total, etaSeconds: perRun === null ? null : (perRun * (total - done - failed)), last });
+    let stepsDone = steps.ended;
+    for (const n of steps.underWay.values()) stepsDone += n;
+    const elapsed = (performance.now() - t0) / 1000;
+    const etaSeconds = stepsDone > 0 ? (elapsed * (steps.total - stepsDone)) / stepsDone : finishedHere > 0 ? (elapsed / finishedHere) * (total - done - failed) : null;
+    steps.reportedAt = performance.now();
+    opts.onProgress?.({ done, failed, total, etaSeconds, steps: { done: stepsDone, total: steps.total }, last });
+  };
+  const underWay = (unit: unknown, stepsDone: number): void => {
+    steps.underWay.set(unit, stepsDone);
+    if (performance.now() - steps.reportedAt >= PROGRESS_EVERY_MS) report(undefined);
+  };
+  const ended = (runKey: string): void => {
+    steps.ended += stepsOf.get(runKey) ?? 0;
   };
   const onResult = async (r: RunJobResult): Promise<void> => {
     await session.record(r);
     done++;
     finishedHere++;
+    ended(r.runKey);
     report({ runKey: r.runKey, how: r.how });
   };
   const onFailure = async (runKey: string, message: string, wasInterrupt: boolean): Promise<void> => {
@@ -99,6 +127,7 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
     }
     await session.fail(runKey, message);
     failed++;
+    ended(runKey);
     report({ runKey, how: "failed", message });
   };
   report(undefined);
@@ -111,9 +140,17 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
       }
       const unitJobs = unit.kind === "job" ? [unit.job] : unit.jobs;
       try {
-        if (unit.kind === "job") await onResult(await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun }));
-        else for (const r of await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun })) await ("error" in r ? onFailure(r.runKey, r.error, false) : onResult(r));
+        if (unit.kind === "job") {
+          const result = await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun, onProgress: (p) => underWay(unit, p.step) });
+          steps.underWay.delete(unit);
+          await onResult(result);
+        } else {
+          const results = await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun, onBatchProgress: (n) => underWay(unit, n) });
+          steps.underWay.delete(unit);
+          for (const r of results) await ("error" in r ? onFailure(r.runKey, r.error, false) : onResult(r));
+        }
       } catch (e) {
+        steps.underWay.delete(unit);
         for (const j of unitJobs) await onFailure(j.runKey, (e as Error).message, e instanceof RunInterrupted);
         if (e instanceof RunInterrupted) break;
       }
@@ -147,7 +184,9 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
       pool.push(w);
       active++;
       w.on("message", (m: FromWorker) => {
-        if (m.type === "progress") return;
+        if (m.type === "progress") return underWay(w, m.step);
+        if (m.type === "batch-progress") return underWay(w, m.done);
+        if (m.type === "batch-done" || !inBatch.has(w)) steps.underWay.delete(w); // its runs' steps count as ended when recorded
         if (m.type !== "batch-done") chain = chain.then(() => (m.type === "result" ? onResult(m.result) : onFailure(m.runKey, m.message, m.interrupted)));
         if (m.type === "batch-done" || !inBatch.has(w)) chain.then(() => next(w), rejectAll);
       });

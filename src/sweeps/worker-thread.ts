@@ -3,6 +3,7 @@
  * result. It never touches the run store (the parent records results). Messages:
  *   in:  { type: "job", job: RunJob, threads } | { type: "abort" }
  *   out: { type: "result", result } | { type: "failed", runKey, message, interrupted } | { type: "progress", runKey, step, total }
+ *        | { type: "batch-progress", done, total } | { type: "batch-done" }
  */
 import { parentPort } from "node:worker_threads";
 import { RunInterrupted } from "../runs/run.js";
@@ -13,6 +14,8 @@ export type FromWorker =
   | { type: "result"; result: Awaited<ReturnType<typeof executeRunJob>> }
   | { type: "failed"; runKey: string; message: string; interrupted: boolean }
   | { type: "progress"; runKey: string; step: number; total: number }
+  /** A batch's model-steps done (at most one a second). */
+  | { type: "batch-progress"; done: number; total: number }
   /** After a batch: every job of it has had its "result" or "failed". */
   | { type: "batch-done" };
 
@@ -26,7 +29,13 @@ if (parentPort) {
       return;
     }
     if (m.type === "batch") {
-      executeBatchJob(m.jobs, { threads: m.threads, signal: abort.signal }).then(
+      let postedAt = -Infinity;
+      const onBatchProgress = (done: number, total: number): void => {
+        if (performance.now() - postedAt < 1000) return;
+        postedAt = performance.now();
+        post({ type: "batch-progress", done, total });
+      };
+      executeBatchJob(m.jobs, { threads: m.threads, signal: abort.signal, onBatchProgress }).then(
         (results) => {
           for (const r of results) post("error" in r ? { type: "failed", runKey: r.runKey, message: r.error, interrupted: false } : { type: "result", result: r });
           post({ type: "batch-done" });

@@ -15,7 +15,7 @@ import { buildSetup } from "../../src/runs/setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "../../src/runs/spec.js";
 import { batchKey, trainBatched, type BatchedRunOutput } from "../../src/sweeps/batched/index.js";
 import { createBackend } from "../../src/tensor/backend-select.js";
-import type { Params } from "../../src/tensor/tensor.js";
+import { cloneParams, type Params } from "../../src/tensor/tensor.js";
 import { evalCadence } from "../../src/train/cadence.js";
 import { NonFiniteError, trainStep, type TrainState } from "../../src/train/loop.js";
 
@@ -156,4 +156,53 @@ test("batch keys: what the fused kernels train shares a key per run length; the 
   ];
   for (const c of unbatchable) assert.equal(batchKey(c), null, JSON.stringify({ backend: c.backend, model: c.model, task: c.task.name }));
   await assert.rejects(trainBatched([unbatchable[0]]), SpecError);
+});
+
+/** A model's saved state, as a run directory would keep it (rows up to the state's step, a copy of the state). */
+interface Saved {
+  readonly rows: MetricRow[];
+  readonly state: TrainState;
+}
+
+function copyState(s: TrainState): TrainState {
+  const tensors = Object.fromEntries(Object.entries(s.opt.tensors).map(([k, v]) => [k, v.slice()]));
+  return { params: cloneParams(s.params), grads: cloneParams(s.grads), opt: { step: s.opt.step, tensors }, hooks: [], step: s.step };
+}
+
+function restoreFrom(saved: Map<number, Saved>) {
+  return async (index: number, state: TrainState): Promise<MetricRow[] | null> => {
+    const s = saved.get(index);
+    if (!s) return null;
+    for (const [name, t] of Object.entries(s.state.params)) state.params[name].data.set(t.data);
+    for (const [key, t] of Object.entries(s.state.opt.tensors)) state.opt.tensors[key].set(t);
+    state.opt.step = s.state.opt.step;
+    state.step = s.state.step;
+    return s.rows.slice();
+  };
+}
+
+test("a batch saved at every step, stopped, and restored from its saves trains on bit-identically (stopped at an evaluation step and between two)", async () => {
+  const configs = CONFIGS.slice(0, 6);
+  const alone = await Promise.all(configs.map(trainAlone));
+  for (const stopAt of [20, 25]) {
+    // 20 is an evaluation step (every 10): the save there evaluates first; 25 is not
+    const saved = new Map<number, Saved>();
+    let saves = 0;
+    const abort = new AbortController();
+    const first = trainBatched(configs, {
+      signal: abort.signal,
+      threads: 2,
+      onProgress: (done) => done >= stopAt * configs.length && abort.abort(),
+      checkpoint: { everyMs: 0, save: async (i, rows, state) => void (saves++, saved.set(i, { rows: rows.slice(), state: copyState(state) })) },
+    });
+    await assert.rejects(first, RunInterrupted);
+    assert.equal(saves, stopAt * configs.length, "each model saved once at every step after 0");
+    for (const [i, s] of saved) {
+      assert.equal(s.state.step, stopAt, `configs[${i}]: saved where it stopped`);
+      if (stopAt === 20) assert.ok(s.rows.some((r) => r.step === 20 && r.key === "train_loss"), `configs[${i}]: the save evaluated step 20 first`);
+      assert.deepEqual(s.rows, alone[i].rows.filter((r) => r.step <= stopAt), `configs[${i}]: the saved rows are the run's`);
+    }
+    const got = await trainBatched(configs, { threads: 1, restore: restoreFrom(saved) });
+    got.forEach((g, i) => assertSameRun(g, alone[i], `stopped at ${stopAt}, configs[${i}]`));
+  }
 });

@@ -1,7 +1,8 @@
 /**
  * Local sweeps end to end on tiny sparse-parity runs: worker threads give bit-identical results to one worker;
  * a stopped sweep keeps its finished runs and resumes the rest (bit-identical to an uninterrupted sweep); a
- * finished sweep trains nothing when run again; a changed spec under the same name is refused.
+ * finished sweep trains nothing when run again; a changed spec under the same name is refused; a batch stopped midway
+ * has saved every run, which resumes (in a batch or alone) to the same results.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +12,10 @@ import { join } from "node:path";
 import { openStore } from "../../src/runs/store.js";
 import { openSweepSession } from "../../src/sweeps/coordinator.js";
 import { runSweepLocal } from "../../src/sweeps/local.js";
+import { executeBatchJob, executeRunJob, type RunJobResult } from "../../src/sweeps/execute.js";
+import { checkpointSteps, plannedCheckpointSteps } from "../../src/runs/checkpoint.js";
+import type { MetricRow } from "../../src/runs/metrics-file.js";
+import { RunInterrupted } from "../../src/runs/run.js";
 import { normalizeSweep } from "../../src/sweeps/spec.js";
 import { loadSweepResults, sweepRuns } from "../../src/sweeps/sweep-store.js";
 import type { SweepRunResult } from "../../src/sweeps/types.js";
@@ -113,4 +118,40 @@ test("a sweep whose spec changed is refused under the same name unless started f
   } finally {
     await fresh.close();
   }
+});
+
+test("a batch stopped midway has saved every run at that step; the runs resume from there, in a batch or alone, to the same results", async (t) => {
+  const whole = tempDir(t), stopped = tempDir(t);
+  await sweepOnce(whole, 1); // every run alone, uninterrupted
+  const session = await openSweepSession(normalizeSweep(SPEC), { dataDir: stopped });
+  const jobs = [...session.jobs];
+  await session.close();
+  const abort = new AbortController();
+  // never a timed save: the abort's save is the only one; it comes at step 150, an evaluation step (every 50)
+  const stop = executeBatchJob(jobs, { signal: abort.signal, threads: 1, checkpointEveryMs: 1e12, onBatchProgress: (done) => done >= 150 * jobs.length && abort.abort() });
+  await assert.rejects(stop, RunInterrupted);
+  for (const job of jobs) assert.deepEqual(await checkpointSteps(job.runDir), [150], `${job.runKey}: one save, at step 150`);
+  const [alone, ...rest] = jobs;
+  const resumed: RunJobResult[] = [await executeRunJob(alone, { threads: 1 })];
+  let firstProgress = -1;
+  const onBatchProgress = (done: number) => void (firstProgress < 0 && (firstProgress = done));
+  for (const r of await executeBatchJob(rest, { threads: 1, onBatchProgress })) {
+    assert.ok(!("error" in r), `${r.runKey}: trained`);
+    resumed.push(r);
+  }
+  assert.deepEqual(resumed.map((r) => r.how), ["resumed", "resumed", "resumed", "resumed"]);
+  assert.equal(firstProgress, 151 * rest.length, "the batch went on from step 150, not from 0");
+  const want = await results(whole);
+  for (const r of resumed) {
+    const w = want.find((x) => x.runKey === r.runKey)!;
+    const sorted = (rows: readonly MetricRow[]) => [...rows].sort((a, b) => a.step - b.step || a.key.localeCompare(b.key)); // the store's order
+    assert.deepEqual(sorted(r.rows), sorted(w.rows), `metrics of ${r.runKey}`);
+    assert.ok(r.rows.some((x) => x.step === 150 && x.key === "train_loss"));
+    assert.equal(r.summary.test_acc, w.summary.test_acc);
+    // alone: the save, then the run's own cadence; a batch keeps the final checkpoint only
+    const aloneSteps = [150, ...plannedCheckpointSteps(alone.config).filter((step) => step > 150)];
+    assert.deepEqual(await checkpointSteps(r.runDir), r === resumed[0] ? aloneSteps : [300], `${r.runKey}: checkpoints kept`);
+  }
+  const again = await executeBatchJob(rest, { threads: 1 });
+  assert.deepEqual(again.map((r) => ("how" in r ? r.how : r.error)), ["found", "found", "found"], "a finished run directory is not trained again");
 });

@@ -30,14 +30,24 @@ function fmtDuration(s: number | null): string {
   return `${(s / 3600).toFixed(1)}h`;
 }
 
+/** A log (not a terminal) gets a progress line without a finished run at most this often. */
+const LOG_PROGRESS_EVERY_MS = 60_000;
+
 function sweepReporter(name: string, stream: NodeJS.WriteStream = process.stderr): (p: SweepProgress) => void {
   const tty = stream.isTTY === true;
+  let loggedAt = -Infinity;
   return (p) => {
-    const width = 24, filled = Math.round((width * (p.done + p.failed)) / Math.max(1, p.total));
+    // the bar fills with the training steps done (runs of a batch finish together, long after they start)
+    const fraction = p.steps && p.steps.total > 0 ? p.steps.done / p.steps.total : (p.done + p.failed) / Math.max(1, p.total);
+    const width = 24, filled = Math.min(width, Math.round(width * fraction));
     const last = p.last ? `  ${p.last.how === "failed" ? "FAILED" : p.last.how} ${p.last.runKey}${p.last.message ? `: ${p.last.message}` : ""}` : "";
-    const text = `${name} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total} done${p.failed ? `, ${p.failed} failed` : ""}  ETA ${fmtDuration(p.etaSeconds)}`;
+    const stepsText = p.steps && p.steps.total > 0 ? `, ${Math.floor(100 * fraction)}% of the steps` : "";
+    const text = `${name} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total} done${p.failed ? `, ${p.failed} failed` : ""}${stepsText}  ETA ${fmtDuration(p.etaSeconds)}`;
     if (tty) stream.write(`\r${text}\x1b[K${p.last?.how === "failed" ? `\n${last.trim()}\n` : ""}`);
-    else stream.write(`${text}${last}\n`);
+    else if (p.last || performance.now() - loggedAt >= LOG_PROGRESS_EVERY_MS) {
+      loggedAt = performance.now();
+      stream.write(`${text}${last}\n`);
+    }
   };
 }
 

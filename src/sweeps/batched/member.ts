@@ -13,7 +13,7 @@ import type { WasmBackend } from "../../tensor/wasm/backend-wasm.js";
 import type { BinaryMlpTask, BinaryMlpTensors, BinarySplit } from "../../tensor/wasm/binary-mlp.js";
 import type { Params } from "../../tensor/tensor.js";
 import { evalCadence } from "../../train/cadence.js";
-import type { TrainSetup } from "../../train/loop.js";
+import type { TrainSetup, TrainState } from "../../train/loop.js";
 import type { OptimizerState } from "../../train/optimizers.js";
 
 export interface Member {
@@ -35,6 +35,10 @@ export interface Member {
   /** Updates taken. */
   steps: number;
   readonly rows: MetricRow[];
+  /** The last step whose evaluation is in `rows` (−1: none yet). */
+  recordedAt: number;
+  /** The step of the last save (where it started, before any). */
+  savedAt: number;
   error: Error | null;
 }
 
@@ -59,8 +63,12 @@ function tensorsOf(p: Params): BinaryMlpTensors {
   return { W0: p.W_0.data, b0: p.b_0?.data ?? null, Wout: p.W_out.data, bout: p.b_out?.data ?? null };
 }
 
-export async function createMember(index: number, config: RunConfig, backend: WasmBackend, cache: SplitCache): Promise<Member> {
+/** A model's state loaded from where it was saved, with its rows up to that step; null = start fresh. */
+export type Restore = (index: number, state: TrainState) => Promise<MetricRow[] | null>;
+
+export async function createMember(index: number, config: RunConfig, backend: WasmBackend, cache: SplitCache, restore?: Restore): Promise<Member> {
   const { setup, state, init } = await buildSetup(config, { backend });
+  const restored = restore ? await restore(index, state) : null;
   let measures: string[];
   try {
     measures = resolveMeasures(config.measures, setup.model, setup.data, state.params);
@@ -87,6 +95,7 @@ export async function createMember(index: number, config: RunConfig, backend: Wa
     let b = blocks.get(slot);
     if (!b) blocks.set(slot, (b = flat(backend, state.params)));
     tensors[key] = b.views[key.slice(slot.length + 1)].data;
+    tensors[key].set(state.opt.tensors[key]);
   }
   const H = config.model.width, C = setup.model.nOut;
   const update =
@@ -103,12 +112,14 @@ export async function createMember(index: number, config: RunConfig, backend: Wa
     isEval: evalCadence(config.eval),
     params: P.views,
     grads: G.views,
-    opt: { step: 0, tensors },
+    opt: { step: state.opt.step, tensors },
     step: k.stepTask(splits.train, H, C, p, tensorsOf(G.views), update),
     testEval: k.evalTask(splits.test, H, C, p),
     trainEval: k.evalTask(splits.train, H, C, p),
-    steps: 0,
-    rows: [],
+    steps: state.step,
+    rows: restored ?? [],
+    recordedAt: restored ? state.step : -1,
+    savedAt: state.step,
     error: null,
   };
 }

@@ -5,6 +5,9 @@
  * evaluation tasks and the measures come first, while the parameters are still those of the step.
  * Per model, the metric rows (same steps, same keys, same values) and the final parameters and optimizer state are
  * bit-identical to buildSetup + trainStep + evaluationRows (test/sweeps/batched.test.ts).
+ * With `checkpoint`, every model's state and rows are handed out every `everyMs` and when the batch is aborted, as a
+ * run's checkpoint would hold them (rows up to and including the step of the state); `restore` starts a model from
+ * such a state, and the batch then trains on bit-identically to one never stopped.
  */
 import { EventLoopTurns } from "../../runs/event-loop-turns.js";
 import { getMeasure, runMeasure } from "../../measures/registry.js";
@@ -18,7 +21,7 @@ import type { BinaryMlpKernels, BinaryMlpResult } from "../../tensor/wasm/binary
 import { NonFiniteError, type SplitStats, type TrainState } from "../../train/loop.js";
 import { lrAt } from "../../train/schedules.js";
 import { notBatchable } from "./key.js";
-import { createMember, type Member, type SplitCache } from "./member.js";
+import { createMember, type Member, type Restore, type SplitCache } from "./member.js";
 
 export interface BatchedRunOutput {
   readonly rows: MetricRow[];
@@ -39,6 +42,21 @@ export interface BatchedOptions {
   readonly threads?: number;
   /** A measure failed at a step; the run goes on without that value (as a run alone). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Called once per model before it trains, with its fresh state: a model to resume gets its saved parameters,
+   * optimizer state and step loaded into `state` here, and the returned rows are its metrics up to that step (its
+   * evaluation there included); null = start from step 0.
+   */
+  readonly restore?: Restore;
+  /** Where models' states go while the batch trains (each `save` awaited before training goes on). */
+  readonly checkpoint?: BatchCheckpoints;
+}
+
+export interface BatchCheckpoints {
+  /** Wall-clock milliseconds between two saves of every model (and one more when the batch is aborted). */
+  readonly everyMs: number;
+  /** `state` is the model's at `state.step`, `rows` its metrics up to and including that step; copy what is kept. */
+  readonly save: (index: number, rows: readonly MetricRow[], state: TrainState) => Promise<void>;
 }
 
 /** Models trained at once; a longer list trains in waves of this many (each with fresh kernel memory). */
@@ -52,7 +70,7 @@ export async function trainBatched(configs: readonly RunConfig[], opts: BatchedO
     if (why !== null) throw new SpecError(`configs[${i}]: cannot train in a batch: ${why}`);
   });
   const threads = opts.threads ?? Math.max(1, ...configs.map((c) => c.threads));
-  const progress = { done: 0, total: configs.reduce((s, c) => s + c.steps, 0), turns: new EventLoopTurns(YIELD_MS) };
+  const progress = { done: 0, total: configs.reduce((s, c) => s + c.steps, 0), turns: new EventLoopTurns(YIELD_MS), savedAt: performance.now() };
   const out: BatchedRunOutput[] = [];
   for (let w = 0; w < configs.length; w += WAVE) {
     const backend = await createBackend("wasm", { threads });
@@ -64,7 +82,9 @@ export async function trainBatched(configs: readonly RunConfig[], opts: BatchedO
       const members: Member[] = [];
       for (const [i, c] of configs.slice(w, w + WAVE).entries()) {
         try {
-          members.push(await createMember(w + i, c, backend, cache));
+          const m = await createMember(w + i, c, backend, cache, opts.restore);
+          progress.done += m.steps;
+          members.push(m);
         } catch (e) {
           throw e instanceof SpecError ? new SpecError(`configs[${w + i}]: ${e.message}`) : e;
         }
@@ -104,25 +124,64 @@ function outputOf(m: Member, seconds: number): BatchedRunOutput {
   };
 }
 
+/** A model's live state (views of the batch's memory: valid until its next step). */
+const stateOf = (m: Member): TrainState => ({ params: m.params, grads: m.grads, opt: m.opt, hooks: [], step: m.steps });
+
+/**
+ * Saves every model that trained since its last save. One at an evaluation step not yet recorded is evaluated first
+ * (its training metrics by the evaluation forward, which equals the training step's: see trainWave), so what is saved
+ * is what a run's checkpoint holds: the state at step s and every row up to s.
+ */
+async function saveAll(live: readonly Member[], k: BinaryMlpKernels, opts: BatchedOptions, save: BatchCheckpoints): Promise<void> {
+  const due = live.filter((m) => m.steps > m.savedAt);
+  const evaluating = due.filter((m) => m.recordedAt !== m.steps && m.isEval(m.steps, m.config.steps));
+  k.run([...evaluating.map((m) => m.testEval), ...evaluating.map((m) => m.trainEval)]);
+  for (const m of evaluating) record(m, statsOf(k.result(m.trainEval), m.setup.data.train.n), measure(m, opts.onWarning), k);
+  await Promise.all(due.map((m) => save.save(m.index, m.rows, stateOf(m))));
+  for (const m of due) m.savedAt = m.steps;
+}
+
+/** Appends the model's row of the step (training metrics, test metrics, measures, in a run's order). */
+function record(m: Member, trainStats: SplitStats, measured: Record<string, number>, k: BinaryMlpKernels): void {
+  const test = statsOf(k.result(m.testEval), m.setup.data.test.n);
+  const row: Record<string, number> = { ...train(trainStats), test_loss: test.loss, test_acc: test.acc, ...measured };
+  for (const [key, value] of Object.entries(row)) m.rows.push({ step: m.steps, key, value });
+  m.recordedAt = m.steps;
+}
+
 const statsOf = (r: BinaryMlpResult, n: number): SplitStats => ({ loss: r.loss ?? NaN, acc: n === 0 ? NaN : r.correct / n });
 
-async function trainWave(members: readonly Member[], k: BinaryMlpKernels, opts: BatchedOptions, progress: { done: number; total: number; turns: EventLoopTurns }): Promise<void> {
+interface WaveProgress {
+  done: number;
+  readonly total: number;
+  readonly turns: EventLoopTurns;
+  /** performance.now() of the last save (or of the start). */
+  savedAt: number;
+}
+
+async function trainWave(members: readonly Member[], k: BinaryMlpKernels, opts: BatchedOptions, progress: WaveProgress): Promise<void> {
   const done = new Set<Member>();
   for (;;) {
     const live = members.filter((m) => m.error === null && !done.has(m));
     if (live.length === 0) return;
-    const step = live[0].steps; // the models of a wave start together and advance together
-    if (opts.signal?.aborted) throw new RunInterrupted(`interrupted at step ${step} of a batch of ${members.length} models`);
+    const aborted = opts.signal?.aborted === true;
+    if (opts.checkpoint && (aborted || performance.now() - progress.savedAt >= opts.checkpoint.everyMs)) {
+      await saveAll(live, k, opts, opts.checkpoint);
+      progress.savedAt = performance.now();
+    }
+    if (aborted) throw new RunInterrupted(`interrupted at step ${live[0].steps} of a batch of ${members.length} models`);
     const training = live.filter((m) => m.steps < m.config.steps);
     const finishing = live.filter((m) => m.steps === m.config.steps);
-    const evaluating = live.filter((m) => m.isEval(m.steps, m.config.steps));
+    // a model's evaluation at this step may be recorded already (by a save, or before the state it resumed from)
+    const evaluating = live.filter((m) => m.recordedAt !== m.steps && m.isEval(m.steps, m.config.steps));
+    const finishingEval = finishing.filter((m) => m.recordedAt !== m.steps);
 
     // Evaluations first: the test split, the training split of models without a step left (the others' training
     // metrics are their step's: a full batch's forward on the same parameters), and the measures.
-    const values = new Map<Member, Record<string, number>>();
+    const values = new Map<Member, SplitStats>();
     const measured = new Map<Member, Record<string, number>>();
-    k.run([...evaluating.map((m) => m.testEval), ...finishing.map((m) => m.trainEval)]);
-    for (const m of finishing) values.set(m, train(statsOf(k.result(m.trainEval), m.setup.data.train.n)));
+    k.run([...evaluating.map((m) => m.testEval), ...finishingEval.map((m) => m.trainEval)]);
+    for (const m of finishingEval) values.set(m, statsOf(k.result(m.trainEval), m.setup.data.train.n));
     for (const m of evaluating) measured.set(m, measure(m, opts.onWarning));
 
     const evaluates = new Set(evaluating);
@@ -133,7 +192,7 @@ async function trainWave(members: readonly Member[], k: BinaryMlpKernels, opts: 
     k.run(training.map((m) => m.step));
     for (const m of training) {
       const r = k.result(m.step);
-      values.set(m, train(statsOf(r, m.setup.data.train.n)));
+      values.set(m, statsOf(r, m.setup.data.train.n));
       if (r.status === "loss") {
         const where = firstNonFinite(m.params);
         m.error = new NonFiniteError(`training diverged at step ${m.steps}: loss is ${r.loss}` + (where ? `; tensor "${where}" holds NaN or Inf` : `; the logits overflowed (no parameter holds NaN or Inf yet)`));
@@ -142,11 +201,7 @@ async function trainWave(members: readonly Member[], k: BinaryMlpKernels, opts: 
       }
     }
 
-    for (const m of evaluating) {
-      const test = statsOf(k.result(m.testEval), m.setup.data.test.n);
-      const row: Record<string, number> = { ...values.get(m)!, test_loss: test.loss, test_acc: test.acc, ...measured.get(m) };
-      for (const [key, value] of Object.entries(row)) m.rows.push({ step: m.steps, key, value });
-    }
+    for (const m of evaluating) record(m, values.get(m)!, measured.get(m)!, k);
     for (const m of finishing) done.add(m);
     for (const m of training) {
       if (m.error !== null) continue;

@@ -52,7 +52,7 @@ export function trainerPool(): TrainerPool {
             if (m.runKey === job.runKey) opts.onProgress?.({ step: m.step, total: m.total });
             return;
           }
-          if (m.type === "batch-done") return; // this worker is only sent single jobs
+          if (m.type === "batch-done" || m.type === "batch-progress") return; // this worker is only sent single jobs
           finish(true);
           if (m.type === "result") resolve(m.result);
           else reject(m.interrupted ? new RunInterrupted(m.message) : new Error(m.message));
