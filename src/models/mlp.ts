@@ -10,8 +10,9 @@ import { defineModel, type ModelDefinition } from "./define.js";
  * Dense inputs (sparse parity, docs/reproductions.md R3): x [n, dim] is the dataset's input, d_in = dim.
  * Token inputs (Prieto et al. 2025, R6): x is the concatenation of the one-hot codes of the seqLen tokens,
  * d_in = seqLen · vocab, so x W_0 is the sum of the rows W_0[j·vocab + token_j] — a row gather, never a one-hot matmul.
- * Init: PyTorch's nn.Linear default (kaiming-uniform with a = √5): weight and bias ~ U(−1/√fan_in, 1/√fan_in),
- * every parameter times `init_scale` (Omnigrok's α, Liu et al. 2023).
+ * Init (`init`): "pytorch", nn.Linear's default (kaiming-uniform with a = √5): weight and bias ~ U(−1/√fan_in,
+ * 1/√fan_in); "haiku", hk.Linear's default: weight ~ N(0, 1/fan_in) truncated at ±2σ, bias 0. Every parameter times
+ * `init_scale` (Omnigrok's α, Liu et al. 2023).
  * Dropout (`dropout` > 0): on each hidden layer's output, in training only.
  * Hook points: `hook_pre_<l>` (x W_l + b_l) and `hook_post_<l>` (after f), each [n, width].
  */
@@ -21,20 +22,29 @@ export interface MlpConfig {
   readonly activation: Activation;
   readonly bias: boolean;
   readonly init_scale: number;
+  readonly init: MlpInit;
   readonly dropout: number;
 }
+
+export const MLP_INITS = ["pytorch", "haiku"] as const;
+export type MlpInit = (typeof MLP_INITS)[number];
 
 const inputSize = (data: Dataset): number => (data.kind === "tokens" ? data.seqLen * data.vocab : data.dim);
 
 export const mlpDefinition: ModelDefinition<MlpConfig> = defineModel<MlpConfig>({
   name: "mlp",
-  init({ config, data, uniform }) {
+  init({ config, data, uniform, truncatedNormal, full }) {
     const { depth, width: H, bias, init_scale: a } = config;
     const params: Record<string, ReturnType<typeof uniform>> = {};
     const layer = (name: string, fanIn: number, fanOut: number): void => {
-      const bound = a / Math.sqrt(fanIn);
-      params[`W_${name}`] = uniform(`W_${name}`, [fanIn, fanOut], bound);
-      if (bias) params[`b_${name}`] = uniform(`b_${name}`, [fanOut], bound);
+      const scale = a / Math.sqrt(fanIn);
+      if (config.init === "haiku") {
+        params[`W_${name}`] = truncatedNormal(`W_${name}`, [fanIn, fanOut], scale);
+        if (bias) params[`b_${name}`] = full([fanOut]);
+      } else {
+        params[`W_${name}`] = uniform(`W_${name}`, [fanIn, fanOut], scale);
+        if (bias) params[`b_${name}`] = uniform(`b_${name}`, [fanOut], scale);
+      }
     };
     for (let l = 0; l < depth; l++) layer(String(l), l === 0 ? inputSize(data) : H, H);
     layer("out", H, data.nClasses);

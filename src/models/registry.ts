@@ -14,7 +14,7 @@ import { ACTIVATIONS } from "../tensor/kernels/activations.js";
 import { embedMlpDefinition, EMBED_INITS, INIT_DRAWS } from "./embed-mlp.js";
 import { fiveNeuronDefinition } from "./five-neuron.js";
 import { createGromov, gromovDefinition } from "./gromov.js";
-import { mlpDefinition } from "./mlp.js";
+import { mlpDefinition, MLP_INITS } from "./mlp.js";
 import type { Model } from "./model.js";
 import { transformerDefinition } from "./transformer.js";
 import { modelFromDefinition, type ModelDefinition } from "./define.js";
@@ -38,6 +38,7 @@ export const MlpModelSchema = z.strictObject({
   activation: z.enum(ACTIVATIONS).default("relu"),
   bias: z.boolean().default(true), // R3 and R6 were measured with nn.Linear's bias
   init_scale: initScale.default(1),
+  init: z.enum(MLP_INITS).default("pytorch"), // nn.Linear's; "haiku": hk.Linear's (truncated normal, zero bias)
   dropout: dropoutRate.default(0),
 });
 

@@ -26,7 +26,7 @@ function tinyTokens(vocab: number, seqLen: number, n: number, seed: number): Tok
   return { kind: "tokens", name: "tiny-tokens", vocab, seqLen, nClasses: vocab, train: split, test: split, meta: {} };
 }
 
-const cfg = (over: Partial<MlpConfig> = {}): MlpConfig => ({ depth: 2, width: 5, activation: "relu", bias: true, init_scale: 1, dropout: 0, ...over });
+const cfg = (over: Partial<MlpConfig> = {}): MlpConfig => ({ depth: 2, width: 5, activation: "relu", bias: true, init_scale: 1, init: "pytorch", dropout: 0, ...over });
 
 /** The MLP written out with plain loops: h = f(h W + b) per layer, logits = h W_out + b_out. */
 function directMlp(params: Record<string, { shape: readonly number[]; data: Float32Array }>, x: Float64Array, dIn: number, c: MlpConfig): Float64Array {
@@ -125,6 +125,21 @@ test("mlp: init is PyTorch's nn.Linear default, U(±α/√fan_in) for weights an
   // a different key gives different weights; the same key the same ones
   assert.notDeepEqual(params.W_1.data, model.init(keyFromSeed(16)).W_1.data);
   assert.deepEqual(params.W_1.data, model.init(keyFromSeed(15)).W_1.data);
+});
+
+test("mlp: init haiku is hk.Linear's default, N(0, α²/fan_in) cut at ±2σ for weights, zero biases", () => {
+  const alpha = 3;
+  const data = tinyDense(400, 2, 1, 14);
+  const params = createMlp(cfg({ depth: 2, width: 300, init_scale: alpha, init: "haiku" }), data, createFloat64Backend()).init(keyFromSeed(15));
+  for (const [name, fan] of [["W_0", 400], ["W_1", 300]] as const) {
+    const sigma = alpha / Math.sqrt(fan), d = params[name].data;
+    let max = 0, sq = 0;
+    for (const v of d) { max = Math.max(max, Math.abs(v)); sq += v * v; }
+    assert.ok(max <= 2 * sigma * (1 + 1e-6) && max > 1.99 * sigma, `${name}: max |w| ${max} vs 2σ ${2 * sigma}`);
+    // variance 0.7737σ² (the ±2σ truncated normal's); n ≥ 9e4 draws: within 1.5% (≈ 3 sd)
+    assert.ok(Math.abs(sq / d.length / (0.87962566103423978 * sigma) ** 2 - 1) < 0.015, `${name}: variance`);
+  }
+  for (const name of ["b_0", "b_1", "b_out"]) assert.ok(params[name].data.every((v) => v === 0), `${name}: zero`);
 });
 
 test("mlp: bad depth or width is rejected with the key named", () => {
