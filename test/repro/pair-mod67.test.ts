@@ -20,9 +20,9 @@ test("R5 pair-mod67: 911 of the 2,278 pairs a ≤ b train; memorized by step 1,0
   const [end] = await trainHistory(config, (s) => s === 1000);
   assert.equal(end.train_acc, 1);
   assert.ok(end.train_loss < 1e-3, `train loss ${end.train_loss}`);
-  assert.ok(end.test_acc < 0.03, `test acc ${end.test_acc} (chance 1/67 = 1.5%; measured 0.9%)`);
+  assert.ok(end.test_acc < 0.03, `test acc ${end.test_acc} (chance 1/67 = 1.5%; measured 0.4% with the truncated-normal init, 0.9% with plain normals)`);
   // the notebook's loss is cross-entropy / 67: chance level is ln 67 / 67 = 0.063
   const chance = Math.log(67) / 67;
   assert.equal(config.loss, "cross_entropy_per_entry", "the preset trains with the notebook's per-entry loss");
-  assert.ok(end.test_loss > 10 * chance, `test loss ${end.test_loss}: the memorizing net is confidently wrong off the training set (measured 1.32, chance ${chance.toFixed(3)})`);
+  assert.ok(end.test_loss > 10 * chance, `test loss ${end.test_loss}: the memorizing net is confidently wrong off the training set (measured 1.43; 1.32 with plain normals; chance ${chance.toFixed(3)})`);
 });
