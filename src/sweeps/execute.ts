@@ -65,22 +65,33 @@ async function holdsConfig(runDir: string, config: RunConfig): Promise<boolean> 
 export async function executeRunJob(job: RunJob, opts: ExecuteOptions = {}): Promise<RunJobResult> {
   const config = normalizeSpec(job.config); // a job from a queue is data from outside: validate it again
   const { runDir } = job;
-  const base = { runKey: job.runKey, runId: job.runId, runDir };
-  if (existsSync(runDir) && !(await holdsConfig(runDir, config))) await rm(runDir, { recursive: true, force: true }); // another sweep's run
-  const done = await finished(runDir);
-  if (done && done.steps === config.steps) return { ...base, summary: done, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how: "found" };
+  const dir = await inspectRunDir(job, config);
+  if ("found" in dir) return dir.found;
   const runOpts = { dataDir: dirname(runDir), record: "none" as const, threads: opts.threads, signal: opts.signal, onProgress: opts.onProgress };
   let summary: RunSummary;
   let how: RunJobResult["how"];
-  if (existsSync(runDir) && (await checkpointSteps(runDir)).length > 0) {
+  if (dir.checkpoints.length > 0) {
     summary = await resumeRun(runDir, runOpts);
     how = "resumed";
   } else {
-    await rm(runDir, { recursive: true, force: true }); // killed before its first checkpoint: nothing to keep
     summary = await startRun(config, { ...runOpts, outDir: runDir, runId: job.runId });
     how = "trained";
   }
-  return { ...base, summary, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how };
+  return { runKey: job.runKey, runId: job.runId, runDir, summary, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how };
+}
+
+/**
+ * A job's run directory before it trains: another sweep's is removed; a finished one is the result ("found"); one
+ * without a checkpoint is removed (killed before its first: nothing to keep); else the steps of its checkpoints.
+ */
+async function inspectRunDir(job: RunJob, config: RunConfig): Promise<{ found: RunJobResult } | { checkpoints: number[] }> {
+  const { runDir } = job;
+  if (existsSync(runDir) && !(await holdsConfig(runDir, config))) await rm(runDir, { recursive: true, force: true }); // another sweep's run
+  const done = await finished(runDir);
+  if (done && done.steps === config.steps) return { found: { runKey: job.runKey, runId: job.runId, runDir, summary: done, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how: "found" } };
+  const checkpoints = existsSync(runDir) ? await checkpointSteps(runDir) : [];
+  if (checkpoints.length === 0) await rm(runDir, { recursive: true, force: true });
+  return { checkpoints };
 }
 
 /** How often a batch saves every model's state to its run directory while it trains (wall clock). */
@@ -108,16 +119,12 @@ export async function executeBatchJob(jobs: readonly RunJob[], opts: BatchExecut
   const toTrain: number[] = []; // job indices, in the order trainBatched gets them
   const resumeFrom = new Map<number, number>(); // job index → its last checkpoint's step
   for (const [i, job] of jobs.entries()) {
-    const { runDir } = job;
-    if (existsSync(runDir) && !(await holdsConfig(runDir, configs[i]))) await rm(runDir, { recursive: true, force: true }); // another sweep's run
-    const done = await finished(runDir);
-    if (done && done.steps === configs[i].steps) {
-      results[i] = { runKey: job.runKey, runId: job.runId, runDir, summary: done, rows: await readMetricsParquet(join(runDir, METRICS_FILE)), how: "found" };
+    const dir = await inspectRunDir(job, configs[i]);
+    if ("found" in dir) {
+      results[i] = dir.found;
       continue;
     }
-    const steps = existsSync(runDir) ? await checkpointSteps(runDir) : [];
-    if (steps.length > 0) resumeFrom.set(i, steps[steps.length - 1]);
-    else await rm(runDir, { recursive: true, force: true }); // stopped before its first save: nothing to keep
+    if (dir.checkpoints.length > 0) resumeFrom.set(i, dir.checkpoints[dir.checkpoints.length - 1]);
     toTrain.push(i);
   }
   const outputs = await trainBatched(
