@@ -18,7 +18,7 @@ import { evaluationRows, lastValues, summarizeRun, type RunSummary } from "./eva
 import { isNonEmptyDir, locateRun, makeRunDir, METRICS_FILE, newRunId, readRunDir, SUMMARY_FILE, writeSpecFile } from "./run-dir.js";
 import { resolveModelDefaults } from "./model-module.js";
 import { EventLoopTurns } from "./event-loop-turns.js";
-import { checkpointPredicate, checkpointSteps, loadCheckpoint, saveCheckpoint, snapshotCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { checkpointPredicate, checkpointSteps, loadCheckpoint, saveCheckpoint, snapshotCheckpoint, writeCheckpoint, type CheckpointSnapshot } from "./checkpoint.js";
 import { readMetricsParquet, writeMetricsParquet, type MetricRow } from "./metrics-file.js";
 import { buildSetup } from "./setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "./spec.js";
@@ -100,29 +100,48 @@ interface Running {
   readonly liveFlushMs: number;
   flushed: number; // rows already in the store
   flushedAt: number; // performance.now() of the last write to the store (-Infinity: none yet)
-  /** The run directory's last checkpoint write; training goes on while it reaches the disk. */
+  /** Checkpoints copied out of the state and not yet written, oldest first, with the number of rows each covers. */
+  readonly pending: { readonly snapshot: CheckpointSnapshot; readonly rowCount: number }[];
+  /** The writer of `pending` (settled when nothing is pending); training goes on while it reaches the disk. */
   files: Promise<void>;
+  writing: boolean;
   /** The first of those writes that failed (the run stops at its next step). */
   filesError: unknown;
 }
 
+/** Checkpoints that may wait to be written before the run waits for the disk (each a copy of the state). */
+const MAX_PENDING_CHECKPOINTS = 8;
+
 /**
  * Metrics first, checkpoint last: a checkpoint at step s exists only once every row up to s is in the run's metrics
  * file, so a run killed anywhere in between resumes from the previous checkpoint and drops the rows after it (from
- * the file and from the store, which may have received them already: see resumeRun). The rows and the state are
- * copied now and written behind the run's earlier file writes while training goes on (a short run checkpoints every
- * few steps, and each checkpoint waits on two fsyncs); at most one is in flight.
+ * the file and from the store, which may have received them already: see resumeRun). The state is copied now and
+ * written behind the run's earlier file writes while training goes on. A short run checkpoints every few steps, faster
+ * than a metrics file is rewritten (an in-memory DuckDB, ~10–100 ms on a busy machine), so the writer takes every
+ * checkpoint waiting at once: one metrics file with the rows up to the newest of them, then each checkpoint in order.
  */
 async function persist(run: Running, state: TrainState): Promise<void> {
-  await settleFiles(run);
-  const rows = run.rows.slice(), snapshot = snapshotCheckpoint(state);
-  run.files = (async () => {
-    await writeMetricsParquet(join(run.runDir, METRICS_FILE), rows);
-    await writeCheckpoint(run.runDir, run.runId, snapshot);
-  })();
+  if (run.pending.length >= MAX_PENDING_CHECKPOINTS) await settleFiles(run);
+  else if (run.filesError !== undefined) throw run.filesError;
+  run.pending.push({ snapshot: snapshotCheckpoint(state), rowCount: run.rows.length });
+  if (run.writing) return;
+  run.writing = true;
+  run.files = writePending(run);
   run.files.catch((e: unknown) => {
     run.filesError ??= e;
   });
+}
+
+async function writePending(run: Running): Promise<void> {
+  try {
+    while (run.pending.length > 0) {
+      const batch = run.pending.splice(0);
+      await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows.slice(0, batch[batch.length - 1].rowCount));
+      for (const { snapshot } of batch) await writeCheckpoint(run.runDir, run.runId, snapshot);
+    }
+  } finally {
+    run.writing = false;
+  }
 }
 
 /** Waits for the run directory's queued writes; rethrows the first that failed. */
@@ -225,7 +244,7 @@ export async function writeFinishedRun(runId: string, runDir: string, config: Ru
 
 /** A run about to train: no rows yet, nothing in the store or in flight. */
 function running(runId: string, runDir: string, config: RunConfig, store: RunSink, measures: readonly string[], init: Params, opts: RunOptions): Running {
-  return { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, files: Promise.resolve(), filesError: undefined };
+  return { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, pending: [], files: Promise.resolve(), writing: false, filesError: undefined };
 }
 
 async function guarded<T>(run: Running, setup: TrainSetup, body: () => Promise<T>): Promise<T> {

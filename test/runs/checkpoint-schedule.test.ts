@@ -146,3 +146,37 @@ test("killed between an evaluation in the store and the next checkpoint: --resum
   assert.deepEqual(Object.keys(b.tensors).sort(), Object.keys(a.tensors).sort());
   for (const [name, t] of Object.entries(a.tensors)) assert.deepEqual(Buffer.from(b.tensors[name].data.buffer), Buffer.from(t.data.buffer), `tensor ${name}`);
 });
+
+test("checkpoints due faster than the disk takes them are queued, each with its own step's state; killed, the run resumes from the last", async () => {
+  // a checkpoint at every step: the writer falls behind and takes several at once (one metrics file for them)
+  const config = tiny({ checkpoint_every: 1, checkpoint_log_points: null });
+  const whole = await startRun(config, { dataDir: dir, outDir: join(dir, "every-step"), record: "none" });
+  assert.deepEqual(await checkpointSteps(join(dir, "every-step")), plannedCheckpointSteps(config));
+  assert.equal(plannedCheckpointSteps(config).length, 61);
+  // the checkpoint at step 10 holds the state after 10 steps, not a later one: a 10-step run ends with the same bits
+  const short = join(dir, "ten-steps");
+  await startRun({ ...config, steps: 10 }, { dataDir: dir, outDir: short, record: "none" });
+  const a = await readSafetensors(checkpointPath(join(dir, "every-step"), 10));
+  const b = await readSafetensors(checkpointPath(short, 10));
+  for (const [name, t] of Object.entries(b.tensors)) assert.deepEqual(Buffer.from(a.tensors[name].data.buffer), Buffer.from(t.data.buffer), `tensor ${name} at step 10`);
+  const next = await readSafetensors(checkpointPath(join(dir, "every-step"), 11));
+  assert.notDeepEqual(Buffer.from(next.tensors.U.data.buffer), Buffer.from(a.tensors.U.data.buffer), "step 11's checkpoint is not step 10's");
+
+  const runDir = join(dir, "every-step-killed");
+  await assert.rejects(
+    startRun(config, { dataDir: dir, outDir: runDir, runId: "every-step-killed", record: "none", onProgress: (p) => {
+      if (p.step === 35) throw new Error("the process dies here");
+    } }),
+    /the process dies here/,
+  );
+  const kept = await checkpointSteps(runDir);
+  assert.deepEqual(kept, plannedCheckpointSteps({ ...config, steps: 34 }), "every checkpoint queued before the kill was written");
+  const rows = new Set((await readMetricsParquet(join(runDir, METRICS_FILE))).map((r) => `${r.step}/${r.key}/${r.value}`));
+  const due = (await readMetricsParquet(join(dir, "every-step", METRICS_FILE))).filter((r) => r.step <= 34);
+  assert.ok(due.length > 0 && due.every((r) => rows.has(`${r.step}/${r.key}/${r.value}`)), "the metrics file holds every row up to the last checkpoint");
+  const resumed = await resumeRun(runDir, { dataDir: dir, record: "none" });
+  const { run_dir: _a, seconds: _b, run_id: _c, ...same } = resumed;
+  const { run_dir: _d, seconds: _e, run_id: _f, ...want } = whole;
+  assert.deepEqual(same, want, "the same summary as the uninterrupted run");
+  assert.deepEqual(await readMetricsParquet(join(runDir, METRICS_FILE)), await readMetricsParquet(join(dir, "every-step", METRICS_FILE)));
+});
