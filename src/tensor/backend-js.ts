@@ -2,6 +2,8 @@ import type { Backend, GemmOptions } from "./backend.js";
 import { attentionBackward, attentionForward } from "./kernels/attention.js";
 import { gatherRowsSum, scatterRowsAdd } from "./kernels/gather.js";
 import { softmaxCrossEntropyRows } from "./kernels/cross-entropy.js";
+import { mseRows } from "./kernels/mse.js";
+import { adamUpdate } from "./kernels/adam.js";
 
 /** Reference kernels in plain TypeScript: the definition every faster backend is tested against. */
 export function gemmJs(m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions = {}): void {
@@ -87,6 +89,8 @@ export const elementwiseJs = {
   gatherRowsSum,
   scatterRowsAdd,
   softmaxCrossEntropyRows,
+  mseRows,
+  adamUpdate,
   attentionForward,
   attentionBackward,
 };

@@ -1,3 +1,4 @@
+import type { AdamCoefficients } from "./kernels/adam.js";
 import type { AttentionShape } from "./kernels/attention.js";
 
 /**
@@ -43,6 +44,13 @@ export interface Backend {
    * (null: none). Returns the number of rows whose argmax is the label. Labels must be in [0, C).
    */
   softmaxCrossEntropyRows(n: number, C: number, logits: Float32Array, labels: Int32Array, scale: number, d: Float32Array | null, per: Float64Array): number;
+  /**
+   * The rows of MSE to one-hot targets (kernels/mse.ts): row[i] = row i's float64 sum of squared errors, d = its
+   * gradient times `scale` (null: none). Returns the number of rows whose argmax is the label. Labels must be in [0, C).
+   */
+  mseRows(n: number, C: number, logits: Float32Array, labels: Int32Array, scale: number, d: Float32Array | null, row: Float64Array): number;
+  /** One Adam / AdamW step over `len` values of p, in place, with its moments m and v (kernels/adam.ts). */
+  adamUpdate(len: number, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
   /** out = a + b elementwise over the first `len` values (out may be a or b). */
   addArrays(len: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** X[i, :] += b for X [n, d] (a bias on the logits). */

@@ -81,7 +81,7 @@ export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
   const bad = firstNonFinite(state.grads);
   if (bad) throw new NonFiniteError(`training diverged at step ${state.step}: the gradient of "${bad}" holds NaN or Inf`);
   for (const h of state.hooks) h.beforeUpdate?.(setup, state, s.loss);
-  optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step));
+  optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step), backend);
   for (const h of state.hooks) h.afterUpdate?.(setup, state);
   state.step++;
   return s;

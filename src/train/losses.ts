@@ -11,13 +11,14 @@
 
 import type { Backend } from "../tensor/backend.js";
 import { argmaxRow, softmaxCrossEntropyRows } from "../tensor/kernels/cross-entropy.js";
+import { mseRows } from "../tensor/kernels/mse.js";
 
 export interface LossBuffers {
   /** Written with d(mean loss)/d(logits): [n, C]. Omit for evaluation. */
   readonly dLogits?: Float32Array;
   /** Written with each example's loss: [n]. */
   readonly perExample?: Float64Array;
-  /** Backend whose kernels compute the rows where it has them (softmax cross-entropy); same bits as without. */
+  /** Backend whose kernels compute the rows where it has them (softmax cross-entropy, MSE); same bits as without. */
   readonly backend?: Backend;
 }
 
@@ -122,33 +123,13 @@ export const softmaxCrossEntropyFloat32: Loss = (logits, labels, C, out) => {
  */
 export const mse: Loss = (logits, labels, C, out) => {
   const n = checkShapes("mse", logits, labels, C, out);
-  const d = out?.dLogits, per = out?.perExample;
-  const scale = 2 / (n * C);
-  let total = 0, correct = 0;
+  const rows = rowScratch(n);
+  const correct = (out?.backend?.mseRows ?? mseRows)(n, C, logits, labels, 2 / (n * C), out?.dLogits ?? null, rows);
+  const per = out?.perExample;
+  let total = 0;
   for (let i = 0; i < n; i++) {
-    const o = i * C, y = labels[i];
-    // one pass over the row with the target taken as 0, then the label's entry corrected to target 1
-    let row = 0, best = 0, bestV = logits[o];
-    if (d) {
-      for (let j = 0; j < C; j++) {
-        const v = logits[o + j];
-        row += v * v;
-        d[o + j] = scale * v;
-        if (v > bestV || (bestV !== bestV && v === v)) { best = j; bestV = v; }
-      }
-    } else {
-      for (let j = 0; j < C; j++) {
-        const v = logits[o + j];
-        row += v * v;
-        if (v > bestV || (bestV !== bestV && v === v)) { best = j; bestV = v; }
-      }
-    }
-    const zy = logits[o + y];
-    row += 1 - 2 * zy; // (z_y − 1)² − z_y²
-    if (d) d[o + y] = scale * (zy - 1);
-    if (best === y) correct++;
-    total += row;
-    if (per) per[i] = row / C;
+    total += rows[i]; // in row order, on every backend
+    if (per) per[i] = rows[i] / C;
   }
   return { loss: n > 0 ? total / (n * C) : 0, correct };
 };

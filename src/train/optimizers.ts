@@ -13,6 +13,8 @@
  * Moments are allocated with the parameters' array type: Float32Array, or Float64Array under the float64 backend.
  */
 import { z } from "zod";
+import type { Backend } from "../tensor/backend.js";
+import { adamUpdate, type AdamCoefficients } from "../tensor/kernels/adam.js";
 import type { Params } from "../tensor/tensor.js";
 import { parseByName } from "../util/zod-issue.js";
 import { orthogonalizeAll } from "./orthograd.js";
@@ -75,9 +77,13 @@ export interface OptimizerState {
 
 export interface Optimizer {
   readonly config: OptimizerConfig;
-  init(params: Params): OptimizerState;
-  /** One step in place: params and state change, `lr` is this step's learning rate (from the schedule). */
-  update(params: Params, grads: Params, state: OptimizerState, lr: number): void;
+  /** Zeroed state for `params`; `alloc` (the backend's) makes the moments where its kernels read them in place. */
+  init(params: Params, alloc?: (length: number) => Float32Array): OptimizerState;
+  /**
+   * One step in place: params and state change, `lr` is this step's learning rate (from the schedule). With a
+   * `backend`, its kernels take the step where it has them (Adam's), with the same bits as without.
+   */
+  update(params: Params, grads: Params, state: OptimizerState, lr: number, backend?: Backend): void;
 }
 
 const MAX_STEP = 2 ** 24; // the step is saved as a float32, exact up to here
@@ -88,12 +94,12 @@ function likeArray(x: Float32Array): Float32Array {
   return a instanceof Float64Array ? (new Float64Array(x.length) as unknown as Float32Array) : new Float32Array(x.length);
 }
 
-function slots(names: readonly string[], params: Params): OptimizerState {
+function slots(names: readonly string[], params: Params, alloc?: (length: number) => Float32Array): OptimizerState {
   const tensors: Record<string, Float32Array> = {};
   for (const slot of names) {
     for (const [p, t] of Object.entries(params)) {
       // same array type as the parameter: float64 moments for a float64 run
-      tensors[`${slot}/${p}`] = likeArray(t.data);
+      tensors[`${slot}/${p}`] = alloc ? alloc(t.data.length) : likeArray(t.data);
     }
   }
   return { step: 0, tensors };
@@ -117,7 +123,7 @@ export function sgd(config: SgdConfig): Optimizer {
   const { momentum: mu, weight_decay: wd, l1 } = config;
   return {
     config,
-    init: (params) => slots(mu > 0 ? ["momentum_buffer"] : [], params),
+    init: (params, alloc) => slots(mu > 0 ? ["momentum_buffer"] : [], params, alloc),
     update(params, grads, state, lr) {
       for (const [name, t] of Object.entries(params)) {
         const p = t.data, n = p.length, g = gradOf(grads, name, n);
@@ -148,23 +154,23 @@ function adamFamily(config: AdamConfig | AdamWConfig, decoupled: boolean): Optim
   const { betas: [b1, b2], eps, weight_decay: wd, l1 } = config;
   return {
     config,
-    init: (params) => slots(["exp_avg", "exp_avg_sq"], params),
-    update(params, grads, state, lr) {
+    init: (params, alloc) => slots(["exp_avg", "exp_avg_sq"], params, alloc),
+    update(params, grads, state, lr, backend) {
       const t = state.step + 1;
-      const stepSize = lr / (1 - Math.pow(b1, t));
-      const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
-      const decay = decoupled ? 1 - lr * wd : 1;
-      const l2 = decoupled ? 0 : wd;
+      const c: AdamCoefficients = {
+        decay: decoupled ? 1 - lr * wd : 1,
+        l2: decoupled ? 0 : wd,
+        l1,
+        b1,
+        b2,
+        stepSize: lr / (1 - Math.pow(b1, t)),
+        bc2Sqrt: Math.sqrt(1 - Math.pow(b2, t)),
+        eps,
+      };
+      const step = backend?.adamUpdate ?? adamUpdate;
       for (const [name, tp] of Object.entries(params)) {
         const p = tp.data, n = p.length, g = gradOf(grads, name, n);
-        const m = slotOf(state, `exp_avg/${name}`, n), v = slotOf(state, `exp_avg_sq/${name}`, n);
-        for (let i = 0; i < n; i++) {
-          const pi = p[i];
-          const gi = g[i] + l2 * pi + l1 * Math.sign(pi);
-          m[i] = b1 * m[i] + (1 - b1) * gi;
-          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-          p[i] = pi * decay - (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
-        }
+        step(n, p, g, slotOf(state, `exp_avg/${name}`, n), slotOf(state, `exp_avg_sq/${name}`, n), c);
       }
       state.step = t;
     },
@@ -205,15 +211,15 @@ export function orthogonalized(base: Optimizer): Optimizer {
   };
   return {
     config: base.config,
-    init: (params) => base.init(params),
-    update(params, grads, state, lr) {
+    init: (params, alloc) => base.init(params, alloc),
+    update(params, grads, state, lr, backend) {
       const projected: Params = {};
       for (const name of Object.keys(params)) {
         const g = gradOf(grads, name, params[name].data.length);
         projected[name] = { shape: grads[name].shape, data: scratchOf(g) };
       }
       orthogonalizeAll(params, grads, projected);
-      base.update(params, projected, state, lr);
+      base.update(params, projected, state, lr, backend);
     },
   };
 }

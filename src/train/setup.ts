@@ -38,5 +38,5 @@ export function trainingSetup(config: TrainingConfig, model: Model, data: Datase
     key: fold(key, "batches"),
   };
   const hooks = config.grokfast ? [grokfastHook(params, config.grokfast)] : [];
-  return { setup, state: { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params), hooks, step: 0 } };
+  return { setup, state: { params, grads: zerosLike(params, (n) => backend.alloc(n)), opt: optimizer.init(params, (n) => backend.alloc(n)), hooks, step: 0 } };
 }

@@ -11,6 +11,8 @@ import { fold, keyFromSeed, normals, randint, type Key } from "../../src/tensor/
 import { attentionBackward, attentionForward, type AttentionShape } from "../../src/tensor/kernels/attention.js";
 import { gatherRowsSum, scatterRowsAdd } from "../../src/tensor/kernels/gather.js";
 import { softmaxCrossEntropyRows } from "../../src/tensor/kernels/cross-entropy.js";
+import { mseRows } from "../../src/tensor/kernels/mse.js";
+import { adamUpdate, type AdamCoefficients } from "../../src/tensor/kernels/adam.js";
 
 const root = keyFromSeed(20240611);
 const reference = createJsBackend();
@@ -535,6 +537,69 @@ describe("wasm backend", () => {
           assert.equal(correct, wantCorrect, `${what}: correct rows`);
           if (withGrad) assertBitsEqual(`${what} d`, d, want);
           for (let i = 0; i < n; i++) if (!Object.is(per[i], wantPer[i])) assert.fail(`${what}: row ${i} loss ${per[i]} vs ${wantPer[i]}`);
+        }
+      }
+    }
+  });
+
+  test("MSE rows are bit-identical to the reference: ties, NaN and ±Inf logits, with and without the gradient", () => {
+    for (const [n, C] of [[1, 1], [300, 2], [4704, 97], [65, 13]] as const) {
+      const key = fold(root, `mse/${n}/${C}`);
+      const logits = randn(fold(key, "z"), n * C).map((v, i) => (i % 7 === 0 ? 30 * v : v));
+      if (C > 2) {
+        logits[3] = logits[4] = 9; // a tie at the top of row 0
+        logits[C + 1] = NaN;
+        logits[2 * C] = Infinity;
+        logits[3 * C + 2] = -Infinity;
+      }
+      const labels = randIndex(fold(key, "y"), n, C);
+      const scale = 2 / (n * C);
+      for (const withGrad of [true, false]) {
+        const want = new Float32Array(n * C), wantRow = new Float64Array(n);
+        const wantCorrect = mseRows(n, C, logits, labels, scale, withGrad ? want : null, wantRow);
+        for (const be of [w1, w2all]) {
+          for (const inWasm of [true, false]) {
+            const z = inWasm ? be.alloc(n * C) : new Float32Array(n * C);
+            z.set(logits);
+            const d = (inWasm ? be.alloc(n * C) : new Float32Array(n * C)).fill(5), row = new Float64Array(n);
+            const correct = be.mseRows(n, C, z, labels, scale, withGrad ? d : null, row);
+            const what = `${be.name} n=${n} C=${C} grad=${withGrad} in wasm memory=${inWasm}`;
+            assert.equal(correct, wantCorrect, `${what}: correct rows`);
+            if (withGrad) assertBitsEqual(`${what} d`, d, want);
+            for (let i = 0; i < n; i++) if (!Object.is(row[i], wantRow[i])) assert.fail(`${what}: row ${i} sum ${row[i]} vs ${wantRow[i]}`);
+          }
+        }
+      }
+    }
+  });
+
+  test("Adam steps are bit-identical to the reference: AdamW and Adam with L2 and L1, ±0, NaN and ±Inf, across chunks", () => {
+    const coefficients: Record<string, AdamCoefficients> = {
+      adamw: { decay: 1 - 1e-2 * 5, l2: 0, l1: 0, b1: 0.9, b2: 0.98, stepSize: 1e-2 / (1 - 0.9 ** 3), bc2Sqrt: Math.sqrt(1 - 0.98 ** 3), eps: 1e-8 },
+      "adam-l2-l1": { decay: 1, l2: 0.1, l1: 1e-3, b1: 0.99, b2: 0.98, stepSize: 3e-3 / (1 - 0.99 ** 7), bc2Sqrt: Math.sqrt(1 - 0.98 ** 7), eps: 1e-25 },
+    };
+    for (const len of [1, 2, 3, 97, 8191, 8192, 8193, 48_501]) {
+      const key = fold(root, `adam/${len}`);
+      const p0 = randn(fold(key, "p"), len), g = randn(fold(key, "g"), len).map((v) => v * 1e-3);
+      const m0 = randn(fold(key, "m"), len).map((v) => v * 1e-3), v0 = randn(fold(key, "v"), len).map((v) => v * v * 1e-6);
+      if (len > 8) [p0[0], p0[1], p0[2], g[3], p0[4], v0[5]] = [0, -0, NaN, Infinity, -Infinity, 0];
+      for (const [label, c] of Object.entries(coefficients)) {
+        const wp = p0.slice(), wm = m0.slice(), wv = v0.slice();
+        for (let step = 0; step < 3; step++) adamUpdate(len, wp, g, wm, wv, c);
+        for (const be of [w1, w2all]) {
+          for (const inWasm of [true, false]) {
+            const arr = (x: Float32Array): Float32Array => {
+              const a = inWasm ? be.alloc(len) : new Float32Array(len);
+              a.set(x);
+              return a;
+            };
+            const p = arr(p0), m = arr(m0), v = arr(v0), gg = arr(g);
+            for (let step = 0; step < 3; step++) be.adamUpdate(len, p, gg, m, v, c);
+            const what = `${be.name} ${label} len=${len} in wasm memory=${inWasm}`;
+            assertBitsEqual(`${what} p`, p, wp);
+            assertBitsEqual(`${what} m`, m, wm);
+            assertBitsEqual(`${what} v`, v, wv);
+          }
         }
       }
     }

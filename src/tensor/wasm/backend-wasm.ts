@@ -1,6 +1,6 @@
 import type { Backend, GemmOptions } from "../backend.js";
 import type { AttentionShape } from "../kernels/attention.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
@@ -330,6 +330,42 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       let correct = 0;
       for (const h of heap.i32(pHit, n)) correct += h;
       return correct;
+    },
+
+    mseRows(n, C, logits, labels, scale, d, row): number {
+      live("mseRows");
+      checkDims("mseRows", { n, C });
+      checkLength("mseRows", "logits", logits, n * C);
+      checkLength("mseRows", "row", row, n);
+      if (d) checkLength("mseRows", "d", d, n * C);
+      if (n === 0) return 0;
+      stageUsed = 0;
+      const py = stagedIndexPtr("mseRows", "labels", labels, n, C);
+      const pZ = place(logits, n * C, true);
+      const pD = d ? place(d, n * C, false) : 0;
+      const pRow = stage(2 * n), pHit = stage(n);
+      ctlD[0] = scale;
+      run(OP_MSE_ROWS, [n, C, pZ, py, pD, pRow, pHit], 1, n * C * 4);
+      if (d) copyOut(d, pD, n * C);
+      row.set(heap.f64(pRow, n));
+      let correct = 0;
+      for (const h of heap.i32(pHit, n)) correct += h;
+      return correct;
+    },
+
+    adamUpdate(len, p, g, m, v, c): void {
+      live("adamUpdate");
+      checkDims("adamUpdate", { len });
+      for (const [name, arr] of [["p", p], ["g", g], ["m", m], ["v", v]] as const) checkLength("adamUpdate", name, arr, len);
+      if (len === 0) return;
+      stageUsed = 0;
+      const pCoef = stage(20);
+      heap.f64(pCoef, 10).set([c.decay, c.l2, c.l1, c.b1, c.b2, 1 - c.b1, 1 - c.b2, c.stepSize, c.bc2Sqrt, c.eps]);
+      const pp = place(p, len, true), pg = place(g, len, true), pm = place(m, len, true), pv = place(v, len, true);
+      run(OP_ADAM_UPDATE, [len, pp, pg, pm, pv, pCoef], 1, len * 16); // a division and a square root per element
+      copyOut(p, pp, len);
+      copyOut(m, pm, len);
+      copyOut(v, pv, len);
     },
 
     addArrays(len, a, b, out): void {

@@ -45,6 +45,8 @@ export const OP_GATHER_ROWS_SUM = 11;
 export const OP_SCATTER_ROWS_ADD = 12;
 export const OP_ADD_ARRAYS = 13;
 export const OP_CROSS_ENTROPY_ROWS = 14;
+export const OP_MSE_ROWS = 15;
+export const OP_ADAM_UPDATE = 16;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -94,6 +96,12 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_CROSS_ENTROPY_ROWS:
       ex.softmaxCrossEntropyRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
+      return;
+    case OP_MSE_ROWS:
+      ex.mseRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
+      return;
+    case OP_ADAM_UPDATE:
+      ex.adamUpdateChunks(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], COUNTER_PTR);
       return;
     case OP_BINARY_MLP_JOB:
       ex.binaryMlpJob(ctl[a], ctl[a + 1], scratch, COUNTER_PTR);

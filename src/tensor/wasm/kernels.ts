@@ -9,6 +9,9 @@ export interface KernelExports {
   gatherRowsSum(n: number, seqLen: number, d: number, T: number, x: number, stride: number, out: number, counter: number): void;
   scatterRowsAdd(n: number, seqLen: number, d: number, dOut: number, x: number, stride: number, dT: number, rows: number, counter: number, shares: number): void;
   softmaxCrossEntropyRows(n: number, C: number, Z: number, y: number, scale: number, d: number, per: number, hit: number, counter: number): void;
+  mseRows(n: number, C: number, Z: number, y: number, scale: number, d: number, row: number, hit: number, counter: number): void;
+  /** Adam over len floats in place; coef: 10 float64 coefficients (assembly/optimizers.ts). */
+  adamUpdateChunks(len: number, p: number, g: number, m: number, v: number, coef: number, counter: number): void;
   addArrays(len: number, a: number, b: number, out: number, counter: number): void;
   addRowVector(n: number, d: number, X: number, b: number, counter: number): void;
   /** b = 0: no bias. */

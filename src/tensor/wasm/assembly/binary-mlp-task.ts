@@ -8,7 +8,8 @@
 //    are finite) the optimizer update — bit-identical to trainStep with the wasm backend and the "cross_entropy" loss.
 //    The loss's value is computed only when the host asks for it (an evaluation step) or when it is not finite.
 // The hidden layer, logits and their gradient live in the thread's scratch memory for the duration of a task.
-import { adamUpdate, at, backwardScratchBytes, binaryMlpBackward, binaryMlpForward, forwardScratchBytes, sgdUpdate } from "./binary-mlp";
+import { at, backwardScratchBytes, binaryMlpBackward, binaryMlpForward, forwardScratchBytes } from "./binary-mlp";
+import { adamUpdate, sgdUpdate } from "./optimizers";
 import { fdlibmExp, fdlibmLog1p } from "./exact-math";
 import { claim } from "./util";
 

@@ -8,4 +8,6 @@ export { binaryMlpChunkRows } from "./binary-mlp";
 export { binaryMlpJob, binaryMlpScratchBytes } from "./binary-mlp-task";
 export { exactExp, exactLog1p } from "./exact-math";
 export { softmaxCrossEntropyRows } from "./cross-entropy";
+export { mseRows } from "./mse";
+export { adamUpdateChunks } from "./optimizers";
 export { attentionBackward, attentionForward, attentionScratchBytes } from "./attention";
