@@ -113,6 +113,18 @@ function checkGemm(be: Backend, key: Key, c: GemmCase): void {
   assertGemmClose(`gemm m=${m} n=${n} k=${k} ${JSON.stringify({ ...opts, mul: !!mul })}`, C, want, bound, k);
 }
 
+/** Logits [n, C] drawn from `key` and scaled by `spread`, with (when C > 2) a tie at the top of row 0, a NaN and ±Inf. */
+function edgyLogits(key: Key, n: number, C: number, spread: (v: number, i: number) => number): Float32Array {
+  const logits = randn(fold(key, "z"), n * C).map(spread);
+  if (C > 2) {
+    logits[3] = logits[4] = 9;
+    logits[C + 1] = NaN;
+    logits[2 * C] = Infinity;
+    logits[3 * C + 2] = -Infinity;
+  }
+  return logits;
+}
+
 describe("wasm backend", () => {
   let w1: WasmBackend;
   let w2: WasmBackend;
@@ -519,13 +531,7 @@ describe("wasm backend", () => {
   test("softmax cross-entropy rows are bit-identical to the reference: ties, confident rows, NaN and ±Inf logits", () => {
     for (const [n, C, scale] of [[1, 1, 1], [300, 2, 1], [1218, 59, 1], [97, 113, 1 / 113]] as const) {
       const key = fold(root, `ce/${n}/${C}`);
-      const logits = randn(fold(key, "z"), n * C).map((v, i) => (i % 11 === 0 ? 40 * v : 4 * v)); // some rows far from the rest
-      if (C > 2) {
-        logits[3] = logits[4] = 9; // a tie at the top of row 0
-        logits[C + 1] = NaN;
-        logits[2 * C] = Infinity;
-        logits[3 * C + 2] = -Infinity;
-      }
+      const logits = edgyLogits(key, n, C, (v, i) => (i % 11 === 0 ? 40 * v : 4 * v)); // some rows far from the rest
       const labels = randIndex(fold(key, "y"), n, C);
       for (const withGrad of [true, false]) {
         const want = new Float32Array(n * C), wantPer = new Float64Array(n);
@@ -545,13 +551,7 @@ describe("wasm backend", () => {
   test("MSE rows are bit-identical to the reference: ties, NaN and ±Inf logits, with and without the gradient", () => {
     for (const [n, C] of [[1, 1], [300, 2], [4704, 97], [65, 13]] as const) {
       const key = fold(root, `mse/${n}/${C}`);
-      const logits = randn(fold(key, "z"), n * C).map((v, i) => (i % 7 === 0 ? 30 * v : v));
-      if (C > 2) {
-        logits[3] = logits[4] = 9; // a tie at the top of row 0
-        logits[C + 1] = NaN;
-        logits[2 * C] = Infinity;
-        logits[3 * C + 2] = -Infinity;
-      }
+      const logits = edgyLogits(key, n, C, (v, i) => (i % 7 === 0 ? 30 * v : v));
       const labels = randIndex(fold(key, "y"), n, C);
       const scale = 2 / (n * C);
       for (const withGrad of [true, false]) {

@@ -219,6 +219,31 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     return { pq: indexPtr(op, "qPos", qPos, P, T, 4 * P), work: n * H * P * T * e * 2 };
   }
 
+  /**
+   * The rows of a loss over logits [n, C] (softmax cross-entropy, MSE): `out` [n] gets each row's float64 value, `d`
+   * its gradient (null: none); returns the rows whose argmax is the label. `workPerEntry` weighs the call for the helpers.
+   */
+  function lossRows(op: number, name: string, n: number, C: number, logits: Float32Array, labels: Int32Array, scale: number, d: Float32Array | null, out: Float64Array, workPerEntry: number): number {
+    live(name);
+    checkDims(name, { n, C });
+    checkLength(name, "logits", logits, n * C);
+    checkLength(name, "out", out, n);
+    if (d) checkLength(name, "d", d, n * C);
+    if (n === 0) return 0;
+    stageUsed = 0;
+    const py = stagedIndexPtr(name, "labels", labels, n, C);
+    const pZ = place(logits, n * C, true);
+    const pD = d ? place(d, n * C, false) : 0;
+    const pOut = stage(2 * n), pHit = stage(n);
+    ctlD[0] = scale;
+    run(op, [n, C, pZ, py, pD, pOut, pHit], 1, n * C * workPerEntry);
+    if (d) copyOut(d, pD, n * C);
+    out.set(heap.f64(pOut, n));
+    let correct = 0;
+    for (const h of heap.i32(pHit, n)) correct += h;
+    return correct;
+  }
+
   const backend: WasmBackend = {
     name: threads > 1 ? `wasm×${threads}` : "wasm",
     threads,
@@ -312,45 +337,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     softmaxCrossEntropyRows(n, C, logits, labels, scale, d, per): number {
-      live("softmaxCrossEntropyRows");
-      checkDims("softmaxCrossEntropyRows", { n, C });
-      checkLength("softmaxCrossEntropyRows", "logits", logits, n * C);
-      checkLength("softmaxCrossEntropyRows", "per", per, n);
-      if (d) checkLength("softmaxCrossEntropyRows", "d", d, n * C);
-      if (n === 0) return 0;
-      stageUsed = 0;
-      const py = stagedIndexPtr("softmaxCrossEntropyRows", "labels", labels, n, C);
-      const pZ = place(logits, n * C, true);
-      const pD = d ? place(d, n * C, false) : 0;
-      const pPer = stage(2 * n), pHit = stage(n);
-      ctlD[0] = scale;
-      run(OP_CROSS_ENTROPY_ROWS, [n, C, pZ, py, pD, pPer, pHit], 1, n * C * 8); // an exp costs several multiply-adds
-      if (d) copyOut(d, pD, n * C);
-      per.set(heap.f64(pPer, n));
-      let correct = 0;
-      for (const h of heap.i32(pHit, n)) correct += h;
-      return correct;
+      return lossRows(OP_CROSS_ENTROPY_ROWS, "softmaxCrossEntropyRows", n, C, logits, labels, scale, d, per, 8); // an exp costs several multiply-adds
     },
 
     mseRows(n, C, logits, labels, scale, d, row): number {
-      live("mseRows");
-      checkDims("mseRows", { n, C });
-      checkLength("mseRows", "logits", logits, n * C);
-      checkLength("mseRows", "row", row, n);
-      if (d) checkLength("mseRows", "d", d, n * C);
-      if (n === 0) return 0;
-      stageUsed = 0;
-      const py = stagedIndexPtr("mseRows", "labels", labels, n, C);
-      const pZ = place(logits, n * C, true);
-      const pD = d ? place(d, n * C, false) : 0;
-      const pRow = stage(2 * n), pHit = stage(n);
-      ctlD[0] = scale;
-      run(OP_MSE_ROWS, [n, C, pZ, py, pD, pRow, pHit], 1, n * C * 4);
-      if (d) copyOut(d, pD, n * C);
-      row.set(heap.f64(pRow, n));
-      let correct = 0;
-      for (const h of heap.i32(pHit, n)) correct += h;
-      return correct;
+      return lossRows(OP_MSE_ROWS, "mseRows", n, C, logits, labels, scale, d, row, 4);
     },
 
     adamUpdate(len, p, g, m, v, c): void {
