@@ -150,23 +150,29 @@ export function sgd(config: SgdConfig): Optimizer {
  *   m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²
  *   p ← p − (lr / (1 − β1ᵗ)) · m / (sqrt(v) / sqrt(1 − β2ᵗ) + eps)
  */
-function adamFamily(config: AdamConfig | AdamWConfig, decoupled: boolean): Optimizer {
+/** Step t's scalars of Adam (L2 weight decay) or AdamW (decoupled), in float64, for learning rate `lr`. */
+export function adamCoefficients(config: AdamConfig | AdamWConfig, lr: number, t: number): AdamCoefficients {
   const { betas: [b1, b2], eps, weight_decay: wd, l1 } = config;
+  const decoupled = config.name === "adamw";
+  return {
+    decay: decoupled ? 1 - lr * wd : 1,
+    l2: decoupled ? 0 : wd,
+    l1,
+    b1,
+    b2,
+    stepSize: lr / (1 - Math.pow(b1, t)),
+    bc2Sqrt: Math.sqrt(1 - Math.pow(b2, t)),
+    eps,
+  };
+}
+
+function adamFamily(config: AdamConfig | AdamWConfig): Optimizer {
   return {
     config,
     init: (params, alloc) => slots(["exp_avg", "exp_avg_sq"], params, alloc),
     update(params, grads, state, lr, backend) {
       const t = state.step + 1;
-      const c: AdamCoefficients = {
-        decay: decoupled ? 1 - lr * wd : 1,
-        l2: decoupled ? 0 : wd,
-        l1,
-        b1,
-        b2,
-        stepSize: lr / (1 - Math.pow(b1, t)),
-        bc2Sqrt: Math.sqrt(1 - Math.pow(b2, t)),
-        eps,
-      };
+      const c = adamCoefficients(config, lr, t);
       const step = backend?.adamUpdate ?? adamUpdate;
       for (const [name, tp] of Object.entries(params)) {
         const p = tp.data, n = p.length, g = gradOf(grads, name, n);
@@ -177,8 +183,8 @@ function adamFamily(config: AdamConfig | AdamWConfig, decoupled: boolean): Optim
   };
 }
 
-export const adam = (config: AdamConfig): Optimizer => adamFamily(config, false);
-export const adamw = (config: AdamWConfig): Optimizer => adamFamily(config, true);
+export const adam = (config: AdamConfig): Optimizer => adamFamily(config);
+export const adamw = (config: AdamWConfig): Optimizer => adamFamily(config);
 
 export const OPTIMIZERS: { readonly [N in OptimizerName]: (config: Extract<OptimizerConfig, { name: N }>) => Optimizer } = {
   sgd,

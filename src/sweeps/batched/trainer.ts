@@ -19,6 +19,7 @@ import { cloneParams, firstNonFinite, type Params } from "../../tensor/tensor.js
 import { isWasmBackend } from "../../tensor/wasm/backend-wasm.js";
 import type { BinaryMlpKernels, BinaryMlpResult } from "../../tensor/wasm/binary-mlp.js";
 import { NonFiniteError, type SplitStats, type TrainState } from "../../train/loop.js";
+import { adamCoefficients } from "../../train/optimizers.js";
 import { lrAt } from "../../train/schedules.js";
 import { notBatchable } from "./key.js";
 import { createMember, type Member, type Restore, type SplitCache } from "./member.js";
@@ -232,7 +233,7 @@ function measure(m: Member, onWarning?: (message: string) => void): Record<strin
   return values;
 }
 
-/** The optimizer's scalars for this step, computed as src/train/optimizers.ts computes them. */
+/** The optimizer's scalars for this step (for Adam, src/train/optimizers.ts' own adamCoefficients). */
 function setUpdate(m: Member, k: BinaryMlpKernels): void {
   const o = m.config.optimizer;
   const lr = lrAt(m.setup.schedule, m.steps);
@@ -240,17 +241,5 @@ function setUpdate(m: Member, k: BinaryMlpKernels): void {
     k.setSgd(m.step, { lr, wd: o.weight_decay, l1: o.l1, momentum: o.momentum });
     return;
   }
-  const [b1, b2] = o.betas;
-  const t = m.opt.step + 1;
-  const decoupled = o.name === "adamw";
-  k.setAdam(m.step, {
-    decay: decoupled ? 1 - lr * o.weight_decay : 1,
-    l2: decoupled ? 0 : o.weight_decay,
-    l1: o.l1,
-    b1,
-    b2,
-    stepSize: lr / (1 - Math.pow(b1, t)),
-    bc2Sqrt: Math.sqrt(1 - Math.pow(b2, t)),
-    eps: o.eps,
-  });
+  k.setAdam(m.step, adamCoefficients(o, lr, m.opt.step + 1));
 }

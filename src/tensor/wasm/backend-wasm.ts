@@ -4,7 +4,7 @@ import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, O
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
-import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, type KernelExports } from "./kernels.js";
+import { GEMM_ACCUMULATE, GEMM_MUL, GEMM_TRANS_A, GEMM_TRANS_B, MODULE_MAX_PAGES, instantiateKernels, kernelModule, writeAdamScalars, type KernelExports } from "./kernels.js";
 import type { SpawnWorker, WorkerHandle, WorkerReply } from "./worker.js";
 
 /**
@@ -351,7 +351,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (len === 0) return;
       stageUsed = 0;
       const pCoef = stage(20);
-      heap.f64(pCoef, 10).set([c.decay, c.l2, c.l1, c.b1, c.b2, 1 - c.b1, 1 - c.b2, c.stepSize, c.bc2Sqrt, c.eps]);
+      writeAdamScalars(heap.f64(pCoef, 10), c);
       const pp = place(p, len, true), pg = place(g, len, true), pm = place(m, len, true), pv = place(v, len, true);
       run(OP_ADAM_UPDATE, [len, pp, pg, pm, pv, pCoef], 1, len * 16); // a division and a square root per element
       copyOut(p, pp, len);

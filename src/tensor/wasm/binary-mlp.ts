@@ -1,5 +1,6 @@
 import type { WasmHeap } from "./heap.js";
-import type { KernelExports } from "./kernels.js";
+import type { AdamCoefficients } from "../kernels/adam.js";
+import { writeAdamScalars, type KernelExports } from "./kernels.js";
 
 /**
  * Tasks of batched training (assembly/binary-mlp-task.ts) for an MLP with one ReLU hidden layer on 0/1 inputs and two
@@ -43,18 +44,6 @@ export type BinaryMlpUpdate =
   | { readonly kind: "adam"; readonly params: Float32Array; readonly grads: Float32Array; readonly m: Float32Array; readonly v: Float32Array }
   | { readonly kind: "sgd"; readonly params: Float32Array; readonly grads: Float32Array; readonly momentum: Float32Array | null };
 
-/** One Adam/AdamW step's scalars, computed in float64 as src/train/optimizers.ts computes them. */
-export interface AdamStep {
-  readonly decay: number; // 1 − lr·wd (AdamW) or 1
-  readonly l2: number; // wd (Adam) or 0
-  readonly l1: number;
-  readonly b1: number;
-  readonly b2: number;
-  readonly stepSize: number; // lr / (1 − b1^t)
-  readonly bc2Sqrt: number; // sqrt(1 − b2^t)
-  readonly eps: number;
-}
-
 export interface SgdStep {
   readonly lr: number;
   readonly wd: number;
@@ -94,7 +83,7 @@ export interface BinaryMlpKernels {
   stepTask(split: BinarySplit, H: number, C: number, params: BinaryMlpTensors, grads: BinaryMlpTensors, update: BinaryMlpUpdate | null): BinaryMlpTask;
   /** Whether a step computes its loss's value (it always computes the correct count, and whether the loss is finite). */
   wantLoss(task: BinaryMlpTask, yes: boolean): void;
-  setAdam(task: BinaryMlpTask, step: AdamStep): void;
+  setAdam(task: BinaryMlpTask, step: AdamCoefficients): void;
   setSgd(task: BinaryMlpTask, step: SgdStep): void;
   /** Runs the tasks on the backend's threads, a whole task per thread (tasks of one run must not write one array). */
   run(tasks: readonly BinaryMlpTask[]): void;
@@ -270,9 +259,7 @@ export function binaryMlpKernels(ex: KernelExports, heap: WasmHeap, live: (op: s
 
     setAdam(t, s) {
       if (t.update !== "adam") throw new Error("wasm backend binaryMlp setAdam: the task does not end with an Adam update");
-      const f = t.f64;
-      f[0] = s.decay; f[1] = s.l2; f[2] = s.l1; f[3] = s.b1; f[4] = s.b2;
-      f[5] = 1 - s.b1; f[6] = 1 - s.b2; f[7] = s.stepSize; f[8] = s.bc2Sqrt; f[9] = s.eps;
+      writeAdamScalars(t.f64, s);
     },
 
     setSgd(t, s) {

@@ -1,3 +1,4 @@
+import type { AdamCoefficients } from "../kernels/adam.js";
 import { KERNELS_WASM_BASE64 } from "./generated/kernels-wasm.js";
 
 /** The functions the compiled kernel module exports (pointers are byte offsets into the shared memory). */
@@ -30,6 +31,14 @@ export interface KernelExports {
   /** fdlibm's exp and log1p (assembly/exact-math.ts), which V8 computes for Math.exp and Math.log1p. */
   exactExp(x: number): number;
   exactLog1p(x: number): number;
+}
+
+/**
+ * Adam's scalars as the assembly's adamUpdate takes them (assembly/optimizers.ts), at dst[0..10): decay, l2, l1, b1, b2,
+ * 1 − b1, 1 − b2, stepSize, bc2Sqrt, eps.
+ */
+export function writeAdamScalars(dst: Float64Array, c: AdamCoefficients): void {
+  dst.set([c.decay, c.l2, c.l1, c.b1, c.b2, 1 - c.b1, 1 - c.b2, c.stepSize, c.bc2Sqrt, c.eps]);
 }
 
 /** gemm flag bits (must match src/tensor/wasm/assembly/gemm.ts). */

@@ -17,24 +17,15 @@ export function mseRows(n: i32, C: i32, Z: usize, y: usize, scale: f64, d: usize
       let sum: f64 = 0;
       let arg = 0;
       let best = load<f32>(z);
-      if (d != 0) {
-        const dr = d + ((<usize>i * <usize>C) << 2);
-        for (let j = 0; j < C; j++) {
-          const v = load<f32>(z + (<usize>j << 2));
-          const w = <f64>v;
-          sum += w * w;
-          store<f32>(dr + (<usize>j << 2), <f32>(scale * w));
-          if (v > best || (best != best && v == v)) { arg = j; best = v; }
-        }
-        store<f32>(dr + (<usize>yi << 2), <f32>(scale * (<f64>load<f32>(z + (<usize>yi << 2)) - 1)));
-      } else {
-        for (let j = 0; j < C; j++) {
-          const v = load<f32>(z + (<usize>j << 2));
-          const w = <f64>v;
-          sum += w * w;
-          if (v > best || (best != best && v == v)) { arg = j; best = v; }
-        }
+      const dr = d + ((<usize>i * <usize>C) << 2);
+      for (let j = 0; j < C; j++) {
+        const v = load<f32>(z + (<usize>j << 2));
+        const w = <f64>v;
+        sum += w * w;
+        if (d != 0) store<f32>(dr + (<usize>j << 2), <f32>(scale * w));
+        if (v > best || (best != best && v == v)) { arg = j; best = v; }
       }
+      if (d != 0) store<f32>(dr + (<usize>yi << 2), <f32>(scale * (<f64>load<f32>(z + (<usize>yi << 2)) - 1)));
       sum += 1 - 2 * <f64>load<f32>(z + (<usize>yi << 2));
       store<f64>(row + (<usize>i << 3), sum);
       store<i32>(hit + (<usize>i << 2), arg == yi ? 1 : 0);
