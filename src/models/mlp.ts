@@ -1,4 +1,4 @@
-import { addBias, activation, dropout, gatherRows, linear, type Var } from "../autograd/index.js";
+import { addBias, activation, binaryLogits, dropout, gatherRows, linear, type Var } from "../autograd/index.js";
 import type { Activation } from "../tensor/kernels/activations.js";
 import type { Dataset } from "../tasks/dataset.js";
 import { defineModel, type ModelDefinition } from "./define.js";
@@ -14,6 +14,10 @@ import { defineModel, type ModelDefinition } from "./define.js";
  * 1/√fan_in); "haiku", hk.Linear's default: weight ~ N(0, 1/fan_in) truncated at ±2σ, bias 0. Every parameter times
  * `init_scale` (Omnigrok's α, Liu et al. 2023).
  * Dropout (`dropout` > 0): on each hidden layer's output, in training only.
+ * One logit (`single_logit`, two-class tasks): W_out [width, 1] and b_out [1] give z, and the logits are (0, z)
+ * (binaryLogits): the cross-entropy is then the sigmoid's binary cross-entropy of z. PAIR's sparse-parity model has
+ * this single output column ("W_output can be a single column"); docs/reproductions.md R9 shows that it, not two
+ * columns, makes weight decay 1 fail to fit at hidden 64.
  * Hook points: `hook_pre_<l>` (x W_l + b_l) and `hook_post_<l>` (after f), each [n, width].
  */
 export interface MlpConfig {
@@ -24,6 +28,7 @@ export interface MlpConfig {
   readonly init_scale: number;
   readonly init: MlpInit;
   readonly dropout: number;
+  readonly single_logit: boolean;
 }
 
 export const MLP_INITS = ["pytorch", "haiku"] as const;
@@ -33,6 +38,9 @@ const inputSize = (data: Dataset): number => (data.kind === "tokens" ? data.seqL
 
 export const mlpDefinition: ModelDefinition<MlpConfig> = defineModel<MlpConfig>({
   name: "mlp",
+  validate(c, data) {
+    if (c.single_logit && data.nClasses !== 2) throw new Error(`model "mlp": single_logit needs a two-class task (${data.name} has ${data.nClasses} classes)`);
+  },
   init({ config, data, uniform, truncatedNormal, full }) {
     const { depth, width: H, bias, init_scale: a } = config;
     const params: Record<string, ReturnType<typeof uniform>> = {};
@@ -47,7 +55,7 @@ export const mlpDefinition: ModelDefinition<MlpConfig> = defineModel<MlpConfig>(
       }
     };
     for (let l = 0; l < depth; l++) layer(String(l), l === 0 ? inputSize(data) : H, H);
-    layer("out", H, data.nClasses);
+    layer("out", H, config.single_logit ? 1 : data.nClasses);
     return params;
   },
   forward(g, p, batch, { config, data }) {
@@ -63,6 +71,7 @@ export const mlpDefinition: ModelDefinition<MlpConfig> = defineModel<MlpConfig>(
       h = g.hook(`hook_post_${l}`, activation(g, pre, config.activation));
       if (config.dropout > 0) h = dropout(g, h, config.dropout, `hidden_${l}`);
     }
-    return linear(g, h!, p.W_out, config.bias ? p.b_out : null);
+    const z = linear(g, h!, p.W_out, config.bias ? p.b_out : null);
+    return config.single_logit ? binaryLogits(g, z) : z;
   },
 });

@@ -40,6 +40,7 @@ export const MlpModelSchema = z.strictObject({
   init_scale: initScale.default(1),
   init: z.enum(MLP_INITS).default("pytorch"), // nn.Linear's; "haiku": hk.Linear's (truncated normal, zero bias)
   dropout: dropoutRate.default(0),
+  single_logit: z.boolean().default(false), // two-class tasks: one output column, logits (0, z) (PAIR's sparse parity, R9)
 });
 
 export const EmbedMlpModelSchema = z.strictObject({

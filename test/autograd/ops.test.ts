@@ -52,6 +52,7 @@ check("gatherRows, a block of rows per position", { T: [10, 3] }, (g, x) => ad.g
 check("embedding", { T: [5, 3] }, (g, x) => ad.embedding(g, x.T, ad.tokenColumn(tokens, 2, 1)));
 check("transpose", { a: [3, 4] }, (g, x) => ad.matmul(g, ad.transpose(g, x.a), x.a));
 check("reshape", { a: [3, 4] }, (g, x) => ad.reshape(g, x.a, [2, 6]));
+check("binaryLogits, its input also used elsewhere (gradients accumulate)", { z: [4, 1] }, (g, x) => ad.mul(g, ad.binaryLogits(g, x.z), ad.binaryLogits(g, ad.square(g, x.z))));
 check("selectPositions", { a: [6, 3] }, (g, x) => ad.selectPositions(g, x.a, 3, Int32Array.of(2, 0)));
 check("packHeads", { q: [2, 3, 2], k: [2, 3, 2] }, (g, x) => ad.packHeads(g, x.q, x.k));
 check("addTiled", { x: [6, 2], p: [3, 2] }, (g, x) => ad.addTiled(g, x.x, x.p));

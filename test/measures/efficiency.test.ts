@@ -25,7 +25,7 @@ const ctxOf = (model: Model, d: Dataset, params: Params): MeasureContext => ({ m
 const scaled = (params: Params, c: number): Params => Object.fromEntries(Object.entries(params).map(([k, t]) => [k, { shape: t.shape, data: t.data.map((v) => c * v) }]));
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
-const mlp = (over: Partial<MlpConfig>): MlpConfig => ({ depth: 1, width: 24, activation: "relu", bias: false, init_scale: 1, init: "pytorch", dropout: 0, ...over });
+const mlp = (over: Partial<MlpConfig>): MlpConfig => ({ depth: 1, width: 24, activation: "relu", bias: false, init_scale: 1, init: "pytorch", dropout: 0, single_logit: false, ...over });
 
 test("correctLogitStats: centered correct-class logit and margin by hand", () => {
   // rows [3, 1, −1] (label 0) and [0, 2, 4] (label 1): ℓ = 3 − 1 = 2 and 2 − 2 = 0; margins 3 − 1 = 2, 2 − 4 = −2

@@ -7,6 +7,7 @@ import type { DenseDataset, TokenDataset } from "../../src/tasks/dataset.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { gradcheck } from "../helpers/gradcheck.js";
+import { softmaxCrossEntropy } from "../../src/train/losses.js";
 
 function tinyDense(dim: number, nClasses: number, n: number, seed: number): DenseDataset {
   const key = keyFromSeed(seed);
@@ -26,7 +27,7 @@ function tinyTokens(vocab: number, seqLen: number, n: number, seed: number): Tok
   return { kind: "tokens", name: "tiny-tokens", vocab, seqLen, nClasses: vocab, train: split, test: split, meta: {} };
 }
 
-const cfg = (over: Partial<MlpConfig> = {}): MlpConfig => ({ depth: 2, width: 5, activation: "relu", bias: true, init_scale: 1, init: "pytorch", dropout: 0, ...over });
+const cfg = (over: Partial<MlpConfig> = {}): MlpConfig => ({ depth: 2, width: 5, activation: "relu", bias: true, init_scale: 1, init: "pytorch", dropout: 0, single_logit: false, ...over });
 
 /** The MLP written out with plain loops: h = f(h W + b) per layer, logits = h W_out + b_out. */
 function directMlp(params: Record<string, { shape: readonly number[]; data: Float32Array }>, x: Float64Array, dIn: number, c: MlpConfig): Float64Array {
@@ -140,6 +141,31 @@ test("mlp: init haiku is hk.Linear's default, N(0, α²/fan_in) cut at ±2σ for
     assert.ok(Math.abs(sq / d.length / (0.87962566103423978 * sigma) ** 2 - 1) < 0.015, `${name}: variance`);
   }
   for (const name of ["b_0", "b_1", "b_out"]) assert.ok(params[name].data.every((v) => v === 0), `${name}: zero`);
+});
+
+test("mlp single_logit: W_out is one column, the logits are (0, z), their cross-entropy is the sigmoid's, and the backward matches finite differences", () => {
+  const c = cfg({ depth: 1, width: 6, single_logit: true });
+  const data = tinyDense(4, 2, 9, 21);
+  const model = createMlp(c, data, createFloat64Backend());
+  const params = model.init(keyFromSeed(22));
+  assert.deepEqual(params.W_out.shape, [6, 1]);
+  assert.deepEqual(params.b_out.shape, [1]);
+  assert.equal(model.nOut, 2);
+  const logits = model.forward(params, data.train).logits;
+  let bce = 0;
+  for (let i = 0; i < 9; i++) {
+    const z = directMlp(params, Float64Array.from(data.train.x.subarray(4 * i, 4 * i + 4)), 4, c)[0];
+    assert.equal(logits[2 * i], 0, `row ${i}: class 0's logit`);
+    assert.ok(Math.abs(logits[2 * i + 1] - z) < 1e-12, `row ${i}: class 1's logit is z`);
+    bce += Math.log1p(Math.exp(-(2 * data.train.y[i] - 1) * z)); // −log σ(±z)
+  }
+  const ce = softmaxCrossEntropy(logits, data.train.y, 2).loss;
+  assert.ok(Math.abs(ce - bce / 9) < 1e-12, `cross-entropy ${ce} vs binary cross-entropy ${bce / 9}`);
+  gradcheck(model, params, data.train, keyFromSeed(23));
+});
+
+test("mlp single_logit: a task with other than two classes is rejected, naming the key", () => {
+  assert.throws(() => createMlp(cfg({ single_logit: true }), tinyDense(3, 3, 2, 1), createFloat64Backend()), /single_logit needs a two-class task/);
 });
 
 test("mlp: bad depth or width is rejected with the key named", () => {

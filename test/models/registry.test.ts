@@ -17,7 +17,7 @@ function pairs(p: number, n: number): TokenDataset {
 test("model registry: every name has a factory, and a bare name gets the documented defaults", () => {
   assert.deepEqual(Object.keys(MODEL_REGISTRY).sort(), [...MODEL_NAMES].sort());
   for (const name of MODEL_NAMES) assert.ok(MODEL_REGISTRY[name].describe.length > 10 && !MODEL_REGISTRY[name].describe.includes("\n"), name);
-  assert.deepEqual(parseModelConfig({ name: "mlp" }), { name: "mlp", depth: 1, width: 64, activation: "relu", bias: true, init_scale: 1, init: "pytorch", dropout: 0 });
+  assert.deepEqual(parseModelConfig({ name: "mlp" }), { name: "mlp", depth: 1, width: 64, activation: "relu", bias: true, init_scale: 1, init: "pytorch", dropout: 0, single_logit: false });
   assert.deepEqual(parseModelConfig({ name: "embed_mlp" }), {
     name: "embed_mlp", d_embed: 500, width: 24, activation: "relu", tied_unembed: true, init_scale: 1, embed_init: "variance_scaling", init_draw: "normal", dropout: 0,
   });

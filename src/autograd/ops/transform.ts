@@ -36,6 +36,27 @@ export function reshape(g: Graph, x: Var, shape: readonly number[]): Var {
 }
 
 /**
+ * Two-class logits from one: z [n, 1] → [n, 2] = (0, z). Softmax over (0, z) gives class 1 the sigmoid σ(z), so a
+ * softmax cross-entropy on them is the binary cross-entropy of the single logit, and the argmax is z > 0 (a tie goes
+ * to class 0). Its VJP hands z the second column's gradient.
+ */
+export function binaryLogits(g: Graph, z: Var): Var {
+  if (cols(z) !== 1) throw new Error(`autograd binaryLogits: expected one logit per row, got shape [${z.shape.join(", ")}]`);
+  const n = z.data.length;
+  const out = g.buffer("binaryLogits", 2 * n);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = 0;
+    out[2 * i + 1] = z.data[i];
+  }
+  return g.record([n, 2], out, [z], (dOut) => {
+    const t = g.grad(z);
+    if (!t) return;
+    if (t.accumulate) for (let i = 0; i < n; i++) t.data[i] += dOut[2 * i + 1];
+    else for (let i = 0; i < n; i++) t.data[i] = dOut[2 * i + 1];
+  });
+}
+
+/**
  * Rows at some positions of each sequence: x [n·T, d] → [n·P, d] with out[i·P + j] = x[i·T + positions[j]]
  * (the query rows of the last transformer block, which only predicts from the last position).
  */
