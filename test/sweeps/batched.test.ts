@@ -35,7 +35,8 @@ function config(over: Record<string, unknown>): RunConfig {
 const adamw = (lr: number, weight_decay: number) => ({ name: "adamw", lr, betas: [0.99, 0.98], weight_decay });
 
 /**
- * Seeds, weight decays, lrs, Adam, SGD with momentum and L1, other widths, no bias, another n_train. The widths cover
+ * Seeds, weight decays, lrs, Adam, SGD with momentum and L1, other widths, no bias, another n_train, a single output
+ * logit. The widths cover
  * every way the kernels cut a row's units into blocks of vectors (assembly/binary-mlp.ts, BLOCK): 5 (one block of 2
  * vectors that overlap), 9 (3), 13 and 16 (4), 26 (5 + 2), 30 (6 + 2), 50 (6 + 5 + 2), 258 (ten of 6, then 5: the PAIR
  * grid's widest).
@@ -52,6 +53,9 @@ const CONFIGS: RunConfig[] = [
   config({ seed: 7, optimizer: adamw(3e-3, 0.1), model: { ...BASE.model, bias: false } }),
   config({ seed: 8, optimizer: adamw(3e-3, 0.1), task: { ...BASE.task, n_train: 64, label_noise: 0.1 } }),
   ...[5, 9, 26, 30, 50, 258].map((width, i) => config({ seed: 10 + i, optimizer: adamw(3e-3, 0.1), model: { ...BASE.model, width, bias: i % 2 === 0 } })),
+  // a single output logit (PAIR's model, R9), with and without biases, at widths with and without a vector tail
+  ...[5, 16, 30, 258].map((width, i) => config({ seed: 20 + i, optimizer: adamw(3e-3, i === 3 ? 1 : 0.1), model: { ...BASE.model, width, bias: i % 2 === 1, init: "haiku", single_logit: true } })),
+  config({ seed: 24, optimizer: { name: "sgd", lr: 0.3, momentum: 0.9, l1: 1e-4 }, model: { ...BASE.model, single_logit: true } }),
 ];
 
 interface Alone {

@@ -97,7 +97,7 @@ export async function createMember(index: number, config: RunConfig, backend: Wa
     tensors[key] = b.views[key.slice(slot.length + 1)].data;
     tensors[key].set(state.opt.tensors[key]);
   }
-  const H = config.model.width, C = setup.model.nOut;
+  const H = config.model.width, C = state.params.W_out.shape[1]; // 2 output columns, or 1 (single_logit)
   const update =
     config.optimizer.name === "sgd"
       ? { kind: "sgd" as const, params: P.block, grads: G.block, momentum: blocks.get("momentum_buffer")?.block ?? null }

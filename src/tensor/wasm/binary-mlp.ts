@@ -4,7 +4,7 @@ import { writeAdamScalars, type KernelExports } from "./kernels.js";
 
 /**
  * Tasks of batched training (assembly/binary-mlp-task.ts) for an MLP with one ReLU hidden layer on 0/1 inputs and two
- * classes: an evaluation (forward, mean cross-entropy, correct count) or a full-batch training step (forward, loss,
+ * classes, with two output columns or one (a single logit z, whose logits are (0, z)): an evaluation (forward, mean cross-entropy, correct count) or a full-batch training step (forward, loss,
  * backward, Adam/AdamW or SGD update), each bit-identical to the same work done through the backend's gemm and elementwise
  * calls, src/train/losses.ts (`cross_entropy`) and src/train/optimizers.ts (the assembly files say why). A task is a
  * record in the backend's memory, written once and run any number of times; `run` hands a list of tasks to the
@@ -31,7 +31,7 @@ export interface BinarySplit {
   readonly cscRows: Uint8Array; // [ones], row offsets within the chunk, ascending
 }
 
-/** W0 [d, H], b0 [H], W_out [H, C], b_out [C]; biases null when the model has none. Also the gradients' shape. */
+/** W0 [d, H], b0 [H], W_out [H, C], b_out [C] (C = 2, or 1: a single logit); biases null when the model has none. Also the gradients' shape. */
 export interface BinaryMlpTensors {
   readonly W0: Float32Array;
   readonly b0: Float32Array | null;
@@ -77,7 +77,7 @@ export interface BinaryMlpResult {
 export interface BinaryMlpKernels {
   /** x [n, d] (0 or 1 only: the error names the first other entry) and labels y [n] copied into the backend's memory. */
   binarySplit(x: Float32Array, y: Int32Array, n: number, d: number): BinarySplit;
-  /** Forward on `split` (W0 d×H, H ≥ 5; C = 2 outputs), then the loss and correct count. */
+  /** Forward on `split` (W0 d×H, H ≥ 5; W_out with C = 2 columns, or 1 for a single logit), then the loss and correct count. */
   evalTask(split: BinarySplit, H: number, C: number, params: BinaryMlpTensors): BinaryMlpTask;
   /** A full-batch step on `split`: gradients into `grads` (overwritten), then `update` (set its scalars before each run). */
   stepTask(split: BinarySplit, H: number, C: number, params: BinaryMlpTensors, grads: BinaryMlpTensors, update: BinaryMlpUpdate | null): BinaryMlpTask;
@@ -126,7 +126,7 @@ export function binaryMlpKernels(ex: KernelExports, heap: WasmHeap, live: (op: s
   /** A new record with the split, the shape and the parameters filled in. */
   function record(op: string, x: BinarySplit, H: number, C: number, p: BinaryMlpTensors): Int32Array {
     if (!Number.isInteger(H) || H < 5) throw new Error(`wasm backend ${op}: the hidden width must be an integer ≥ 5, got ${H}`);
-    if (C !== 2) throw new Error(`wasm backend ${op}: the tasks are written for 2 outputs (binary classification), got ${C}`);
+    if (C !== 1 && C !== 2) throw new Error(`wasm backend ${op}: the tasks are written for 2 outputs, or 1 (a single logit z, logits (0, z)), got ${C}`);
     if (x.chunk !== ex.binaryMlpChunkRows()) throw new Error(`wasm backend ${op}: the split was not made by binarySplit`);
     const ones = x.rowStart[x.n];
     const r = heap.i32(heap.reserve(TASK_BYTES), TASK_BYTES / 4);

@@ -78,8 +78,8 @@ const LOSS_NOT_FINITE = 1, GRADIENT_NOT_FINITE = 2;
 /** Bytes of scratch one thread needs for a task over n rows of d inputs, width H, C outputs (a step or an evaluation). */
 export function binaryMlpScratchBytes(n: i32, d: i32, H: i32, C: i32): i32 {
   const fwd = forwardScratchBytes(d, H, C), bwd = backwardScratchBytes(H, C);
-  const step = align16(n * H * 4) + 2 * align16(n * C * 4) + (fwd > bwd ? fwd : bwd);
-  const evaluation = align16(n * C * 4) + fwd;
+  const step = align16(n * H * 4) + 2 * align16(n * 2 * 4) + (fwd > bwd ? fwd : bwd); // logits and dZ: [n, 2]
+  const evaluation = align16(n * 2 * 4) + fwd;
   return (step > evaluation ? step : evaluation) + 64;
 }
 
@@ -94,15 +94,15 @@ function runTask(task: usize, scratch: usize): void {
   const correct = task + (<usize>CORRECT << 2);
   if (slot(task, KIND) == KIND_EVAL) {
     const Z = scratch;
-    binaryMlpForward(n, H, C, slot(task, ROW_START), slot(task, COLS), slot(task, ORDER), slot(task, LCP), W0p, b0, Wout, bout, 0, Z, Z + align16(n * C * 4));
+    binaryMlpForward(n, H, C, slot(task, ROW_START), slot(task, COLS), slot(task, ORDER), slot(task, LCP), W0p, b0, Wout, bout, 0, Z, Z + align16(n * 2 * 4));
     store<f64>(task + F64 + (<usize>LOSS << 3), crossEntropy(n, Z, slot(task, LABELS), 0, correct, true));
     store<i32>(task + (<usize>STATUS << 2), 0);
     return;
   }
   const post = scratch;
   const Z = post + align16(n * H * 4);
-  const dZ = Z + align16(n * C * 4);
-  const rest = dZ + align16(n * C * 4);
+  const dZ = Z + align16(n * 2 * 4);
+  const rest = dZ + align16(n * 2 * 4);
   binaryMlpForward(n, H, C, slot(task, ROW_START), slot(task, COLS), slot(task, ORDER), slot(task, LCP), W0p, b0, Wout, bout, post, Z, rest);
   const want = slot(task, WANT_LOSS) != 0;
   const value = crossEntropy(n, Z, slot(task, LABELS), dZ, correct, want);

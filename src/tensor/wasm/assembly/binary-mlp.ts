@@ -1,8 +1,9 @@
 // @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
 //
 // Fused kernels for training one small model per call: an MLP with one ReLU hidden layer on 0/1 inputs (sparse
-// parity, R3), logits = relu(x W0 + b0) W_out + b_out with x [n, d] ∈ {0, 1}, W0 [d, H], W_out [H, C], C = 2
-// (the tasks check it; logits1's loop over outputs is written for any C ≤ 4, the rest for C = 2).
+// parity, R3), logits = relu(x W0 + b0) W_out + b_out with x [n, d] ∈ {0, 1}, W0 [d, H], W_out [H, C]: C = 2, or
+// C = 1, a single logit z whose logits are (0, z) (autograd's binaryLogits; PAIR's model, R9). The logits Z and
+// their gradient dZ are [n, 2] either way; with C = 1 the backward reads dZ's second column (binaryLogits' VJP).
 // binary-mlp-task.ts runs them as one task per model and step; batched training (src/sweeps/batched) runs many
 // models side by side.
 //
@@ -18,6 +19,7 @@
 //    the tail j ≥ 4⌊H/4⌋ in order; then + b_out (addRowVector).
 //  - dW_out = postᵀ dZ (narrow-T or small-k path): 0 + Σ_i post[i, h] dZ[i, c] in i order.
 //  - db_out, db0 (columnSums, reluBackward): float64 sums in row order, rounded once.
+//  - single logit: z is the logits' computation for one column (the dot path again), stored beside a 0.
 //  - dPre = dZ W_outᵀ (small-k path): (0 + dZ[i, 0] W_out[h, 0]) + dZ[i, 1] W_out[h, 1] + …, then masked by
 //    pre > 0 (equivalently post > 0) to +0 (reluBackward).
 //  - dW0 = xᵀ dPre (outer path): 0 + Σ_i over the rows where x[i, p] = 1, in i order (the zero terms again drop out).
@@ -72,7 +74,7 @@ export function binaryMlpForward(n: i32, H: i32, C: i32, rowStart: usize, cols: 
   const rowBytes = <usize>H << 2;
   const ring = Wt + (<usize>(C * H) << 2); // four hidden rows when post = 0
   const stack = ring + 4 * rowBytes; // partial sums: level t at stack + t·rowBytes
-  const zBytes = <usize>C << 2;
+  const zBytes: usize = 8; // two logits per row
   for (let r0 = 0; r0 < n; r0 += 4) {
     const rows = imin(4, n - r0);
     let h0: usize = 0, h1: usize = 0, h2: usize = 0, h3: usize = 0;
@@ -88,7 +90,12 @@ export function binaryMlpForward(n: i32, H: i32, C: i32, rowStart: usize, cols: 
       else h3 = h;
     }
     const z0 = Z + <usize>load<i32>(at(order, r0)) * zBytes;
-    if (rows == 4) {
+    if (C == 1) {
+      logitSingle(H, h0, Wt, bout, z0);
+      if (rows > 1) logitSingle(H, h1, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes);
+      if (rows > 2) logitSingle(H, h2, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes);
+      if (rows > 3) logitSingle(H, h3, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
+    } else if (rows == 4) {
       logits4(H, h0, h1, h2, h3, Wt, bout, z0, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
     } else {
       logits1(H, C, h0, Wt, bout, z0);
@@ -214,6 +221,12 @@ function logits4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, 
   store<f32>(z3, t3); store<f32>(z3, v3, 4);
 }
 
+/** A single-logit row: z [2] = (0, h · w + b) with w = Wt [H] (logits1's sums for one output). */
+function logitSingle(H: i32, h: usize, Wt: usize, bout: usize, z: usize): void {
+  store<f32>(z, 0);
+  logits1(H, 1, h, Wt, bout, z + 4);
+}
+
 function logits1(H: i32, C: i32, h: usize, Wt: usize, bout: usize, z: usize): void {
   const vecBytes = <usize>(H & ~3) << 2;
   for (let c = 0; c < C; c++) {
@@ -258,6 +271,7 @@ export function backwardScratchBytes(H: i32, C: i32): i32 {
  * gradient is finite.
  */
 export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usize, cscRows: usize, Wout: usize, post: usize, dZ: usize, gW0: usize, gb0: usize, gWout: usize, gbout: usize, scratch: usize): i32 {
+  const dz = C == 1 ? dZ + 4 : dZ; // a single logit's gradient: dZ's second column
   const Wt = scratch;
   const accW = Wt + (<usize>(C * H) << 2); // [C, H] f32
   const accB = accW + (<usize>(C * H) << 2); // [H] f64
@@ -270,11 +284,12 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
   for (let i0 = 0, c = 0; i0 < n; i0 += CHUNK, c++) {
     const rows = imin(CHUNK, n - i0);
     const h0 = post + <usize>i0 * rowBytes;
-    const z0 = at(dZ, i0 * C);
-    for (let r = 0; r < rows; r++) dPreRow(H, at(z0, r * C), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW, accB);
+    const z0 = at(dz, i0 * 2);
+    if (C == 1) for (let r = 0; r < rows; r++) dPreRowSingle(H, at(z0, r * 2), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW, accB);
+    else for (let r = 0; r < rows; r++) dPreRow(H, at(z0, r * 2), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW, accB);
     for (let k = 0; k < C; k++) {
       let s = load<f64>(accBo + (<usize>k << 3));
-      for (let r = 0; r < rows; r++) s += <f64>load<f32>(at(z0, r * C + k));
+      for (let r = 0; r < rows; r++) s += <f64>load<f32>(at(z0, r * 2 + k));
       store<f64>(accBo + (<usize>k << 3), s);
     }
     sumColumns(H, d, at(cscStart, c * d), cscRows, buf, gW0);
@@ -320,6 +335,32 @@ function dPreRow(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize
     store<f32>(out + o, g);
     store<f32>(accW + o, load<f32>(accW + o) + hj * d0);
     store<f32>(A1 + o, load<f32>(A1 + o) + hj * d1);
+    store<f64>(accB + (o << 1), load<f64>(accB + (o << 1)) + <f64>g);
+  }
+}
+
+/** dPreRow for a single logit: out = (0 + dz · Wt[0, :]) masked to +0 where post ≤ 0, accW [1, H] += h · dz, accB += out. */
+function dPreRowSingle(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
+  const wb = <usize>H << 2;
+  const vecBytes = <usize>(H & ~3) << 2;
+  const zero = f32x4.splat(0);
+  const y0 = v128.load32_splat(dz);
+  let o: usize = 0;
+  for (; o < vecBytes; o += 16) {
+    const hv = v128.load(h + o);
+    const g = v128.and(f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o))), f32x4.gt(hv, zero));
+    v128.store(out + o, g);
+    v128.store(accW + o, f32x4.add(v128.load(accW + o), f32x4.mul(hv, y0)));
+    const b = accB + (o << 1);
+    v128.store(b, f64x2.add(v128.load(b), f64x2.promote_low_f32x4(g)));
+    v128.store(b, f64x2.add(v128.load(b, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))), 16);
+  }
+  const d0 = load<f32>(dz);
+  for (; o < wb; o += 4) {
+    const hj = load<f32>(h + o);
+    const g: f32 = hj > 0 ? <f32>0 + d0 * load<f32>(Wt + o) : 0;
+    store<f32>(out + o, g);
+    store<f32>(accW + o, load<f32>(accW + o) + hj * d0);
     store<f64>(accB + (o << 1), load<f64>(accB + (o << 1)) + <f64>g);
   }
 }
