@@ -54,12 +54,13 @@ export interface PairSliceResult {
  *   forward   x W0: 2·n·d·H, then the logits h W_out: 2·n·H·C;
  *   backward  dW_out = hᵀ dZ: 2·n·H·C, dH = dZ W_outᵀ: 2·n·H·C, dW0 = xᵀ dPre: 2·n·d·H (no dX: x is data).
  * A step is 4·n·d·H + 6·n·H·C; an evaluation (forward only, on n_test rows, and once more on the training rows at the
- * end) 2·n·H·(d + C). At d = 31 (30 bits and the bias input), C = 2 a step is 136·n·H.
+ * end) 2·n·H·(d + C), with C the output columns (2, or 1 with `single_logit`, the preset's). At d = 31 (30 bits and the
+ * bias input) a step is 136·n·H with C = 2, 130·n·H with C = 1.
  */
 export function denseFlops(config: RunConfig): number {
   const t = config.task, m = config.model;
   if (t.name !== "sparse_parity" || m.name !== "mlp" || m.depth !== 1) throw new Error("bench pair-slice: counts FLOPs for sparse parity's one-hidden-layer MLP");
-  const d = t.n_bits + (t.bias ? 1 : 0), H = m.width, C = 2;
+  const d = t.n_bits + (t.bias ? 1 : 0), H = m.width, C = m.single_logit ? 1 : 2;
   const step = (n: number) => 4 * n * d * H + 6 * n * H * C;
   const forward = (n: number) => 2 * n * H * (d + C);
   return config.steps * step(t.n_train) + evalSteps(config.eval, config.steps).length * forward(t.n_test) + forward(t.n_train);
