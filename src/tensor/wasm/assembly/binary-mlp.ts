@@ -306,63 +306,51 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
 }
 
 /**
- * One row of the backward, for C = 2: out [H] = ((0 + dz[0] · Wt[0, :]) + dz[1] · Wt[1, :]) masked to +0 where
- * post ≤ 0 (the small-k gemm, then reluBackward's mask); and the row's terms of two sums over the rows, which run in
- * row order as the row passes go: accW [2, H] += h · dz[c] (dW_out's columns, the narrow-T gemm) and accB [H] (f64)
- * += out (db0, reluBackward's column sums).
+ * One row of the backward, for C = 2 or C = 1 (a constant once inlined): out [H] = ((0 + dz[0] · Wt[0, :]) + dz[1] ·
+ * Wt[1, :]) — for C = 1 just (0 + dz[0] · Wt[0, :]) — masked to +0 where post ≤ 0 (the small-k gemm, then reluBackward's
+ * mask); and the row's terms of two sums over the rows, which run in row order as the row passes go: accW [C, H] +=
+ * h · dz[c] (dW_out's columns, the narrow-T gemm) and accB [H] (f64) += out (db0, reluBackward's column sums).
  */
-function dPreRow(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
+@inline function dPreRowOf(C: i32, H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
   const wb = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   const zero = f32x4.splat(0);
-  const y0 = v128.load32_splat(dz), y1 = v128.load32_splat(dz + 4);
+  const y0 = v128.load32_splat(dz), y1 = C == 2 ? v128.load32_splat(dz + 4) : zero;
   const W1 = Wt + wb, A1 = accW + wb;
   let o: usize = 0;
   for (; o < vecBytes; o += 16) {
     const hv = v128.load(h + o);
-    const g = v128.and(f32x4.add(f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o))), f32x4.mul(y1, v128.load(W1 + o))), f32x4.gt(hv, zero));
+    let s = f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o)));
+    if (C == 2) s = f32x4.add(s, f32x4.mul(y1, v128.load(W1 + o)));
+    const g = v128.and(s, f32x4.gt(hv, zero));
     v128.store(out + o, g);
     v128.store(accW + o, f32x4.add(v128.load(accW + o), f32x4.mul(hv, y0)));
-    v128.store(A1 + o, f32x4.add(v128.load(A1 + o), f32x4.mul(hv, y1)));
+    if (C == 2) v128.store(A1 + o, f32x4.add(v128.load(A1 + o), f32x4.mul(hv, y1)));
     const b = accB + (o << 1);
     v128.store(b, f64x2.add(v128.load(b), f64x2.promote_low_f32x4(g)));
     v128.store(b, f64x2.add(v128.load(b, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))), 16);
   }
-  const d0 = load<f32>(dz), d1 = load<f32>(dz, 4);
+  const d0 = load<f32>(dz), d1: f32 = C == 2 ? load<f32>(dz, 4) : 0;
   for (; o < wb; o += 4) {
     const hj = load<f32>(h + o);
-    const g: f32 = hj > 0 ? (<f32>0 + d0 * load<f32>(Wt + o)) + d1 * load<f32>(W1 + o) : 0;
+    let g: f32 = 0;
+    if (hj > 0) {
+      g = <f32>0 + d0 * load<f32>(Wt + o);
+      if (C == 2) g = g + d1 * load<f32>(W1 + o);
+    }
     store<f32>(out + o, g);
     store<f32>(accW + o, load<f32>(accW + o) + hj * d0);
-    store<f32>(A1 + o, load<f32>(A1 + o) + hj * d1);
+    if (C == 2) store<f32>(A1 + o, load<f32>(A1 + o) + hj * d1);
     store<f64>(accB + (o << 1), load<f64>(accB + (o << 1)) + <f64>g);
   }
 }
 
-/** dPreRow for a single logit: out = (0 + dz · Wt[0, :]) masked to +0 where post ≤ 0, accW [1, H] += h · dz, accB += out. */
+// One function per C (binaryen would otherwise merge the inlined copies back into one with run-time tests of C).
+function dPreRow(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
+  dPreRowOf(2, H, dz, h, Wt, out, accW, accB);
+}
 function dPreRowSingle(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
-  const wb = <usize>H << 2;
-  const vecBytes = <usize>(H & ~3) << 2;
-  const zero = f32x4.splat(0);
-  const y0 = v128.load32_splat(dz);
-  let o: usize = 0;
-  for (; o < vecBytes; o += 16) {
-    const hv = v128.load(h + o);
-    const g = v128.and(f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o))), f32x4.gt(hv, zero));
-    v128.store(out + o, g);
-    v128.store(accW + o, f32x4.add(v128.load(accW + o), f32x4.mul(hv, y0)));
-    const b = accB + (o << 1);
-    v128.store(b, f64x2.add(v128.load(b), f64x2.promote_low_f32x4(g)));
-    v128.store(b, f64x2.add(v128.load(b, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))), 16);
-  }
-  const d0 = load<f32>(dz);
-  for (; o < wb; o += 4) {
-    const hj = load<f32>(h + o);
-    const g: f32 = hj > 0 ? <f32>0 + d0 * load<f32>(Wt + o) : 0;
-    store<f32>(out + o, g);
-    store<f32>(accW + o, load<f32>(accW + o) + hj * d0);
-    store<f64>(accB + (o << 1), load<f64>(accB + (o << 1)) + <f64>g);
-  }
+  dPreRowOf(1, H, dz, h, Wt, out, accW, accB);
 }
 
 /**
