@@ -6,11 +6,16 @@ export interface SweepPreset {
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
-/** PAIR's sparse-parity grid (the article's data): weight decay × hidden width × training-set size. */
+/** PAIR's sparse-parity grid (the article's data): weight decay × hidden width × training-set size, 9 seeds, its rule. */
 const PAIR_GRID = {
-  "optimizer.weight_decay": [0.01, 0.03, 0.1, 0.3, 1],
-  "model.width": [16, 32, 64, 128, 258], // 258 as in the article's data
-  "task.n_train": [750, 1000, 1250, 1500, 1750],
+  base: "sparse-parity",
+  axes: {
+    "optimizer.weight_decay": [0.01, 0.03, 0.1, 0.3, 1],
+    "model.width": [16, 32, 64, 128, 258], // 258 as in the article's data
+    "task.n_train": [750, 1000, 1250, 1500, 1750],
+  },
+  seeds: 9,
+  classify: { pair: { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 } }, // the article's thresholds
 };
 
 // The gromov-based sweeps keep their few checkpoints (no log-spaced ones): dozens of runs × 1.7 MB per checkpoint.
@@ -19,24 +24,15 @@ export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
     describe: "R9: PAIR's sparse-parity grid with its model's single output logit, weight decay × hidden width × train size × 9 seeds (1,125 runs of 20k steps)",
     spec: {
       name: "pair-sparse-parity",
-      base: "sparse-parity",
+      ...PAIR_GRID,
       // PAIR's model: one output column (so the loss is the sigmoid's binary cross-entropy) and no bias parameters —
       // the inputs' constant 31st bit gives the hidden layer its bias; hk.Linear's init (the article's code is JAX)
       spec: { model: { name: "mlp", single_logit: true, bias: false, init: "haiku" } },
-      axes: PAIR_GRID,
-      seeds: 9,
-      classify: { pair: { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 } }, // the article's thresholds
     },
   },
   "pair-sparse-parity-two-logit": {
     describe: "R9 as first measured: PAIR's grid on R3's model (two output logits, nn.Linear's biases and init); wd 1 fits at hidden 64",
-    spec: {
-      name: "pair-sparse-parity-two-logit",
-      base: "sparse-parity",
-      axes: PAIR_GRID,
-      seeds: 9,
-      classify: { pair: { train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4 } },
-    },
+    spec: { name: "pair-sparse-parity-two-logit", ...PAIR_GRID },
   },
   "routes-sparse-parity": {
     describe: "routes to generalization on R3's sparse parity, side by side: nothing, weight decay, dropout, a smaller model, an unstable optimizer; 3 seeds × 10k steps",
