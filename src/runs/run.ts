@@ -100,6 +100,8 @@ interface Running {
   readonly liveFlushMs: number;
   flushed: number; // rows already in the store
   flushedAt: number; // performance.now() of the last write to the store (-Infinity: none yet)
+  /** Rows in the run's metrics file as this run last wrote it (-1: not written by this process yet). */
+  metricsFileRows: number;
   /** Checkpoints copied out of the state and not yet written, oldest first, with the number of rows each covers. */
   readonly pending: { readonly snapshot: CheckpointSnapshot; readonly rowCount: number }[];
   /** The writer of `pending` (settled when nothing is pending); training goes on while it reaches the disk. */
@@ -136,7 +138,13 @@ async function writePending(run: Running): Promise<void> {
   try {
     while (run.pending.length > 0) {
       const batch = run.pending.splice(0);
-      await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows.slice(0, batch[batch.length - 1].rowCount));
+      const rowCount = batch[batch.length - 1].rowCount;
+      // Rows are only appended, so a file of rowCount rows already written holds these rows: checkpoints between two
+      // evaluations (a short run's log-spaced ones) do not rewrite it.
+      if (rowCount !== run.metricsFileRows) {
+        await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows.slice(0, rowCount));
+        run.metricsFileRows = rowCount;
+      }
       for (const { snapshot } of batch) await writeCheckpoint(run.runDir, run.runId, snapshot);
     }
   } finally {
@@ -170,6 +178,7 @@ async function flush(run: Running, patch: RunPatch, force: boolean): Promise<voi
 async function diverged(run: Running, step: number, e: NonFiniteError): Promise<never> {
   await settleFiles(run);
   await writeMetricsParquet(join(run.runDir, METRICS_FILE), run.rows);
+  run.metricsFileRows = run.rows.length;
   await flush(run, { step }, true);
   throw e;
 }
@@ -244,7 +253,7 @@ export async function writeFinishedRun(runId: string, runDir: string, config: Ru
 
 /** A run about to train: no rows yet, nothing in the store or in flight. */
 function running(runId: string, runDir: string, config: RunConfig, store: RunSink, measures: readonly string[], init: Params, opts: RunOptions): Running {
-  return { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, pending: [], files: Promise.resolve(), writing: false, filesError: undefined };
+  return { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, metricsFileRows: -1, pending: [], files: Promise.resolve(), writing: false, filesError: undefined };
 }
 
 async function guarded<T>(run: Running, setup: TrainSetup, body: () => Promise<T>): Promise<T> {
