@@ -14,6 +14,7 @@ export interface RunSpec {
   readonly preset?: string | null;
   readonly description?: string | null;
   readonly seed?: number;
+  readonly data_seed?: number | null;
   readonly steps?: number;
   readonly task?: Loose;
   readonly model?: Loose;

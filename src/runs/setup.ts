@@ -12,14 +12,15 @@ import { loadModelModule } from "./model-module.js";
 
 /**
  * Everything a run computes with, built from its config alone. The seed's key is folded once per use
- * ("task", "init", "batches"), so changing e.g. the batch size never changes the split or the initialization.
+ * ("task", "init", "batches"), so changing e.g. the batch size never changes the split or the initialization;
+ * `data_seed`, when set, gives the task its key instead (the same data under different seeds).
  * `opts.backend` replaces the config's backend (benchmarks time one spec on several).
  * With `init_from`, the parameters are then overwritten by another run's checkpoint (the init draw still happens, so
  * nothing else shifts), and `init` — the reference of the relative-weight-change measure — is that starting point.
  */
 export async function buildSetup(config: RunConfig, opts: { backend?: Backend } = {}): Promise<{ setup: TrainSetup; state: TrainState; init: Params }> {
   const key = keyFromSeed(config.seed);
-  const data = buildTask(config.task, fold(key, "task"));
+  const data = buildTask(config.task, fold(config.data_seed === undefined ? key : keyFromSeed(config.data_seed), "task"));
   await loadModelModule(config.model);
   const backend = opts.backend ?? (await createBackend(config.backend, { threads: config.threads }));
   let model;

@@ -38,6 +38,11 @@ const TopLevelSchema = z.strictObject({
   preset: z.string().refine(isSafeId, "must be letters, digits, '.', '_' or '-' (it names run directories; no \"..\")").nullable().optional(),
   description: z.string().nullable().optional(),
   seed: z.number().int("must be an integer").min(0, "must be ≥ 0").default(1),
+  /**
+   * The seed of the task's draws (the train/test split, generated data) when it should not follow `seed`: runs with
+   * one data_seed and different seeds share their data and differ in initialization and batches. null: `seed`.
+   */
+  data_seed: z.number().int("must be an integer").min(0, "must be ≥ 0").nullable().default(null),
   steps: z.number().int("must be an integer").min(0, "must be ≥ 0"),
   task: z.unknown(),
   model: z.unknown(),
@@ -90,6 +95,8 @@ export interface RunConfig {
   readonly preset: string | null;
   readonly description: string | null;
   readonly seed: number;
+  /** Present only when set: the seed of the task's draws in place of `seed`. */
+  readonly data_seed?: number;
   readonly steps: number;
   readonly task: ResolvedTaskConfig;
   readonly model: ModelConfig;
@@ -168,7 +175,8 @@ export function normalizeSpec(spec: unknown): RunConfig {
     acc_threshold: s.acc_threshold,
     backend: s.backend,
     threads: s.threads,
-    // absent rather than null when unset, so the specs of runs that do not use it are unchanged
+    // absent rather than null when unset, so the specs of runs that do not use them are unchanged
+    ...(s.data_seed === null ? {} : { data_seed: s.data_seed }),
     ...(s.init_from === null ? {} : { init_from: { run: isAbsolute(s.init_from.run) ? s.init_from.run : resolve(s.init_from.run), step: s.init_from.step } }),
   };
   checkSizeBounds(config);
