@@ -14,7 +14,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MEASURES } from "../../src/measures/registry.js";
@@ -24,13 +23,13 @@ import { buildSetup } from "../../src/runs/setup.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import type { TokenSplit } from "../../src/tasks/dataset.js";
 import { evaluate, trainStep, type SplitStats, type TrainSetup, type TrainState } from "../../src/train/loop.js";
+import { pythonJsonLines, torchOrSkip } from "../helpers/torch.js";
 
 const STEPS = 3000; // the preset's length
 const EVAL_EVERY = 25;
 const SEEDS = [1, 2, 3];
 /** Dips of training accuracy below 99% closer than this are one spike (the accuracy can touch 99% mid-spike). */
 const MERGE_GAP = 10;
-const PYTHON = process.env.GROKSCOPE_PYTHON ?? "/usr/bin/python3";
 const TORCH_REFERENCE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "scripts", "reference", "nanda_small_torch.py");
 
 const num = (name: string, ctx: MeasureContext): number => MEASURES[name].compute(ctx) as number;
@@ -190,10 +189,6 @@ for (const seed of SEEDS) {
   });
 }
 
-function torchAvailable(): boolean {
-  return spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
-}
-
 interface TorchRow {
   readonly step: number;
   readonly train_loss: number;
@@ -201,18 +196,12 @@ interface TorchRow {
 }
 
 function torchSteps(start: Snapshot, steps: number): TorchRow[] {
-  const r = spawnSync(PYTHON, [TORCH_REFERENCE, "--start", "-", "--steps", String(steps), "--every", String(1e9), "--trace"], { input: startJson(start), encoding: "utf8", maxBuffer: 1 << 26 });
-  assert.equal(r.status, 0, `${TORCH_REFERENCE} failed: ${r.stderr}`);
-  return r.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((row) => !row.summary);
+  const rows = pythonJsonLines(TORCH_REFERENCE, ["--start", "-", "--steps", String(steps), "--every", String(1e9), "--trace"], startJson(start));
+  return rows.filter((row) => !row.summary) as unknown as TorchRow[];
 }
 
 test("R7 nanda-small against PyTorch: the same first steps from the same start, and the same spike from the state before it", (t) => {
-  if (!torchAvailable()) {
-    // In CI the cross-check is required; locally it is skipped with a visible reason.
-    assert.notEqual(process.env.CI, "true", `PyTorch is required in CI for the nanda-small cross-check (${PYTHON} -c 'import torch' failed)`);
-    t.skip(`PyTorch not importable by ${PYTHON}: nanda-small cross-check skipped`);
-    return;
-  }
+  if (!torchOrSkip(t, "nanda-small cross-check")) return;
   assert.ok(crossCheck.init && crossCheck.initTrain, "the seed runs above recorded their start");
   // 1. From seed 1's initialization and split, steps 0–5. Measured ≤ 2.5e-9 relative. Sizes of what this catches
   // (PyTorch against itself): weight decay left off the biases 6e-6 by step 2, Adam's ε 1e-7 instead of 1e-8 2e-6

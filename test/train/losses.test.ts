@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { getLoss, LOSSES, LOSS_NAMES, perExampleLoss, softmaxCrossEntropy, softmaxCrossEntropyFloat32, softmaxCrossEntropyPerEntry, mse, stableMaxCrossEntropy, stableS, type Loss } from "../../src/train/losses.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
+import { PYTHON, torchOrSkip } from "../helpers/torch.js";
 
 const f64 = (x: Float64Array) => x as unknown as Float32Array; // the losses only index, so float64 buffers compute in float64
 
@@ -149,8 +150,6 @@ test("bad inputs name the problem; the registry knows every loss", () => {
 });
 
 // ---- cross-check against PyTorch (float64) ----
-/** The Python that has torch (Debian's python3-torch installs into the system Python); override with GROKSCOPE_PYTHON. */
-const PYTHON = process.env.GROKSCOPE_PYTHON ?? "/usr/bin/python3";
 const TORCH_SCRIPT = `
 import json, sys, torch
 d = json.load(sys.stdin)
@@ -175,11 +174,7 @@ print(json.dumps(out))
 `;
 
 test("losses and gradients match PyTorch's (float64 cross_entropy, ((z − Y)**2).mean(), StableMax)", (t) => {
-  if (spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status !== 0) {
-    assert.notEqual(process.env.CI, "true", `PyTorch is required in CI for the loss cross-check (${PYTHON} -c 'import torch' failed)`);
-    t.skip(`PyTorch not importable by ${PYTHON}: loss cross-check skipped`);
-    return;
-  }
+  if (!torchOrSkip(t, "loss cross-check")) return;
   const n = 7, C = 6;
   const { z, y } = randomProblem(99, n, C, 3);
   const r = spawnSync(PYTHON, ["-c", TORCH_SCRIPT], { input: JSON.stringify({ n, C, z: [...z], y: [...y] }), encoding: "utf8" });

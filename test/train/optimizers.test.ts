@@ -7,9 +7,8 @@ import {
 } from "../../src/train/optimizers.js";
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
+import { PYTHON, torchOrSkip } from "../helpers/torch.js";
 
-/** The Python that has torch (Debian's python3-torch installs into the system Python); override with GROKSCOPE_PYTHON. */
-const PYTHON = process.env.GROKSCOPE_PYTHON ?? "/usr/bin/python3";
 
 function params(values: Record<string, number[]>): Params {
   const out: Params = {};
@@ -138,17 +137,8 @@ for case in d["cases"]:
 print(json.dumps({"torch": torch.__version__, "results": out}))
 `;
 
-function torchAvailable(): boolean {
-  return spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
-}
-
 test("optimizers match torch.optim (Adam, AdamW, SGD momentum, L1) over 20 steps within 1e-6", (t) => {
-  if (!torchAvailable()) {
-    // In CI the cross-check is required; locally it is skipped with a visible reason.
-    assert.notEqual(process.env.CI, "true", `PyTorch is required in CI for the optimizer cross-check (${PYTHON} -c 'import torch' failed)`);
-    t.skip(`PyTorch not importable by ${PYTHON}: cross-check against torch.optim skipped`);
-    return;
-  }
+  if (!torchOrSkip(t, "optimizer cross-check against torch.optim")) return;
   const key = keyFromSeed(20);
   const shapes = { a: [3, 4], b: [5] } as const;
   const init: Params = {

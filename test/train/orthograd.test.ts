@@ -5,6 +5,7 @@ import { createOptimizer, parseOptimizerConfig } from "../../src/train/optimizer
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
 import { spawnSync } from "node:child_process";
+import { PYTHON, torchOrSkip } from "../helpers/torch.js";
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let s = 0;
@@ -126,12 +127,7 @@ print(json.dumps(out))
 `;
 
 test("⊥AdamW and ⊥SGD match the authors' OrthoGrad around torch.optim over 20 steps within 1e-5", (t) => {
-  const PYTHON = process.env.GROKSCOPE_PYTHON ?? "/usr/bin/python3";
-  if (spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) {
-    assert.notEqual(process.env.CI, "true", `PyTorch is required in CI for the ⊥Grad cross-check`);
-    t.skip(`PyTorch not importable by ${PYTHON}`);
-    return;
-  }
+  if (!torchOrSkip(t, "⊥Grad cross-check")) return;
   const key = keyFromSeed(21);
   const init = [normals(fold(key, "a"), 12), normals(fold(key, "b"), 5, 0.3)];
   const grads = Array.from({ length: 20 }, (_, s) => [normals(fold(key, `ga${s}`), 12, 0.5), normals(fold(key, `gb${s}`), 5, 0.01)]);
