@@ -9,6 +9,9 @@
  *   min test loss  > test_loss                  → high_test_loss   (memorization)
  *   max over eval steps of test/train loss < ratio → drop_together
  *   otherwise                                   → grokking
+ * `loss_floor` (null by default) reads every loss below it as the floor, as float32 losses would have it: the
+ * article's training losses stop at 2⁻²³ ≈ 1.19e-7 (float32's rounding; 890 of its 1,125 sparse-parity runs end
+ * exactly there), which caps its test/train ratio where a float64 loss keeps falling.
  * The article's thresholds are absolute cross-entropy values: a mean-squared-error run at 100% train and test
  * accuracy still has a loss near 1e-3 (one-hot targets over p = 97 classes start near 1/p ≈ 1e-2), so every MSE
  * run would read "high train loss". PAIR's rule therefore has an accuracy form, the default for losses other than
@@ -60,6 +63,8 @@ export interface PairThresholds {
   readonly test_loss: number;
   /** Largest test/train loss ratio over the run below which the two losses fell together. */
   readonly ratio: number;
+  /** Loss form: losses below this are read as this (PAIR's float32 losses stop at 2⁻²³); null: as logged. */
+  readonly loss_floor: number | null;
   /** Accuracy form: a run whose best train accuracy stays below this never fit the training set. */
   readonly train_acc: number;
   /** Accuracy form: a run whose best test accuracy stays below this never generalized. */
@@ -67,8 +72,8 @@ export interface PairThresholds {
   /** Accuracy form: largest train − test accuracy once the training set is fitted, below which the two rose together. */
   readonly acc_gap: number;
 }
-export const PAIR_DEFAULTS: PairThresholds = { by: null, train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4, train_acc: 0.99, test_acc: 0.99, acc_gap: 0.5 };
-const PAIR_LOSS_KEYS = ["train_loss", "test_loss", "ratio"] as const;
+export const PAIR_DEFAULTS: PairThresholds = { by: null, train_loss: 1e-5, test_loss: 1e-5, ratio: 5e4, loss_floor: null, train_acc: 0.99, test_acc: 0.99, acc_gap: 0.5 };
+const PAIR_LOSS_KEYS = ["train_loss", "test_loss", "ratio", "loss_floor"] as const;
 
 /** The losses whose values PAIR's loss thresholds were set for (softmax or StableMax cross-entropy, → 0 when fitted). */
 export const isCrossEntropy = (loss: string): boolean => /cross_entropy/.test(loss);
@@ -106,6 +111,7 @@ const PairSchema = z.strictObject({
   train_loss: positive.default(PAIR_DEFAULTS.train_loss),
   test_loss: positive.default(PAIR_DEFAULTS.test_loss),
   ratio: positive.default(PAIR_DEFAULTS.ratio),
+  loss_floor: positive.nullable().default(PAIR_DEFAULTS.loss_floor),
   train_acc: accuracy.default(PAIR_DEFAULTS.train_acc),
   test_acc: accuracy.default(PAIR_DEFAULTS.test_acc),
   acc_gap: z.number().gt(0, "must be > 0").lte(1, "must be ≤ 1").default(PAIR_DEFAULTS.acc_gap),
@@ -159,9 +165,11 @@ export interface PairStatistics {
   readonly max_ratio: number;
 }
 
-export function pairStatistics(rows: readonly MetricRow[]): PairStatistics {
-  const train = need(rows, "train_loss", "PAIR");
-  const test = need(rows, "test_loss", "PAIR");
+/** PAIR's loss statistics; with `floor`, every loss below it counts as the floor (NaN stays NaN). */
+export function pairStatistics(rows: readonly MetricRow[], floor: number | null = null): PairStatistics {
+  const floored = (s: MetricRow[]) => (floor === null ? s : s.map((r) => (r.value < floor ? { ...r, value: floor } : r)));
+  const train = floored(need(rows, "train_loss", "PAIR"));
+  const test = floored(need(rows, "test_loss", "PAIR"));
   const trainAt = new Map(train.map((r) => [r.step, r.value]));
   let maxRatio = -Infinity;
   for (const r of test) {
@@ -203,7 +211,7 @@ export function classifyPair(rows: readonly MetricRow[], thresholds: Partial<Pai
     if (!(a.max_test_acc >= t.test_acc)) return "high_test_loss";
     return a.max_acc_gap < t.acc_gap ? "drop_together" : "grokking";
   }
-  const s = pairStatistics(rows);
+  const s = pairStatistics(rows, t.loss_floor);
   if (!(s.min_train_loss <= t.train_loss)) return "high_train_loss";
   if (!(s.min_test_loss <= t.test_loss)) return "high_test_loss";
   if (s.max_ratio < t.ratio) return "drop_together";
@@ -220,7 +228,8 @@ export function describePairRule(thresholds: PairThresholds, loss?: string): str
     return `PAIR, accuracy form (${why}): high train loss = train accuracy never reaches ${pctText(t.train_acc)}; high test loss = test accuracy never reaches ${pctText(t.test_acc)}; grokking = at some evaluation the training set is fitted (≥ ${pctText(t.train_acc)}) while test accuracy is still ≥ ${Number((100 * t.acc_gap).toPrecision(3))} points lower; otherwise drop together`;
   }
   const why = t.by === "loss" ? "thresholds as the sweep spec sets them" : loss === undefined ? "the article's thresholds" : `the article's thresholds, for ${loss}`;
-  return `PAIR, loss form (${why}): high train loss = lowest train loss > ${t.train_loss}; high test loss = lowest test loss > ${t.test_loss}; drop together = test/train loss ratio stays < ${t.ratio}; otherwise grokking`;
+  const floor = t.loss_floor === null ? "" : `; losses below ${t.loss_floor} read as ${t.loss_floor}`;
+  return `PAIR, loss form (${why}): high train loss = lowest train loss > ${t.train_loss}; high test loss = lowest test loss > ${t.test_loss}; drop together = test/train loss ratio stays < ${t.ratio}; otherwise grokking${floor}`;
 }
 
 /** Liu et al.'s rule with its thresholds, in words. */

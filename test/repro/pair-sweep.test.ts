@@ -30,7 +30,12 @@ function sweepByWd(dir: string, sweep: string, extra: string[]): Map<number, any
   assert.equal(s.total, 9);
   assert.equal(s.done, 9);
   assert.equal(s.failed, 0);
-  const phases = runCli(["phases", sweep, "--data-dir", dir, "--json"]);
+  return phasesByWd(dir, sweep);
+}
+
+/** `grokscope phases --json` of a sweep at hidden 64 / train 1,000, its cells by weight decay. */
+function phasesByWd(dir: string, sweep: string, classify: string[] = []): Map<number, any> {
+  const phases = runCli(["phases", sweep, "--data-dir", dir, "--json", ...classify.flatMap((c) => ["--classify", c])]);
   assert.equal(phases.code, 0, phases.stderr);
   const cells = phases.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((c) => c.cell !== undefined); // a last line may hold d_crit
   const byWd = new Map(cells.map((c) => [c.cell["optimizer.weight_decay"], c]));
@@ -48,6 +53,17 @@ test("R9 reduced, PAIR's single-logit model at full length: wd 0.01 memorizes, w
   const steps = byWd.get(0.1).grok.steps as number[];
   assert.ok(steps.every((g) => g >= 5000 && g <= 9000), `wd 0.1 grok steps ${steps} (measured: 6.1k–7.7k)`);
   assert.equal(byWd.get(1).pair.counts.high_train_loss, 3, "wd 1: no seed fits (PAIR: high train loss 9/9)");
+
+  // the same runs read with PAIR's float32 loss floor (2⁻²³): the grokking runs' test loss was ≥ 5e4 × the floor
+  // while the training loss sat at it, so their class stands; a floor above the train-loss threshold fits nothing
+  const floored = phasesByWd(dir, "pair-sparse-parity", ["pair.loss_floor=1.1920929e-7"]);
+  assert.equal(floored.get(0.1).pair.counts.grokking, 3);
+  assert.equal(floored.get(0.01).pair.counts.high_test_loss, 3);
+  const none = phasesByWd(dir, "pair-sparse-parity", ["pair.loss_floor=1e-3"]);
+  assert.deepEqual([0.01, 0.1, 1].map((wd) => none.get(wd).pair.counts.high_train_loss), [3, 3, 3]);
+  const bad = runCli(["phases", "pair-sparse-parity", "--data-dir", dir, "--classify", "pair.floor=1"]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /classify\.pair\.floor: unknown key/);
 });
 
 test("R9 control, two output logits: wd 1 fits the training set and stays above PAIR's test-loss threshold", (t) => {

@@ -67,6 +67,24 @@ test("PAIR thresholds: a loss exactly at its threshold is not 'high'; a ratio ex
   assert.equal(classifyPair(nan), "high_train_loss");
 });
 
+test("PAIR loss_floor: losses below the floor read as the floor, which caps the ratio as PAIR's float32 losses do", () => {
+  const floor = 2 ** -23; // float32's rounding of a loss near 0: where PAIR's training losses stop
+  // a float64 run: test/train 2⁻⁴ / 2⁻²⁸ = 2²⁴ at step 100; with the train loss floored at 2⁻²³ that is 2¹⁹
+  const run = rows([[0, 1, 1, 0, 0], [100, 2 ** -28, 2 ** -4, 1, 0.1], [200, 2 ** -30, 2 ** -15, 1, 1], [300, 2 ** -31, 2 ** -26, 1, 1]]);
+  assert.equal(pairStatistics(run).max_ratio, 2 ** 24);
+  assert.equal(classifyPair(run, {}), "grokking", "ratio 2²⁴ ≥ 5e4");
+  assert.deepEqual(pairStatistics(run, floor), { min_train_loss: floor, min_test_loss: floor, max_ratio: 2 ** 19 });
+  assert.equal(classifyPair(run, { loss_floor: floor }), "grokking", "2¹⁹ ≥ 5e4 still");
+  assert.equal(classifyPair(run, { loss_floor: 2 ** -10 }), "high_train_loss", "a floor above the train-loss threshold: never fits");
+  const late = rows([[0, 1, 1, 0, 0], [100, 2 ** -28, 2 ** -10, 1, 0.5], [200, 2 ** -30, 2 ** -28, 1, 1]]);
+  assert.equal(classifyPair(late), "grokking", "2¹⁸ unfloored");
+  assert.equal(classifyPair(late, { loss_floor: floor }), "drop_together", "floored: 2⁻¹⁰ / 2⁻²³ = 2¹³ < 5e4");
+  assert.equal(pairStatistics(rows([[0, NaN, NaN, 0, 0]]), floor).min_train_loss, Infinity, "NaN is not floored into a value");
+  assert.match(describePairRule({ ...PAIR_DEFAULTS, by: "loss", loss_floor: floor }), /losses below 1\.19\d*e-7 read as/);
+  assert.equal(parseClassify({ pair: { loss_floor: floor } }).pair.by, "loss", "naming a floor asks for the loss form");
+  assert.throws(() => parseClassify({ pair: { loss_floor: 0 } }), /classify\.pair\.loss_floor/);
+});
+
 test("Liu et al.: comprehension, grokking, memorization, confusion from the steps reaching 90% accuracy", () => {
   const hist = (trainAt: number | null, testAt: number | null, last = 10_000): MetricRow[] => {
     const pts: Point[] = [];
@@ -114,7 +132,7 @@ test("threshold specs: defaults, partial blocks, the preset's block, and errors 
     [{ liu: { test_acc: 1.5 } }, /^classify\.liu\.test_acc: must be ≤ 1$/],
     [{ liu: { budget: 2.5 } }, /^classify\.liu\.budget: must be an integer$/],
     [{ pair: { ratio: 0 } }, /^classify\.pair\.ratio: must be > 0$/],
-    [{ pair: { ratoi: 5 } }, /^classify\.pair\.ratoi: unknown key; known keys: by, train_loss, test_loss, ratio, train_acc, test_acc, acc_gap$/],
+    [{ pair: { ratoi: 5 } }, /^classify\.pair\.ratoi: unknown key; known keys: by, train_loss, test_loss, ratio, loss_floor, train_acc, test_acc, acc_gap$/],
     [{ pair: { by: "ratio" } }, /^classify\.pair\.by: /],
     [{ pair: { train_loss: "1e-5" } }, /^classify\.pair\.train_loss: /],
     [{ power: {} }, /^classify\.power: unknown key; known keys: pair, liu, corruption$/],

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, extname } from "node:path";
-import { parseOverride } from "../../runs/overrides.js";
+import { applyOverride, parseOverride } from "../../runs/overrides.js";
 import { SpecError } from "../../runs/spec.js";
 import { openStore } from "../../runs/store.js";
 import { aggregateCells, type CellAggregate } from "../../sweeps/aggregate.js";
@@ -56,6 +56,20 @@ function parseFixed(items: readonly string[], axes: Readonly<Record<string, read
   return fixed;
 }
 
+/** The sweep's stored `classify` block with each `--classify key=value` applied (e.g. pair.loss_floor=1.19e-7). */
+function classifyWith(stored: unknown, items: readonly string[]): unknown {
+  let block = (stored ?? {}) as Record<string, unknown>;
+  for (const item of items) {
+    try {
+      const { path, value } = parseOverride(item);
+      block = applyOverride(block, path, value);
+    } catch (e) {
+      throw e instanceof SpecError ? new SpecError(e.message.replace(/^--set /, "--classify ")) : e;
+    }
+  }
+  return block;
+}
+
 /** --x/--y/--facet/--fix name axes of the sweep, each at most once (checked with or without --out). */
 function checkLayoutKeys(name: string, axisKeys: readonly string[], o: { x?: string; y?: string; facet?: string; fix: readonly string[] }): void {
   const seen = new Map<string, string>();
@@ -80,9 +94,10 @@ export function phasesCommand(): Command {
     .option("--y <key>", "axis on y (default: the second axis)")
     .option("--facet <key>", "axis whose values are columns of small charts")
     .option("--fix <key=value>", "hold an axis at one value (repeatable)", collect, [])
+    .option("--classify <key=value>", "change a threshold of the sweep's classify block for this view, e.g. pair.loss_floor=1.19e-7 (repeatable)", collect, [])
     .option("--json", "print the per-cell aggregates as JSON lines instead of the table")
     .option("--data-dir <dir>", "run store directory (default $GROKSCOPE_DATA or ./runs)")
-    .action(async (name: string, o: { out?: string; rule: string; grokSteps?: boolean; x?: string; y?: string; facet?: string; fix: string[]; json?: boolean; dataDir?: string }) => {
+    .action(async (name: string, o: { out?: string; rule: string; grokSteps?: boolean; x?: string; y?: string; facet?: string; fix: string[]; classify: string[]; json?: boolean; dataDir?: string }) => {
       if (!(PHASE_RULES as readonly string[]).includes(o.rule)) throw new SpecError(`--rule: expected ${PHASE_RULES.join(", ")}, got "${o.rule}"`);
       if (o.out !== undefined && ![".svg", ".png", ".json"].includes(extname(o.out).toLowerCase())) throw new SpecError(`--out ${o.out}: the file must end in .svg, .png or .json`);
       const dataDir = dataDirFrom(o.dataDir);
@@ -99,7 +114,7 @@ export function phasesCommand(): Command {
         results = await loadSweepResults(store, name);
         if (results.length === 0) throw new SpecError(`sweep "${name}" has no finished runs yet (${record.done}/${record.total})`);
         const axes = Object.fromEntries(Object.entries(stored.axes).map(([k, values]) => [k, values.filter((v) => results.some((r) => String(r.cell[k]) === String(v)))]));
-        cells = aggregateCells(results, axes, { classify: stored.classify });
+        cells = aggregateCells(results, axes, { classify: classifyWith(stored.classify, o.classify) });
       } finally {
         await store.close();
       }
