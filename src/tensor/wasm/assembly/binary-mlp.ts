@@ -285,7 +285,10 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
     const rows = imin(CHUNK, n - i0);
     const h0 = post + <usize>i0 * rowBytes;
     const z0 = at(dz, i0 * 2);
-    if (C == 1) for (let r = 0; r < rows; r++) dPreRowSingle(H, at(z0, r * 2), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW, accB);
+    if (gb0 == 0) {
+      if (C == 1) for (let r = 0; r < rows; r++) dPreRowSingleNoBias(H, at(z0, r * 2), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW);
+      else for (let r = 0; r < rows; r++) dPreRowNoBias(H, at(z0, r * 2), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW);
+    } else if (C == 1) for (let r = 0; r < rows; r++) dPreRowSingle(H, at(z0, r * 2), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW, accB);
     else for (let r = 0; r < rows; r++) dPreRow(H, at(z0, r * 2), h0 + <usize>r * rowBytes, Wt, buf + <usize>r * rowBytes, accW, accB);
     for (let k = 0; k < C; k++) {
       let s = load<f64>(accBo + (<usize>k << 3));
@@ -309,9 +312,11 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
  * One row of the backward, for C = 2 or C = 1 (a constant once inlined): out [H] = ((0 + dz[0] · Wt[0, :]) + dz[1] ·
  * Wt[1, :]) — for C = 1 just (0 + dz[0] · Wt[0, :]) — masked to +0 where post ≤ 0 (the small-k gemm, then reluBackward's
  * mask); and the row's terms of two sums over the rows, which run in row order as the row passes go: accW [C, H] +=
- * h · dz[c] (dW_out's columns, the narrow-T gemm) and accB [H] (f64) += out (db0, reluBackward's column sums).
+ * h · dz[c] (dW_out's columns, the narrow-T gemm) and, when `bias` (a constant too), accB [H] (f64) += out (db0,
+ * reluBackward's column sums). A model without biases has no db0: its rows skip those float64 sums, a third of a
+ * row's instructions.
  */
-@inline function dPreRowOf(C: i32, H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
+@inline function dPreRowOf(C: i32, bias: bool, H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
   const wb = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   const zero = f32x4.splat(0);
@@ -326,9 +331,11 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
     v128.store(out + o, g);
     v128.store(accW + o, f32x4.add(v128.load(accW + o), f32x4.mul(hv, y0)));
     if (C == 2) v128.store(A1 + o, f32x4.add(v128.load(A1 + o), f32x4.mul(hv, y1)));
-    const b = accB + (o << 1);
-    v128.store(b, f64x2.add(v128.load(b), f64x2.promote_low_f32x4(g)));
-    v128.store(b, f64x2.add(v128.load(b, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))), 16);
+    if (bias) {
+      const b = accB + (o << 1);
+      v128.store(b, f64x2.add(v128.load(b), f64x2.promote_low_f32x4(g)));
+      v128.store(b, f64x2.add(v128.load(b, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))), 16);
+    }
   }
   const d0 = load<f32>(dz), d1: f32 = C == 2 ? load<f32>(dz, 4) : 0;
   for (; o < wb; o += 4) {
@@ -341,16 +348,22 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
     store<f32>(out + o, g);
     store<f32>(accW + o, load<f32>(accW + o) + hj * d0);
     if (C == 2) store<f32>(A1 + o, load<f32>(A1 + o) + hj * d1);
-    store<f64>(accB + (o << 1), load<f64>(accB + (o << 1)) + <f64>g);
+    if (bias) store<f64>(accB + (o << 1), load<f64>(accB + (o << 1)) + <f64>g);
   }
 }
 
-// One function per C (binaryen would otherwise merge the inlined copies back into one with run-time tests of C).
+// One function per (C, bias) (binaryen would otherwise merge the inlined copies back into one with run-time tests).
 function dPreRow(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
-  dPreRowOf(2, H, dz, h, Wt, out, accW, accB);
+  dPreRowOf(2, true, H, dz, h, Wt, out, accW, accB);
 }
 function dPreRowSingle(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
-  dPreRowOf(1, H, dz, h, Wt, out, accW, accB);
+  dPreRowOf(1, true, H, dz, h, Wt, out, accW, accB);
+}
+function dPreRowNoBias(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize): void {
+  dPreRowOf(2, false, H, dz, h, Wt, out, accW, 0);
+}
+function dPreRowSingleNoBias(H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize): void {
+  dPreRowOf(1, false, H, dz, h, Wt, out, accW, 0);
 }
 
 /**
