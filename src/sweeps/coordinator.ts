@@ -9,7 +9,7 @@ import type { MetricRow } from "../runs/metrics-file.js";
 import { openStore, type Store } from "../runs/store.js";
 import type { RunJob, RunJobResult } from "./execute.js";
 import type { SweepConfig } from "./spec.js";
-import { beginSweep, recordSweepFailure, recordSweepResult, sweepDir, type SweepRunRef } from "./sweep-store.js";
+import { beginSweep, recordSweepFailure, recordSweepResults, sweepDir, type SweepResultRecord, type SweepRunRef } from "./sweep-store.js";
 
 /** Phase classes of a finished run from its metric rows; `loss` (its spec's) picks the PAIR rule's form. */
 export type RunClassifier = (rows: readonly MetricRow[], loss?: string) => Record<string, string>;
@@ -25,6 +25,8 @@ export interface SweepSession {
   readonly resumed: boolean;
   /** Records a result; false if the sweep already had it (a retried job that finished twice). */
   record(result: RunJobResult): Promise<boolean>;
+  /** Records results in one store transaction (a batch's runs end together); per result as `record`. */
+  recordMany(results: readonly RunJobResult[]): Promise<boolean[]>;
   fail(runKey: string, message: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,6 +54,13 @@ export async function openSweepSession(sweep: SweepConfig, opts: SessionOptions)
       .map((r) => ({ sweep: sweep.name, runKey: r.runKey, runId: r.runId, runDir: join(runsDir, r.runId), config: byKey.get(r.runKey)!.config }));
     const refOf = new Map(refs.map((r) => [r.runKey, r]));
     const classify = opts.classify ?? (() => ({}));
+    const toRecord = (result: RunJobResult): SweepResultRecord => {
+      const ref = refOf.get(result.runKey);
+      if (!ref) throw new Error(`sweep "${sweep.name}": a worker returned an unknown run "${result.runKey}"`);
+      const config = byKey.get(result.runKey)!.config;
+      return { ref, result: { summary: result.summary, rows: result.rows, runDir: result.runDir, spec: config, preset: config.preset ?? "custom" }, classes: classify(result.rows, config.loss) };
+    };
+    const recordMany = (results: readonly RunJobResult[]): Promise<boolean[]> => recordSweepResults(store, sweep.name, results.map(toRecord));
     return {
       sweep,
       store,
@@ -59,11 +68,10 @@ export async function openSweepSession(sweep: SweepConfig, opts: SessionOptions)
       jobs,
       resumed,
       async record(result) {
-        const ref = refOf.get(result.runKey);
-        if (!ref) throw new Error(`sweep "${sweep.name}": a worker returned an unknown run "${result.runKey}"`);
-        const config = byKey.get(result.runKey)!.config;
-        return recordSweepResult(store, sweep.name, ref, { summary: result.summary, rows: result.rows, runDir: result.runDir, spec: config, preset: config.preset ?? "custom" }, classify(result.rows, config.loss));
+        const [recorded] = await recordMany([result]);
+        return recorded;
       },
+      recordMany,
       fail: (runKey, message) => recordSweepFailure(store, sweep.name, runKey, message),
       close: () => store.close(),
     };

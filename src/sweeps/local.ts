@@ -113,12 +113,16 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
   const ended = (runKey: string): void => {
     steps.ended += stepsOf.get(runKey) ?? 0;
   };
-  const onResult = async (r: RunJobResult): Promise<void> => {
-    await session.record(r);
-    done++;
-    finishedHere++;
-    ended(r.runKey);
-    report({ runKey: r.runKey, how: r.how });
+  // a batch's runs end together: their results go to the store in one transaction
+  const onResults = async (rs: readonly RunJobResult[]): Promise<void> => {
+    if (rs.length === 0) return;
+    await session.recordMany(rs);
+    for (const r of rs) {
+      done++;
+      finishedHere++;
+      ended(r.runKey);
+      report({ runKey: r.runKey, how: r.how });
+    }
   };
   const onFailure = async (runKey: string, message: string, wasInterrupt: boolean): Promise<void> => {
     if (wasInterrupt) {
@@ -143,11 +147,12 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
         if (unit.kind === "job") {
           const result = await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun, onProgress: (p) => underWay(unit, p.step) });
           steps.underWay.delete(unit);
-          await onResult(result);
+          await onResults([result]);
         } else {
           const results = await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun, onBatchProgress: (n) => underWay(unit, n) });
           steps.underWay.delete(unit);
-          for (const r of results) await ("error" in r ? onFailure(r.runKey, r.error, false) : onResult(r));
+          await onResults(results.filter((r): r is RunJobResult => !("error" in r)));
+          for (const r of results) if ("error" in r) await onFailure(r.runKey, r.error, false);
         }
       } catch (e) {
         steps.underWay.delete(unit);
@@ -161,7 +166,9 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
   await new Promise<void>((resolveAll, rejectAll) => {
     const pool: Worker[] = [];
     let active = 0;
-    let chain = Promise.resolve(); // results are recorded one at a time, in arrival order
+    let chain = Promise.resolve(); // results are recorded in arrival order: those that arrived while the store was busy together
+    const arrived: RunJobResult[] = [];
+    const recordArrived = (): Promise<void> => onResults(arrived.splice(0));
     const inBatch = new Set<Worker>();
     const next = (w: Worker): void => {
       const unit = opts.signal?.aborted ? undefined : units.shift();
@@ -187,7 +194,10 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
         if (m.type === "progress") return underWay(w, m.step);
         if (m.type === "batch-progress") return underWay(w, m.done);
         if (m.type === "batch-done" || !inBatch.has(w)) steps.underWay.delete(w); // its runs' steps count as ended when recorded
-        if (m.type !== "batch-done") chain = chain.then(() => (m.type === "result" ? onResult(m.result) : onFailure(m.runKey, m.message, m.interrupted)));
+        if (m.type === "result") {
+          arrived.push(m.result);
+          chain = chain.then(recordArrived);
+        } else if (m.type !== "batch-done") chain = chain.then(() => onFailure(m.runKey, m.message, m.interrupted));
         if (m.type === "batch-done" || !inBatch.has(w)) chain.then(() => next(w), rejectAll);
       });
       w.on("error", (e) => rejectAll(e));

@@ -142,43 +142,59 @@ export async function beginSweep(store: Store, sweep: SweepConfig, opts: { fresh
   });
 }
 
+/** A finished run of a sweep, as recordSweepResults stores it. */
+export interface SweepResultRecord {
+  readonly ref: Pick<SweepRunRef, "runKey" | "runId" | "seed">;
+  readonly result: { summary: RunSummary; rows: readonly MetricRow[]; runDir: string; spec: unknown; preset: string };
+  readonly classes: Readonly<Record<string, string>>;
+}
+
 /**
- * Records a finished run of the sweep: its runs row (status done, summary), its metrics and its classes, in one
- * transaction. Returns false (and writes nothing) if the sweep already has this run recorded.
+ * Records finished runs of the sweep, each with its runs row (status done, summary), its metrics and its classes, all
+ * in one transaction (a batch of runs ends together; one store write each cost ~40 ms of the coordinator's CPU).
+ * Returns, per run, false when the sweep already had it recorded (then nothing of it is written).
  */
-export async function recordSweepResult(
-  store: Store,
-  name: string,
-  ref: Pick<SweepRunRef, "runKey" | "runId" | "seed">,
-  result: { summary: RunSummary; rows: readonly MetricRow[]; runDir: string; spec: unknown; preset: string },
-  classes: Readonly<Record<string, string>>,
-): Promise<boolean> {
+export async function recordSweepResults(store: Store, name: string, items: readonly SweepResultRecord[]): Promise<boolean[]> {
+  if (items.length === 0) return [];
   return store.transaction("write", async (c) => {
     await ensureSchema(c);
-    const r = await c.runAndReadAll("SELECT status FROM sweep_runs WHERE sweep = $1 AND run_key = $2", [name, ref.runKey]);
-    if (r.currentRowCount === 0) throw new SpecError(`sweep "${name}" has no run "${ref.runKey}"`);
-    if (r.getRows()[0][0] === "done") return false;
-    await c.run("DELETE FROM metrics WHERE run_id = $1", [ref.runId]);
-    await c.run("DELETE FROM runs WHERE run_id = $1", [ref.runId]);
-    await insertRunRow(store.file, c, {
-      runId: ref.runId,
-      preset: result.preset,
-      seed: ref.seed,
-      steps: result.summary.steps,
-      step: result.summary.steps,
-      status: "done",
-      spec: result.spec,
-      summary: result.summary,
-      runDir: result.runDir,
-      tags: [`sweep:${name}`],
-    });
-    const appender = await c.createAppender("metrics");
-    appendMetricRows(appender, result.rows, ref.runId);
-    appender.closeSync();
-    await c.run("UPDATE sweep_runs SET status = 'done', error = NULL, classes = $3 WHERE sweep = $1 AND run_key = $2", [name, ref.runKey, JSON.stringify(classes)]);
+    const recorded: boolean[] = [];
+    for (const { ref, result, classes } of items) {
+      const r = await c.runAndReadAll("SELECT status FROM sweep_runs WHERE sweep = $1 AND run_key = $2", [name, ref.runKey]);
+      if (r.currentRowCount === 0) throw new SpecError(`sweep "${name}" has no run "${ref.runKey}"`);
+      if (r.getRows()[0][0] === "done") {
+        recorded.push(false);
+        continue;
+      }
+      await c.run("DELETE FROM metrics WHERE run_id = $1", [ref.runId]);
+      await c.run("DELETE FROM runs WHERE run_id = $1", [ref.runId]);
+      await insertRunRow(store.file, c, {
+        runId: ref.runId,
+        preset: result.preset,
+        seed: ref.seed,
+        steps: result.summary.steps,
+        step: result.summary.steps,
+        status: "done",
+        spec: result.spec,
+        summary: result.summary,
+        runDir: result.runDir,
+        tags: [`sweep:${name}`],
+      });
+      const appender = await c.createAppender("metrics");
+      appendMetricRows(appender, result.rows, ref.runId);
+      appender.closeSync();
+      await c.run("UPDATE sweep_runs SET status = 'done', error = NULL, classes = $3 WHERE sweep = $1 AND run_key = $2", [name, ref.runKey, JSON.stringify(classes)]);
+      recorded.push(true);
+    }
     await c.run("UPDATE sweeps SET updated_at = $2::TIMESTAMP WHERE name = $1", [name, now()]);
-    return true;
+    return recorded;
   });
+}
+
+/** One finished run: recordSweepResults of one. */
+export async function recordSweepResult(store: Store, name: string, ref: SweepResultRecord["ref"], result: SweepResultRecord["result"], classes: SweepResultRecord["classes"]): Promise<boolean> {
+  const [recorded] = await recordSweepResults(store, name, [{ ref, result, classes }]);
+  return recorded;
 }
 
 /** Marks a run failed (e.g. its training diverged); a later run of the sweep retries it. */
