@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, extname } from "node:path";
-import { applyOverride, parseOverride } from "../../runs/overrides.js";
+import { applyOverrides, parseOverride } from "../../runs/overrides.js";
 import { SpecError } from "../../runs/spec.js";
 import { openStore } from "../../runs/store.js";
 import { aggregateCells, type CellAggregate } from "../../sweeps/aggregate.js";
@@ -58,16 +58,11 @@ function parseFixed(items: readonly string[], axes: Readonly<Record<string, read
 
 /** The sweep's stored `classify` block with each `--classify key=value` applied (e.g. pair.loss_floor=1.19e-7). */
 function classifyWith(stored: unknown, items: readonly string[]): unknown {
-  let block = (stored ?? {}) as Record<string, unknown>;
-  for (const item of items) {
-    try {
-      const { path, value } = parseOverride(item);
-      block = applyOverride(block, path, value);
-    } catch (e) {
-      throw e instanceof SpecError ? new SpecError(e.message.replace(/^--set /, "--classify ")) : e;
-    }
+  try {
+    return applyOverrides((stored ?? {}) as Record<string, unknown>, items);
+  } catch (e) {
+    throw e instanceof SpecError ? new SpecError(e.message.replace(/^--set /, "--classify ")) : e;
   }
-  return block;
 }
 
 /** --x/--y/--facet/--fix name axes of the sweep, each at most once (checked with or without --out). */
