@@ -44,6 +44,28 @@ test("the spectrum obeys Parseval (one-sided: DC and Nyquist once, the others tw
   }
 });
 
+/** The DFT's definition, one frequency at a time, each sum over n in order (what rfftPower must equal exactly). */
+function directPower(x: ArrayLike<number>, p: number, offset: number, stride: number): number[] {
+  return Array.from({ length: (p >> 1) + 1 }, (_, j) => {
+    let re = 0, im = 0;
+    for (let n = 0; n < p; n++) {
+      const v = x[offset + n * stride], m = (j * n) % p;
+      re += v * Math.cos((2 * Math.PI * m) / p);
+      im -= v * Math.sin((2 * Math.PI * m) / p);
+    }
+    return re * re + im * im;
+  });
+}
+
+test("rfftPower equals the DFT's definition bit for bit (frequencies taken four at a time, any p, offset and stride)", () => {
+  for (const p of [2, 3, 5, 6, 7, 24, 97, 113]) {
+    const rows = 3, cols = p + 2;
+    const x = Float32Array.from(normals(keyFromSeed(p + 1), rows * cols));
+    for (let r = 0; r < rows; r++) assert.deepEqual(Array.from(rfftPower(x, p, r * cols, 1)), directPower(x, p, r * cols, 1), `p ${p}, row ${r}`);
+    assert.deepEqual(Array.from(rfftPower(x, p, 1, 3)), directPower(x, p, 1, 3), `p ${p}, stride 3`);
+  }
+});
+
 /** E[IPR₂] of an i.i.d. Gaussian row: the normalized one-sided power is Dirichlet(½ DC, 1 per complex bin, ½ Nyquist). */
 function gaussianIprExpectation(p: number): number {
   const alphas = [0.5];
