@@ -59,6 +59,8 @@ export class Graph {
   /** Hook name → activation, for measures and patching (valid until the next forward). */
   hooks: Record<string, Float32Array> = {};
   trainingKey: Key | null = null;
+  /** Whether this forward drew from the training key (drawKey): its values then differ from an evaluation forward's. */
+  drew = false;
   interventions: ReadonlyMap<string, Intervention> | null = null;
 
   constructor(readonly backend: Backend) {}
@@ -70,7 +72,14 @@ export class Graph {
     this.paramVars = new Map();
     this.hooks = {};
     this.trainingKey = opts.trainingKey ?? null;
+    this.drew = false;
     this.interventions = opts.interventions ?? null;
+  }
+
+  /** The training key for an op that draws random numbers from it (null outside training); marks the forward `drew`. */
+  drawKey(): Key | null {
+    if (this.trainingKey !== null) this.drew = true;
+    return this.trainingKey;
   }
 
   /** True in a training forward (dropout on). */

@@ -105,7 +105,7 @@ export function modelFromDefinition<C>(def: ModelDefinition<C>, config: C, data:
         throw new Error(`model "${def.name}": forward returned ${logits.data.length} values, expected logits [${split.n}, ${data.nClasses}]`);
       }
       entry.root = logits;
-      return { logits: logits.data, cache: g.hooks };
+      return { logits: logits.data, cache: g.hooks, stochastic: g.drew };
     },
     backward(_params: Params, split: Split, fwd: ForwardResult, dLogits: Float32Array, grads: Params): void {
       const entry = graphs.get(split.n);

@@ -13,6 +13,12 @@ import type { ForwardOptions } from "../autograd/graph.js";
 export interface ForwardResult {
   readonly logits: Float32Array; // [n, nOut]
   readonly cache: Record<string, Float32Array>;
+  /**
+   * True when the forward drew from `opts.trainingKey` (dropout), so it differs from an evaluation forward. A model
+   * whose forward uses the key must say so: the training loop takes a full-batch step's forward as the training
+   * split's evaluation at that step unless it is stochastic.
+   */
+  readonly stochastic?: boolean;
 }
 
 export interface Model {

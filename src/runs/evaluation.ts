@@ -8,7 +8,7 @@ import type { MeasureContext } from "../measures/measure.js";
 import { fold, keyFromSeed } from "../tensor/rng.js";
 import type { Params } from "../tensor/tensor.js";
 import { surfingSumsOf, type SurfingSums } from "../train/surfing-tracker.js";
-import { evaluate, type TrainSetup, type TrainState } from "../train/loop.js";
+import { evaluate, type SplitStats, type TrainSetup, type TrainState } from "../train/loop.js";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "./atomic.js";
 import type { MetricRow } from "./metrics-file.js";
@@ -50,12 +50,16 @@ export interface EvaluationInputs {
   readonly runDir?: string;
 }
 
-/** Rows of one evaluation: train/test (and the task's further splits') loss and accuracy, then every measure. */
-export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: TrainState): MetricRow[] {
+/**
+ * Rows of one evaluation: train/test (and the task's further splits') loss and accuracy, then every measure.
+ * The training split goes last, after the measures: `trainStats` may compute it with the forward of the step about to
+ * be taken (run.ts), which must be the model's last forward before that step's backward; it returns null when it
+ * cannot, and the split is evaluated here.
+ */
+export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: TrainState, trainStats: () => SplitStats | null = () => null): MetricRow[] {
   const step = state.step;
-  const train = evaluate(setup, state, setup.data.train);
   const test = evaluate(setup, state, setup.data.test);
-  const values: Record<string, number> = { train_loss: train.loss, train_acc: train.acc, test_loss: test.loss, test_acc: test.acc };
+  const values: Record<string, number> = { train_loss: NaN, train_acc: NaN, test_loss: test.loss, test_acc: test.acc }; // keys in row order
   if (setup.data.kind === "tokens") {
     for (const [name, split] of Object.entries(setup.data.evalSplits ?? {})) {
       const r = evaluate(setup, state, split);
@@ -71,6 +75,9 @@ export function evaluationRows(run: EvaluationInputs, setup: TrainSetup, state: 
       run.onWarning?.(`measure "${name}" failed at step ${step} (the run's other metrics are kept): ${(e as Error).message}`);
     }
   }
+  const train = trainStats() ?? evaluate(setup, state, setup.data.train);
+  values.train_loss = train.loss;
+  values.train_acc = train.acc;
   return Object.entries(values).map(([key, value]) => ({ step, key, value }));
 }
 

@@ -13,7 +13,7 @@ import type { Params } from "../tensor/tensor.js";
 import { evalCadence } from "../train/cadence.js";
 import { surfingHook } from "../train/surfing-tracker.js";
 import { parseSurfingSettings } from "../measures/dynamics/surfing.js";
-import { NonFiniteError, trainStep, type TrainSetup, type TrainState } from "../train/loop.js";
+import { forwardEvaluatesTrain, NonFiniteError, stepForward, stepUpdate, trainStep, type StepForward, type TrainSetup, type TrainState } from "../train/loop.js";
 import { evaluationRows, lastValues, summarizeRun, type RunSummary } from "./evaluation.js";
 import { isNonEmptyDir, locateRun, makeRunDir, METRICS_FILE, newRunId, readRunDir, SUMMARY_FILE, writeSpecFile } from "./run-dir.js";
 import { resolveModelDefaults } from "./model-module.js";
@@ -102,6 +102,11 @@ interface Running {
   flushedAt: number; // performance.now() of the last write to the store (-Infinity: none yet)
   /** Rows in the run's metrics file as this run last wrote it (-1: not written by this process yet). */
   metricsFileRows: number;
+  /**
+   * Whether an evaluation takes the training split's metrics from the forward of the step that follows it (the same
+   * values, one forward fewer); false once a step's forward proved unable to (dropout).
+   */
+  shareTrainForward: boolean;
   /** Checkpoints copied out of the state and not yet written, oldest first, with the number of rows each covers. */
   readonly pending: { readonly snapshot: CheckpointSnapshot; readonly rowCount: number }[];
   /** The writer of `pending` (settled when nothing is pending); training goes on while it reaches the disk. */
@@ -199,10 +204,20 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
   for (;;) {
     const s = state.step;
     let persisted = false;
+    let ahead = null as StepForward | null; // this step's forward, taken early as the training split's evaluation
     if (!skipRecord) {
       const evalHere = isEval(s, total);
       if (evalHere) {
-        const rows = evaluationRows(run, setup, state);
+        const rows = evaluationRows(run, setup, state, () => {
+          if (s >= total || !run.shareTrainForward || setup.batchSize !== null) return null;
+          const f = stepForward(setup, state);
+          if (!forwardEvaluatesTrain(setup, f)) {
+            run.shareTrainForward = false; // a minibatch or dropout: evaluate the split on its own from now on
+            return null;
+          }
+          ahead = f;
+          return f.stats;
+        });
         run.rows.push(...rows);
         const sps = (s - firstStep) / Math.max(1e-9, (performance.now() - t0) / 1000);
         if (s < total) await flush(run, { step: s }, false); // the last rows go with the run's summary, below
@@ -227,7 +242,8 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
       throw new RunInterrupted(`interrupted at step ${s}; continue with: grokscope train --resume ${run.runId}`);
     }
     try {
-      trainStep(setup, state);
+      if (ahead !== null) stepUpdate(setup, state, ahead);
+      else trainStep(setup, state);
     } catch (e) {
       if (e instanceof NonFiniteError) await diverged(run, s, e);
       throw e;
@@ -253,7 +269,7 @@ export async function writeFinishedRun(runId: string, runDir: string, config: Ru
 
 /** A run about to train: no rows yet, nothing in the store or in flight. */
 function running(runId: string, runDir: string, config: RunConfig, store: RunSink, measures: readonly string[], init: Params, opts: RunOptions): Running {
-  return { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, metricsFileRows: -1, pending: [], files: Promise.resolve(), writing: false, filesError: undefined };
+  return { runId, runDir, config, store, rows: [], measures, init, onWarning: opts.onWarning, liveFlushMs: opts.liveFlushMs ?? LIVE_FLUSH_MS, flushed: 0, flushedAt: -Infinity, metricsFileRows: -1, shareTrainForward: true, pending: [], files: Promise.resolve(), writing: false, filesError: undefined };
 }
 
 async function guarded<T>(run: Running, setup: TrainSetup, body: () => Promise<T>): Promise<T> {

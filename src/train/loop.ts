@@ -63,28 +63,60 @@ function dLogitsBuffer(backend: Backend, length: number): Float32Array {
   return b;
 }
 
-/**
- * One update: forward on the batch, loss, backward, optimizer. Returns the loss/accuracy of the parameters
- * *before* the update on that batch — with a full batch, that is the train metric at `state.step`, for free.
- */
-export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
-  const { model, backend, optimizer } = setup;
+/** A training step's first half: the forward on its batch and the loss, with dL/dlogits, before the backward. */
+export interface StepForward {
+  readonly batch: Split;
+  readonly fwd: ForwardResult;
+  readonly dLogits: Float32Array;
+  /** Loss and accuracy of the parameters before the update on the batch. */
+  readonly stats: SplitStats;
+}
+
+/** The forward and loss of the step at `state.step` (trainStep's first half; nothing in the state changes). */
+export function stepForward(setup: TrainSetup, state: TrainState): StepForward {
+  const { model, backend } = setup;
   const batch = setup.batchSize === null ? setup.data.train : batchSplit(setup.data.train, setup.batchSize, setup.key, state.step);
   const dLogits = dLogitsBuffer(backend, batch.n * model.nOut);
   const fwd = model.forward(state.params, batch, { trainingKey: trainingKey(setup, state.step) });
-  const s = stats(setup, fwd, batch, dLogits);
+  return { batch, fwd, dLogits, stats: stats(setup, fwd, batch, dLogits) };
+}
+
+/**
+ * Whether a step's forward is also the evaluation of the training split at that step: a full batch, and a forward that
+ * drew nothing from the training key (no dropout), so the same values an evaluation forward computes.
+ */
+export function forwardEvaluatesTrain(setup: TrainSetup, f: StepForward): boolean {
+  return setup.batchSize === null && f.fwd.stochastic !== true;
+}
+
+/**
+ * trainStep's second half, right after `f = stepForward(setup, state)` (no other forward of the model in between:
+ * the backward reads the forward's cache): the finiteness checks, backward, step hooks and optimizer update.
+ */
+export function stepUpdate(setup: TrainSetup, state: TrainState, f: StepForward): void {
+  const { model, backend, optimizer } = setup;
+  const s = f.stats;
   if (!Number.isFinite(s.loss)) {
     const where = firstNonFinite(state.params);
     throw new NonFiniteError(`training diverged at step ${state.step}: loss is ${s.loss}` + (where ? `; tensor "${where}" holds NaN or Inf` : `; the logits overflowed (no parameter holds NaN or Inf yet)`));
   }
-  model.backward(state.params, batch, fwd, dLogits, state.grads);
+  model.backward(state.params, f.batch, f.fwd, f.dLogits, state.grads);
   const bad = firstNonFinite(state.grads);
   if (bad) throw new NonFiniteError(`training diverged at step ${state.step}: the gradient of "${bad}" holds NaN or Inf`);
   for (const h of state.hooks) h.beforeUpdate?.(setup, state, s.loss);
   optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step), backend);
   for (const h of state.hooks) h.afterUpdate?.(setup, state);
   state.step++;
-  return s;
+}
+
+/**
+ * One update: forward on the batch, loss, backward, optimizer. Returns the loss/accuracy of the parameters
+ * *before* the update on that batch — with a full batch, that is the train metric at `state.step`, for free.
+ */
+export function trainStep(setup: TrainSetup, state: TrainState): SplitStats {
+  const f = stepForward(setup, state);
+  stepUpdate(setup, state, f);
+  return f.stats;
 }
 
 /** The key a training forward draws its dropout masks from at `step` (a pure function of the run's seed and the step). */

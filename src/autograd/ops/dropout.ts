@@ -8,8 +8,9 @@ import { fold, uniform } from "../../tensor/rng.js";
  */
 export function dropout(g: Graph, x: Var, p: number, label: string): Var {
   if (!(p >= 0 && p < 1)) throw new Error(`autograd dropout: p must be in [0, 1), got ${p}`);
-  const key = g.trainingKey;
-  if (key === null || p === 0) return x;
+  if (p === 0) return x;
+  const key = g.drawKey();
+  if (key === null) return x;
   const k = fold(key, `dropout/${label}`), keep = 1 / (1 - p);
   const mask = g.buffer("dropout.mask", x.data.length);
   const out = g.buffer("dropout", x.data.length);
