@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readMetricsParquet } from "../../src/runs/metrics-file.js";
 import { readSafetensors } from "../../src/runs/safetensors.js";
-import { lastJson, runCli, runCliAsync } from "../helpers/cli.js";
+import { spawn } from "node:child_process";
+import { BIN, lastJson, runCli, runCliAsync } from "../helpers/cli.js";
 
 const SMALL = ["--steps", "30", "--set", "model.width=64", "--set", "checkpoint_every=10", "--quiet"];
 
@@ -89,4 +90,14 @@ test("a diverging run stops with the step and the tensor named, and is marked fa
   assert.match(r.stderr.trim(), /^grokscope: training diverged at step \d+: .*("(U|V|W)"|logits overflowed)/);
   const list = runCli(["runs", "--data-dir", data, "--json"]);
   assert.equal(JSON.parse(list.stdout.trim()).status, "failed");
+});
+
+test("a reader that closes the pipe early (`grokscope presets | head -1`) ends the command quietly, exit 0", async () => {
+  const child = spawn(process.execPath, [BIN, "presets"], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy(); // the reader is gone before the first line is written: every write fails with EPIPE
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(stderr, "", "no stack trace");
+  assert.equal(code, 0);
 });
