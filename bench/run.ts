@@ -11,9 +11,10 @@
  * grid's dense compute bound (bench/pair-slice.ts).
  * Then the Explore page's sections trained live in headless Chromium, one at a time: steps per second against the same
  * model in Node on wasm×1, time to grok, frames per second and the longest frame gap (bench/browser.ts).
- * Then the time to a first grok: `grokscope train gromov --steps 100` as a user runs it (bench/first-grok.ts).
+ * Then the time to a first grok: `grokscope train gromov --steps 100` as a user runs it (bench/first-grok.ts), and a
+ * memorizing run's late steps against its early ones (pair-mod67, bench/late-phase.ts).
  * Flags: --skip-js (the js backend takes seconds per gromov step), --skip-torch, --skip-sweep, --skip-pair-slice,
- * --skip-browser, --skip-first-grok.
+ * --skip-browser, --skip-first-grok, --skip-late-phase.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -29,6 +30,7 @@ import { benchSweep, sweepTable } from "./sweep.js";
 import { benchPairSlice, pairSliceTable } from "./pair-slice.js";
 import { benchBrowser, browserTable } from "./browser.js";
 import { benchFirstGrok } from "./first-grok.js";
+import { benchLatePhase } from "./late-phase.js";
 
 /** The steps timed on every backend: name → factory (swap a factory to change what a step is). */
 interface StepSpec {
@@ -194,6 +196,11 @@ async function main(): Promise<void> {
     console.log(`\ntime to a first grok: ${firstGrok.command} takes ${fmt(firstGrok.median_s)} s wall (median of ${firstGrok.seconds.length}; min ${fmt(firstGrok.min_s)} s; target ≤ 3 s), of which start-up with one evaluation (--steps 0) ${fmt(firstGrok.startup_median_s)} s; grok steps ${firstGrok.grok_steps.join(", ")}`);
   }
 
+  const latePhase = args.has("--skip-late-phase") ? null : await benchLatePhase();
+  if (latePhase) {
+    console.log(`\na memorizing run's late steps: ${latePhase.preset} on ${latePhase.backend}, ${fmt(latePhase.early_ms_per_step)} ms per step over steps 10–110, ${fmt(latePhase.late_ms_per_step)} ms over 2,200–2,300 (training set memorized): late / early ${fmt(latePhase.late_over_early)}`);
+  }
+
   const report = {
     date: new Date().toISOString(),
     machine,
@@ -206,6 +213,7 @@ async function main(): Promise<void> {
     pair_slice: pairSlice,
     browser,
     first_grok: firstGrok,
+    late_phase: latePhase,
     torch_skipped: torchMissing,
     seconds: (Date.now() - started) / 1000,
   };

@@ -7,17 +7,23 @@
  * same, operation for operation. Returns the number of rows whose argmax (first on ties, never NaN) is the label.
  * Labels must already be checked to lie in [0, C). `d` null: no gradient.
  *
- * A gradient entry below the buffer's smallest normal number (2^-126 in float32) is stored as +0. Such entries are the
- * classes a memorized row rules out by a margin above ~87, and every float32 operation on them takes a microcode
- * assist on Intel CPUs, which WebAssembly cannot switch off (no flush-to-zero mode; PyTorch's opt-in is
- * `torch.set_flush_denormal(True)`): late in a memorizing run they made a step 4.6× slower (pair-mod67 at step 2,225,
- * 12% of dL/dlogits subnormal). Their share of any sum is below float32's resolution of the other terms, and Adam's
- * ε (1e-8) makes them no update on their own.
+ * A float32 gradient entry of magnitude below 2^-100 (≈ 7.9e-31) is stored as +0 (float64 buffers: below 2^-1022).
+ * Such entries are the classes a memorized row rules out by a margin above ~69. Stored as subnormal numbers, or
+ * multiplied by weights into the subnormal range in the backward's matrix products, they cost a microcode assist per
+ * float32 operation on Intel CPUs, which WebAssembly cannot switch off (no flush-to-zero mode; PyTorch's opt-in is
+ * `torch.set_flush_denormal(True)`). Late in a memorizing run that made a step 4.6× slower (pair-mod67 at step 2,225:
+ * 12% of dL/dlogits subnormal); flushing only the subnormal entries still left it 2.2× slower than at the start, from
+ * products of the entries just above 2^-126; at 2^-100, products with weights down to 2^-26 stay normal, and late steps
+ * cost what early ones do. An entry this small is below float32's resolution of any sum it joins with a term above
+ * 2^-76, and 2^-73 below Adam's ε (1e-8) on its own.
  */
-/** The smallest positive normal number of a gradient buffer's precision (the float64 backend's buffers: 2^-1022). */
-export function minNormalOf(d: Float32Array): number {
-  return (d as unknown) instanceof Float64Array ? 2.2250738585072014e-308 : 1.1754943508222875e-38;
+/** Gradient entries below this magnitude are stored as +0 (see above): 2^-100 in float32, 2^-1022 in float64 buffers. */
+export function flushBelowOf(d: Float32Array): number {
+  return (d as unknown) instanceof Float64Array ? 2.2250738585072014e-308 : FLUSH_BELOW_F32;
 }
+
+/** 2^-100: the float32 threshold (the wasm kernels use the same constant). */
+export const FLUSH_BELOW_F32 = 7.888609052210118e-31;
 
 /** Index of the largest entry of row i of z [n, C] (first one on ties; NaN never wins). */
 export function argmaxRow(z: Float32Array, i: number, C: number): number {
@@ -51,7 +57,7 @@ export function softmaxCrossEntropyRows(n: number, C: number, logits: Float32Arr
     if (d) {
       // Σ_{j ≠ y} e_j: when y is the argmax it is notArg itself (kept exact for confident rows)
       const notY = y === arg ? notArg : 1 + notArg - d[o + y];
-      const inv = scale / ((1 + notArg) * n), tiny = minNormalOf(d);
+      const inv = scale / ((1 + notArg) * n), tiny = flushBelowOf(d);
       for (let j = 0; j < C; j++) d[o + j] *= inv;
       d[o + y] = -notY * inv;
       for (let j = 0; j < C; j++) if (d[o + j] < tiny && d[o + j] > -tiny) d[o + j] = 0;

@@ -11,13 +11,13 @@
 import { at, backwardScratchBytes, binaryMlpBackward, binaryMlpForward, forwardScratchBytes } from "./binary-mlp";
 import { adamUpdate, sgdUpdate } from "./optimizers";
 import { fdlibmExp, fdlibmLog1p } from "./exact-math";
-import { flushSubnormal } from "./cross-entropy";
+import { flushTiny } from "./cross-entropy";
 import { claim } from "./util";
 
 /**
  * softmaxCrossEntropy of src/train/losses.ts for two classes, with its float64 arithmetic operation for operation
  * (exp and log1p are fdlibm's, as V8's Math.exp and Math.log1p): logits Z [n, 2] (f32), labels y [n] (i32). dZ = 0:
- * no gradient, else dZ [n, 2] = d(mean loss)/dZ (a subnormal entry stored as +0, as the reference does). The number of correct rows goes to `correct` (an i32). Returns the
+ * no gradient, else dZ [n, 2] = d(mean loss)/dZ (an entry below 2^-100 stored as +0, as the reference does). The number of correct rows goes to `correct` (an i32). Returns the
  * mean loss — or, when `value` is false, 0 if that loss is finite and NaN if not, without its logarithms (the costliest
  * part): a row's term (m − z_y) + log1p(e^(z_other − m)) is finite exactly when m − z_y is and the exponential is not
  * NaN (it is at most 1, so the log1p is finite then), and n finite terms below 2^129 each cannot overflow their sum.
@@ -45,8 +45,8 @@ export function crossEntropy(n: i32, Z: usize, y: usize, dZ: usize, correct: usi
       if (yi == 0) d0 = <f32>(-notY * inv);
       else d1 = <f32>(-notY * inv);
       const q = dZ + (<usize>i << 3);
-      store<f32>(q, flushSubnormal(d0));
-      store<f32>(q, flushSubnormal(d1), 4);
+      store<f32>(q, flushTiny(d0));
+      store<f32>(q, flushTiny(d1), 4);
     }
   }
   store<i32>(correct, right);

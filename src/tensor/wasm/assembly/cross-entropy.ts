@@ -2,19 +2,18 @@
 //
 // The rows of softmax cross-entropy, operation for operation as the TypeScript reference
 // (src/tensor/kernels/cross-entropy.ts): float64 arithmetic, fdlibm's exp and log1p (what V8 computes for Math.exp
-// and Math.log1p), d holding e_j rounded to float32 until it is scaled, a subnormal gradient stored as +0. Rows are independent; threads take chunks.
+// and Math.log1p), d holding e_j rounded to float32 until it is scaled, a gradient below 2^-100 stored as +0. Rows are independent; threads take chunks.
 // Z, d: [n, C] f32; y: [n] i32; per: [n] f64; hit: [n] i32 (1 where the argmax is the label).
 import { fdlibmExp, fdlibmLog1p } from "./exact-math";
 import { claim, imin } from "./util";
 
 const ROWS: i32 = 64;
 
-/** The smallest normal float32, 2^-126. */
-const MIN_NORMAL: f32 = 1.1754943508222875e-38;
+/** 2^-100: gradient entries below it are stored as +0 (src/tensor/kernels/cross-entropy.ts says why). */
+const FLUSH_BELOW: f32 = 7.888609052210118e-31;
 
-/** +0 for a subnormal (the gradient buffers' rule: src/tensor/kernels/cross-entropy.ts says why). */
-@inline export function flushSubnormal(v: f32): f32 {
-  return abs<f32>(v) < MIN_NORMAL ? 0 : v;
+@inline export function flushTiny(v: f32): f32 {
+  return abs<f32>(v) < FLUSH_BELOW ? 0 : v;
 }
 
 export function softmaxCrossEntropyRows(n: i32, C: i32, Z: usize, y: usize, scale: f64, d: usize, per: usize, hit: usize, counter: usize): void {
@@ -43,8 +42,8 @@ export function softmaxCrossEntropyRows(n: i32, C: i32, Z: usize, y: usize, scal
         store<f64>(per + (<usize>i << 3), (m - <f64>load<f32>(z + (<usize>yi << 2)) + fdlibmLog1p(notArg)) * scale);
         const notY = yi == arg ? notArg : 1 + notArg - <f64>load<f32>(dr + (<usize>yi << 2));
         const inv = scale / ((1 + notArg) * <f64>n);
-        for (let j = 0; j < C; j++) store<f32>(dr + (<usize>j << 2), flushSubnormal(<f32>(<f64>load<f32>(dr + (<usize>j << 2)) * inv)));
-        store<f32>(dr + (<usize>yi << 2), flushSubnormal(<f32>(-notY * inv)));
+        for (let j = 0; j < C; j++) store<f32>(dr + (<usize>j << 2), flushTiny(<f32>(<f64>load<f32>(dr + (<usize>j << 2)) * inv)));
+        store<f32>(dr + (<usize>yi << 2), flushTiny(<f32>(-notY * inv)));
       } else {
         for (let j = 0; j < C; j++) if (j != arg) notArg += fdlibmExp(<f64>load<f32>(z + (<usize>j << 2)) - m);
         store<f64>(per + (<usize>i << 3), (m - <f64>load<f32>(z + (<usize>yi << 2)) + fdlibmLog1p(notArg)) * scale);
