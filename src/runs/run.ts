@@ -212,7 +212,7 @@ async function trainLoop(run: Running, setup: TrainSetup, state: TrainState, opt
           if (s >= total || !run.shareTrainForward || setup.batchSize !== null) return null;
           const f = stepForward(setup, state);
           if (!forwardEvaluatesTrain(setup, f)) {
-            run.shareTrainForward = false; // a minibatch or dropout: evaluate the split on its own from now on
+            run.shareTrainForward = false; // it drew dropout masks: evaluate the split on its own from now on
             return null;
           }
           ahead = f;

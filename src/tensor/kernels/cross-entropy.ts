@@ -17,13 +17,16 @@
  * cost what early ones do. An entry this small is below float32's resolution of any sum it joins with a term above
  * 2^-76, and 2^-73 below Adam's ε (1e-8) on its own.
  */
-/** Gradient entries below this magnitude are stored as +0 (see above): 2^-100 in float32, 2^-1022 in float64 buffers. */
-export function flushBelowOf(d: Float32Array): number {
-  return (d as unknown) instanceof Float64Array ? 2.2250738585072014e-308 : FLUSH_BELOW_F32;
+/** Gradient entries below this magnitude are stored as +0 (see above): 2^-100 in float32 (the wasm kernels' constant), 2^-1022 in float64 buffers. */
+function flushBelowOf(d: Float32Array): number {
+  return (d as unknown) instanceof Float64Array ? 2.2250738585072014e-308 : 7.888609052210118e-31;
 }
 
-/** 2^-100: the float32 threshold (the wasm kernels use the same constant). */
-export const FLUSH_BELOW_F32 = 7.888609052210118e-31;
+/** d[i] = v, then +0 when the stored value (rounded to the buffer's precision) is below `tiny` in magnitude. */
+function storeFlushed(d: Float32Array, i: number, v: number, tiny: number): void {
+  d[i] = v;
+  if (d[i] < tiny && d[i] > -tiny) d[i] = 0;
+}
 
 /** Index of the largest entry of row i of z [n, C] (first one on ties; NaN never wins). */
 export function argmaxRow(z: Float32Array, i: number, C: number): number {
@@ -38,6 +41,7 @@ export function argmaxRow(z: Float32Array, i: number, C: number): number {
 
 export function softmaxCrossEntropyRows(n: number, C: number, logits: Float32Array, labels: Int32Array, scale: number, d: Float32Array | null, per: Float64Array): number {
   let correct = 0;
+  const tiny = d ? flushBelowOf(d) : 0;
   for (let i = 0; i < n; i++) {
     const o = i * C, y = labels[i];
     const arg = argmaxRow(logits, i, C);
@@ -57,10 +61,10 @@ export function softmaxCrossEntropyRows(n: number, C: number, logits: Float32Arr
     if (d) {
       // Σ_{j ≠ y} e_j: when y is the argmax it is notArg itself (kept exact for confident rows)
       const notY = y === arg ? notArg : 1 + notArg - d[o + y];
-      const inv = scale / ((1 + notArg) * n), tiny = flushBelowOf(d);
-      for (let j = 0; j < C; j++) d[o + j] *= inv;
-      d[o + y] = -notY * inv;
-      for (let j = 0; j < C; j++) if (d[o + j] < tiny && d[o + j] > -tiny) d[o + j] = 0;
+      const inv = scale / ((1 + notArg) * n);
+      // each entry flushed as it is stored, the label's last (as the wasm kernel stores them)
+      for (let j = 0; j < C; j++) storeFlushed(d, o + j, d[o + j] * inv, tiny);
+      storeFlushed(d, o + y, -notY * inv, tiny);
     }
   }
   return correct;
