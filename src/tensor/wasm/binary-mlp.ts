@@ -91,6 +91,11 @@ export interface BinaryMlpKernels {
   /** The kernels' exp and log1p (fdlibm's), to check them against this engine's Math.exp and Math.log1p. */
   exp(x: number): number;
   log1p(x: number): number;
+  /**
+   * The tasks' two-class softmax cross-entropy on logits [n, 2] and labels [n], to check it against the loss's reference:
+   * the mean loss (or, without `value`, 0 when it is finite and NaN when not), the correct count, and with `gradient` dZ.
+   */
+  twoClassLoss(logits: Float32Array, labels: Int32Array, gradient: boolean, value: boolean): { loss: number; correct: number; dZ: Float32Array | null };
 }
 
 /** Largest input dimension: column indices are uint16. */
@@ -294,6 +299,17 @@ export function binaryMlpKernels(ex: KernelExports, heap: WasmHeap, live: (op: s
 
     exp: (x) => ex.exactExp(x),
     log1p: (x) => ex.exactLog1p(x),
+
+    twoClassLoss(logits, labels, gradient, value) {
+      live("binaryMlp twoClassLoss");
+      const n = labels.length;
+      if (logits.length !== 2 * n) throw new Error(`wasm backend binaryMlp twoClassLoss: logits have ${logits.length} entries, not 2 × ${n}`);
+      const Z = heap.reserve(8 * n), y = heap.reserve(4 * n), dZ = gradient ? heap.reserve(8 * n) : 0, correct = heap.reserve(4);
+      heap.f32(Z, 2 * n).set(logits);
+      heap.i32(y, n).set(labels);
+      const loss = ex.binaryCrossEntropy(n, Z, y, dZ, correct, value ? 1 : 0);
+      return { loss, correct: heap.i32(correct, 1)[0], dZ: gradient ? heap.f32(dZ, 2 * n).slice() : null };
+    },
   };
 }
 

@@ -24,6 +24,8 @@ export interface KernelExports {
   binaryMlpJob(count: number, tasks: number, scratch: number, counter: number): void;
   binaryMlpScratchBytes(n: number, d: number, H: number, C: number): number;
   binaryMlpChunkRows(): number;
+  /** The tasks' two-class cross-entropy (assembly/binary-mlp-task.ts crossEntropy), for tests; dZ = 0: no gradient. */
+  binaryCrossEntropy(n: number, Z: number, y: number, dZ: number, correct: number, value: number): number;
   /** Causal attention (assembly/attention.ts); `scores`/`dScore` is the thread's scratch (attentionScratchBytes). */
   attentionScratchBytes(H: number, T: number): number;
   attentionForward(n: number, T: number, H: number, e: number, P: number, qPos: number, q: number, kv: number, pattern: number, z: number, scores: number, counter: number): void;

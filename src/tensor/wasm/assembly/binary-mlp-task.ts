@@ -10,22 +10,30 @@
 // The hidden layer, logits and their gradient live in the thread's scratch memory for the duration of a task.
 import { at, backwardScratchBytes, binaryMlpBackward, binaryMlpForward, forwardScratchBytes } from "./binary-mlp";
 import { adamUpdate, sgdUpdate } from "./optimizers";
-import { fdlibmExp, fdlibmLog1p } from "./exact-math";
-import { flushTiny } from "./cross-entropy";
+import { fdlibmExp, fdlibmLog1p, INV_LN2, LN2_HI, LN2_LO, P1, P2, P3, P4, P5 } from "./exact-math";
+import { FLUSH_BELOW, flushTiny } from "./cross-entropy";
 import { claim } from "./util";
 
 /**
  * softmaxCrossEntropy of src/train/losses.ts for two classes, with its float64 arithmetic operation for operation
- * (exp and log1p are fdlibm's, as V8's Math.exp and Math.log1p): logits Z [n, 2] (f32), labels y [n] (i32). dZ = 0:
+ * (exp and log1p are fdlibm's, as V8's Math.exp and Math.log1p): logits Z [n, 2] (f32), labels y [n] (i32, 0 or 1). dZ = 0:
  * no gradient, else dZ [n, 2] = d(mean loss)/dZ (an entry below 2^-100 stored as +0, as the reference does). The number of correct rows goes to `correct` (an i32). Returns the
  * mean loss — or, when `value` is false, 0 if that loss is finite and NaN if not, without its logarithms (the costliest
  * part): a row's term (m − z_y) + log1p(e^(z_other − m)) is finite exactly when m − z_y is and the exponential is not
  * NaN (it is at most 1, so the log1p is finite then), and n finite terms below 2^129 each cannot overflow their sum.
+ * A training step's call (a gradient, no value) takes two rows at a time (gradientPairs).
  */
 export function crossEntropy(n: i32, Z: usize, y: usize, dZ: usize, correct: usize, value: bool): f64 {
+  store<i32>(correct, 0);
+  const total = value || dZ == 0 ? crossEntropyRows(0, n, n, Z, y, dZ, correct, value) : gradientPairs(n, Z, y, dZ, correct);
+  return n > 0 ? total / <f64>n : 0;
+}
+
+/** Rows i0 .. i1 of crossEntropy (of n): adds their correct rows to `correct`, returns the sum of their terms (value) or 0 / NaN. */
+function crossEntropyRows(i0: i32, i1: i32, n: i32, Z: usize, y: usize, dZ: usize, correct: usize, value: bool): f64 {
   let total: f64 = 0;
   let right = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = i0; i < i1; i++) {
     const o = Z + (<usize>i << 3);
     const z0 = <f64>load<f32>(o), z1 = <f64>load<f32>(o, 4);
     const yi = load<i32>(at(y, i));
@@ -49,8 +57,84 @@ export function crossEntropy(n: i32, Z: usize, y: usize, dZ: usize, correct: usi
       store<f32>(q, flushTiny(d1), 4);
     }
   }
-  store<i32>(correct, right);
-  return n > 0 ? total / <f64>n : 0;
+  store<i32>(correct, load<i32>(correct) + right);
+  return total;
+}
+
+// fdlibmExp's regions (exact-math.ts), as bounds on |x|: below 2^-28 e^x is 1 + x; below K1_FROM (high word
+// 0x3fd62e43) k = 0; below K2_FROM (0x3ff0a2b2) k = −1 with x + ln2 as its hi part; above, k = (int)(x/ln2 − 0.5).
+const TINY_BELOW: f64 = 3.725290298461914e-9; // 2^-28
+const K1_FROM: f64 = reinterpret<f64>(<u64>0x3fd62e43 << 32);
+const K2_FROM: f64 = reinterpret<f64>(<u64>0x3ff0a2b2 << 32);
+// Past this |x| the scalar path takes over: fdlibm's overflow and underflow cases start at 709.78, and 2^k needs
+// another scaling once k < −1021 (|x| above ~707.7).
+const PAIR_ABS_MAX: f64 = 707;
+
+/**
+ * crossEntropyRows without the value, two rows per f64x2 operation and no branch on the data, each lane with the
+ * scalar row's operations on the same values: exp's three regions below |x| = 707 are computed as its general case
+ * with (hi, lo, k) chosen per lane — for k = 0, hi = x and lo = 0 give fdlibm's k = 0 formula exactly, since
+ * 0 − (x c)/(2 − c) = (x c)/(c − 2) — and the tiny region's 1 + x is selected after. A pair with a logit that is not
+ * finite, a label not 0 or 1, or |x| ≥ 707 goes through crossEntropyRows.
+ */
+function gradientPairs(n: i32, Z: usize, y: usize, dZ: usize, correct: usize): f64 {
+  let total: f64 = 0;
+  let right = 0;
+  const zero = f64x2.splat(0), one = f64x2.splat(1), two = f64x2.splat(2), nv = f64x2.splat(<f64>n);
+  const flush = f32x4.splat(FLUSH_BELOW);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const zz = v128.load(Z + (<usize>i << 3)); // z0 z1 of row i, then of row i + 1
+    const labels = v128.load64_zero(at(y, i));
+    const Z0 = f64x2.promote_low_f32x4(v128.shuffle<f32>(zz, zz, 0, 2, 0, 2));
+    const Z1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(zz, zz, 1, 3, 1, 3));
+    const arg1 = f64x2.gt(Z1, Z0); // arg = 1 (no NaN here: ties go to class 0)
+    const m = v128.bitselect(Z1, Z0, arg1);
+    const x = f64x2.sub(v128.bitselect(Z0, Z1, arg1), m);
+    const ax = f64x2.abs(x); // NaN when a logit is NaN, ∞ when one is infinite: both fail the test
+    if (!i64x2.all_true(f64x2.lt(ax, f64x2.splat(PAIR_ABS_MAX))) || !i32x4.all_true(i32x4.lt_u(labels, i32x4.splat(2)))) {
+      total += crossEntropyRows(i, i + 2, n, Z, y, dZ, correct, false);
+      continue;
+    }
+    // e = fdlibmExp(x), x ≤ 0
+    const kc = i32x4.trunc_sat_f64x2_s_zero(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), f64x2.splat(-0.5)));
+    const tk = f64x2.convert_low_i32x4_s(kc);
+    let hi = f64x2.sub(x, f64x2.mul(tk, f64x2.splat(LN2_HI)));
+    let lo = f64x2.mul(tk, f64x2.splat(LN2_LO));
+    let k = i64x2.extend_low_i32x4_s(kc);
+    const kMinus1 = f64x2.lt(ax, f64x2.splat(K2_FROM));
+    hi = v128.bitselect(f64x2.add(x, f64x2.splat(LN2_HI)), hi, kMinus1);
+    lo = v128.bitselect(f64x2.splat(-LN2_LO), lo, kMinus1);
+    k = v128.bitselect(i64x2.splat(-1), k, kMinus1);
+    const k0 = f64x2.lt(ax, f64x2.splat(K1_FROM));
+    hi = v128.bitselect(x, hi, k0);
+    lo = v128.bitselect(zero, lo, k0);
+    k = v128.bitselect(zero, k, k0);
+    const r = f64x2.sub(hi, lo);
+    const t = f64x2.mul(r, r);
+    const poly = f64x2.add(f64x2.splat(P1), f64x2.mul(t, f64x2.add(f64x2.splat(P2), f64x2.mul(t, f64x2.add(f64x2.splat(P3), f64x2.mul(t, f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)))))))));
+    const c = f64x2.sub(r, f64x2.mul(t, poly));
+    const ye = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(two, c))), hi));
+    const twopk = i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52);
+    const e = v128.bitselect(f64x2.add(one, x), f64x2.mul(ye, twopk), f64x2.lt(ax, f64x2.splat(TINY_BELOW)));
+    // the rest of crossEntropyRows' row, per lane
+    const notArg = f64x2.add(zero, e);
+    const stored = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(e));
+    const y1 = i64x2.ne(i64x2.extend_low_i32x4_s(labels), zero); // label 1
+    const same = v128.not(v128.xor(arg1, y1)); // arg == label
+    right += <i32>popcnt<i32>(i64x2.bitmask(same));
+    const onePlus = f64x2.add(one, notArg);
+    const notY = v128.bitselect(notArg, f64x2.sub(onePlus, stored), same);
+    const inv = f64x2.div(one, f64x2.mul(onePlus, nv));
+    const negY = f64x2.mul(f64x2.neg(notY), inv);
+    const d0 = v128.bitselect(f64x2.mul(v128.bitselect(stored, one, arg1), inv), negY, y1);
+    const d1 = v128.bitselect(negY, f64x2.mul(v128.bitselect(one, stored, arg1), inv), y1);
+    const out = v128.shuffle<f32>(f32x4.demote_f64x2_zero(d0), f32x4.demote_f64x2_zero(d1), 0, 4, 1, 5);
+    v128.store(dZ + (<usize>i << 3), v128.and(out, f32x4.ge(f32x4.abs(out), flush)));
+  }
+  store<i32>(correct, load<i32>(correct) + right);
+  if (i < n) total += crossEntropyRows(i, n, n, Z, y, dZ, correct, false);
+  return total;
 }
 
 // A task record (256 bytes, written by the host, src/tensor/wasm/binary-mlp.ts): int32 slots, then float64 slots.

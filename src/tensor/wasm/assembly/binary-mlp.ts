@@ -90,7 +90,9 @@ export function binaryMlpForward(n: i32, H: i32, C: i32, rowStart: usize, cols: 
       else h3 = h;
     }
     const z0 = Z + <usize>load<i32>(at(order, r0)) * zBytes;
-    if (C == 1) {
+    if (C == 1 && rows == 4) {
+      logitSingle4(H, h0, h1, h2, h3, Wt, bout, z0, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
+    } else if (C == 1) {
       logitSingle(H, h0, Wt, bout, z0);
       if (rows > 1) logitSingle(H, h1, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes);
       if (rows > 2) logitSingle(H, h2, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes);
@@ -219,6 +221,35 @@ function logits4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, 
   store<f32>(z1, t1); store<f32>(z1, v1, 4);
   store<f32>(z2, t2); store<f32>(z2, v2, 4);
   store<f32>(z3, t3); store<f32>(z3, v3, 4);
+}
+
+/**
+ * Four single-logit rows (logitSingle's sums, four rows side by side: each row's sum is still one chain of vector adds
+ * in j order, but four independent chains keep the adder busy where one waits on its latency).
+ */
+function logitSingle4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
+  const vecBytes = <usize>(H & ~3) << 2;
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (let o: usize = 0; o < vecBytes; o += 16) {
+    const w = v128.load(Wt + o);
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(h0 + o), w));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(h1 + o), w));
+    s2 = f32x4.add(s2, f32x4.mul(v128.load(h2 + o), w));
+    s3 = f32x4.add(s3, f32x4.mul(v128.load(h3 + o), w));
+  }
+  let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+  for (let o = vecBytes; o < <usize>H << 2; o += 4) {
+    const w = load<f32>(Wt + o);
+    t0 += load<f32>(h0 + o) * w; t1 += load<f32>(h1 + o) * w; t2 += load<f32>(h2 + o) * w; t3 += load<f32>(h3 + o) * w;
+  }
+  if (bout != 0) {
+    const b = load<f32>(bout);
+    t0 = t0 + b; t1 = t1 + b; t2 = t2 + b; t3 = t3 + b;
+  }
+  store<f32>(z0, 0); store<f32>(z0, t0, 4);
+  store<f32>(z1, 0); store<f32>(z1, t1, 4);
+  store<f32>(z2, 0); store<f32>(z2, t2, 4);
+  store<f32>(z3, 0); store<f32>(z3, t3, 4);
 }
 
 /** A single-logit row: z [2] = (0, h · w + b) with w = Wt [H] (logits1's sums for one output). */

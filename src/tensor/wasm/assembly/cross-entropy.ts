@@ -10,7 +10,7 @@ import { claim, imin } from "./util";
 const ROWS: i32 = 64;
 
 /** 2^-100: gradient entries below it are stored as +0 (src/tensor/kernels/cross-entropy.ts says why). */
-const FLUSH_BELOW: f32 = 7.888609052210118e-31;
+export const FLUSH_BELOW: f32 = 7.888609052210118e-31;
 
 @inline export function flushTiny(v: f32): f32 {
   return abs<f32>(v) < FLUSH_BELOW ? 0 : v;

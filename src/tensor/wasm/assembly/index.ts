@@ -5,7 +5,7 @@ export { gemm, gemmScratchBytes } from "./gemm";
 export { gatherRowsSum, gatherSumSquare, scatterAdd2, scatterRowsAdd } from "./gather";
 export { addArrays, addRowVector, biasRelu, columnSums, reluBackward } from "./elementwise";
 export { binaryMlpChunkRows } from "./binary-mlp";
-export { binaryMlpJob, binaryMlpScratchBytes } from "./binary-mlp-task";
+export { binaryMlpJob, binaryMlpScratchBytes, crossEntropy as binaryCrossEntropy } from "./binary-mlp-task";
 export { exactExp, exactLog1p } from "./exact-math";
 export { softmaxCrossEntropyRows } from "./cross-entropy";
 export { mseRows } from "./mse";
