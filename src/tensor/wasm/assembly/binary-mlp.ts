@@ -346,6 +346,9 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
  * h · dz[c] (dW_out's columns, the narrow-T gemm) and, when `bias` (a constant too), accB [H] (f64) += out (db0,
  * reluBackward's column sums). A model without biases has no db0: its rows skip those float64 sums, a third of a
  * row's instructions.
+ * The vector loop drops the small-k gemm's leading 0 + (which only turns a −0 product into +0): a dPre entry is read
+ * only by sums that start at +0 (dW0's and db0's), and a sum that starts at +0 never becomes −0 (x + (−x) is +0), so
+ * adding −0 or +0 to it gives the same bits.
  */
 @inline function dPreRowOf(C: i32, bias: bool, H: i32, dz: usize, h: usize, Wt: usize, out: usize, accW: usize, accB: usize): void {
   const wb = <usize>H << 2;
@@ -356,7 +359,7 @@ export function binaryMlpBackward(n: i32, d: i32, H: i32, C: i32, cscStart: usiz
   let o: usize = 0;
   for (; o < vecBytes; o += 16) {
     const hv = v128.load(h + o);
-    let s = f32x4.add(zero, f32x4.mul(y0, v128.load(Wt + o)));
+    let s = f32x4.mul(y0, v128.load(Wt + o)); // the gemm's 0 + is left out: see above
     if (C == 2) s = f32x4.add(s, f32x4.mul(y1, v128.load(W1 + o)));
     const g = v128.and(s, f32x4.gt(hv, zero));
     v128.store(out + o, g);
