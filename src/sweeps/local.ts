@@ -9,16 +9,19 @@ import { RunInterrupted } from "../runs/run.js";
 import type { SweepSession } from "./coordinator.js";
 import { batchCost, batchKey, WAVE } from "./batched/index.js";
 import { executeBatchJob, executeRunJob, type RunJob, type RunJobResult } from "./execute.js";
+import { ProgressTally } from "./progress-tally.js";
 import type { FromWorker, ToWorker } from "./worker-thread.js";
 
 export interface SweepProgress {
   readonly done: number;
   readonly failed: number;
   readonly total: number;
-  /** Seconds left: from the training steps done so far where they are known (local sweeps), else from the mean time per finished run; null before either. */
+  /** Seconds left: from the work done so far where it is known (local sweeps), else from the mean time per finished run; null before either. */
   readonly etaSeconds: number | null;
   /** Training steps done and to do, summed over this session's runs, finished or under way (local sweeps). */
   readonly steps?: { readonly done: number; readonly total: number };
+  /** The same steps weighted by each run's cost per step (progress-tally.ts): what the bar and the ETA go by. */
+  readonly work?: { readonly done: number; readonly total: number };
   readonly last?: { readonly runKey: string; readonly how: RunJobResult["how"] | "failed"; readonly message?: string };
 }
 
@@ -96,23 +99,19 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
   const threadsPerRun = Math.max(1, Math.floor(defaultWorkers() / workers));
   const units = planUnits(jobs, workers, opts.batch !== false);
   // training steps: of runs finished or failed, and of the units under way (keyed by worker)
-  const stepsOf = new Map(jobs.map((j) => [j.runKey, j.config.steps]));
-  const steps = { total: jobs.reduce((sum, j) => sum + j.config.steps, 0), ended: 0, underWay: new Map<unknown, number>(), reportedAt: -Infinity };
+  const tally = new ProgressTally(jobs);
+  let reportedAt = -Infinity;
   const report = (last: SweepProgress["last"]): void => {
-    let stepsDone = steps.ended;
-    for (const n of steps.underWay.values()) stepsDone += n;
     const elapsed = (performance.now() - t0) / 1000;
-    const etaSeconds = stepsDone > 0 ? (elapsed * (steps.total - stepsDone)) / stepsDone : finishedHere > 0 ? (elapsed / finishedHere) * (total - done - failed) : null;
-    steps.reportedAt = performance.now();
-    opts.onProgress?.({ done, failed, total, etaSeconds, steps: { done: stepsDone, total: steps.total }, last });
+    const etaSeconds = tally.etaSeconds(elapsed) ?? (finishedHere > 0 ? (elapsed / finishedHere) * (total - done - failed) : null);
+    reportedAt = performance.now();
+    opts.onProgress?.({ done, failed, total, etaSeconds, steps: tally.steps, work: tally.work, last });
   };
-  const underWay = (unit: unknown, stepsDone: number): void => {
-    steps.underWay.set(unit, stepsDone);
-    if (performance.now() - steps.reportedAt >= PROGRESS_EVERY_MS) report(undefined);
+  const underWay = (key: unknown, unit: Unit, stepsDone: number): void => {
+    tally.progress(key, unit.kind === "job" ? [unit.job] : unit.jobs, stepsDone);
+    if (performance.now() - reportedAt >= PROGRESS_EVERY_MS) report(undefined);
   };
-  const ended = (runKey: string): void => {
-    steps.ended += stepsOf.get(runKey) ?? 0;
-  };
+  const ended = (runKey: string): void => tally.ended(runKey);
   // a batch's runs end together: their results go to the store in one transaction
   const onResults = async (rs: readonly RunJobResult[]): Promise<void> => {
     if (rs.length === 0) return;
@@ -145,17 +144,17 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
       const unitJobs = unit.kind === "job" ? [unit.job] : unit.jobs;
       try {
         if (unit.kind === "job") {
-          const result = await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun, onProgress: (p) => underWay(unit, p.step) });
-          steps.underWay.delete(unit);
+          const result = await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun, onProgress: (p) => underWay(unit, unit, p.step) });
+          tally.clear(unit);
           await onResults([result]);
         } else {
-          const results = await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun, onBatchProgress: (n) => underWay(unit, n) });
-          steps.underWay.delete(unit);
+          const results = await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun, onBatchProgress: (n) => underWay(unit, unit, n) });
+          tally.clear(unit);
           await onResults(results.filter((r): r is RunJobResult => !("error" in r)));
           for (const r of results) if ("error" in r) await onFailure(r.runKey, r.error, false);
         }
       } catch (e) {
-        steps.underWay.delete(unit);
+        tally.clear(unit);
         for (const j of unitJobs) await onFailure(j.runKey, (e as Error).message, e instanceof RunInterrupted);
         if (e instanceof RunInterrupted) break;
       }
@@ -170,8 +169,10 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
     const arrived: RunJobResult[] = [];
     const recordArrived = (): Promise<void> => onResults(arrived.splice(0));
     const inBatch = new Set<Worker>();
+    const unitOf = new Map<Worker, Unit>();
     const next = (w: Worker): void => {
       const unit = opts.signal?.aborted ? undefined : units.shift();
+      if (unit) unitOf.set(w, unit);
       if (!unit) {
         void w.terminate();
         if (--active === 0) chain.then(resolveAll, rejectAll);
@@ -191,9 +192,9 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
       pool.push(w);
       active++;
       w.on("message", (m: FromWorker) => {
-        if (m.type === "progress") return underWay(w, m.step);
-        if (m.type === "batch-progress") return underWay(w, m.done);
-        if (m.type === "batch-done" || !inBatch.has(w)) steps.underWay.delete(w); // its runs' steps count as ended when recorded
+        if (m.type === "progress") return underWay(w, unitOf.get(w)!, m.step);
+        if (m.type === "batch-progress") return underWay(w, unitOf.get(w)!, m.done);
+        if (m.type === "batch-done" || !inBatch.has(w)) tally.clear(w); // its runs' steps count as ended when recorded
         if (m.type === "result") {
           arrived.push(m.result);
           chain = chain.then(recordArrived);

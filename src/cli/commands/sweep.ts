@@ -37,11 +37,12 @@ function sweepReporter(name: string, stream: NodeJS.WriteStream = process.stderr
   const tty = stream.isTTY === true;
   let loggedAt = -Infinity;
   return (p) => {
-    // the bar fills with the training steps done (runs of a batch finish together, long after they start)
-    const fraction = p.steps && p.steps.total > 0 ? p.steps.done / p.steps.total : (p.done + p.failed) / Math.max(1, p.total);
+    // the bar fills with the work done: training steps weighted by their cost (runs of a batch finish together, long
+    // after they start, and the costliest go first)
+    const fraction = p.work && p.work.total > 0 ? p.work.done / p.work.total : (p.done + p.failed) / Math.max(1, p.total);
     const width = 24, filled = Math.min(width, Math.round(width * fraction));
     const last = p.last ? `  ${p.last.how === "failed" ? "FAILED" : p.last.how} ${p.last.runKey}${p.last.message ? `: ${p.last.message}` : ""}` : "";
-    const stepsText = p.steps && p.steps.total > 0 ? `, ${Math.floor(100 * fraction)}% of the steps` : "";
+    const stepsText = p.work && p.work.total > 0 ? `, ${Math.floor(100 * fraction)}% of the work` : "";
     const text = `${name} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.done}/${p.total} done${p.failed ? `, ${p.failed} failed` : ""}${stepsText}  ETA ${fmtDuration(p.etaSeconds)}`;
     if (tty) stream.write(`\r${text}\x1b[K${p.last?.how === "failed" ? `\n${last.trim()}\n` : ""}`);
     else if (p.last || performance.now() - loggedAt >= LOG_PROGRESS_EVERY_MS) {
