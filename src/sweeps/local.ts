@@ -47,6 +47,7 @@ export function defaultWorkers(): number {
 /** What one worker trains at a time: a run alone, or runs that batch together. */
 type Unit = { kind: "job"; job: RunJob } | { kind: "batch"; jobs: RunJob[] };
 
+const jobsOf = (u: Unit): readonly RunJob[] => (u.kind === "job" ? [u.job] : u.jobs);
 const cost = (u: Unit): number => (u.kind === "job" ? batchCost(u.job.config) : u.jobs.reduce((s, j) => s + batchCost(j.config), 0));
 
 /**
@@ -107,8 +108,8 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
     reportedAt = performance.now();
     opts.onProgress?.({ done, failed, total, etaSeconds, steps: tally.steps, work: tally.work, last });
   };
-  const underWay = (key: unknown, unit: Unit, stepsDone: number): void => {
-    tally.progress(key, unit.kind === "job" ? [unit.job] : unit.jobs, stepsDone);
+  const underWay = (key: unknown, stepsDone: number): void => {
+    tally.progress(key, stepsDone);
     if (performance.now() - reportedAt >= PROGRESS_EVERY_MS) report(undefined);
   };
   const ended = (runKey: string): void => tally.ended(runKey);
@@ -141,14 +142,15 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
         interrupted = true;
         break;
       }
-      const unitJobs = unit.kind === "job" ? [unit.job] : unit.jobs;
+      const unitJobs = jobsOf(unit);
+      tally.start(unit, unitJobs);
       try {
         if (unit.kind === "job") {
-          const result = await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun, onProgress: (p) => underWay(unit, unit, p.step) });
+          const result = await executeRunJob(unit.job, { signal: opts.signal, threads: threadsPerRun, onProgress: (p) => underWay(unit, p.step) });
           tally.clear(unit);
           await onResults([result]);
         } else {
-          const results = await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun, onBatchProgress: (n) => underWay(unit, unit, n) });
+          const results = await executeBatchJob(unit.jobs, { signal: opts.signal, threads: threadsPerRun, onBatchProgress: (n) => underWay(unit, n) });
           tally.clear(unit);
           await onResults(results.filter((r): r is RunJobResult => !("error" in r)));
           for (const r of results) if ("error" in r) await onFailure(r.runKey, r.error, false);
@@ -169,15 +171,14 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
     const arrived: RunJobResult[] = [];
     const recordArrived = (): Promise<void> => onResults(arrived.splice(0));
     const inBatch = new Set<Worker>();
-    const unitOf = new Map<Worker, Unit>();
     const next = (w: Worker): void => {
       const unit = opts.signal?.aborted ? undefined : units.shift();
-      if (unit) unitOf.set(w, unit);
       if (!unit) {
         void w.terminate();
         if (--active === 0) chain.then(resolveAll, rejectAll);
         return;
       }
+      tally.start(w, jobsOf(unit));
       if (unit.kind === "batch") inBatch.add(w);
       else inBatch.delete(w);
       w.postMessage(unit.kind === "job" ? ({ type: "job", job: unit.job, threads: threadsPerRun } satisfies ToWorker) : ({ type: "batch", jobs: unit.jobs, threads: threadsPerRun } satisfies ToWorker));
@@ -192,8 +193,8 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
       pool.push(w);
       active++;
       w.on("message", (m: FromWorker) => {
-        if (m.type === "progress") return underWay(w, unitOf.get(w)!, m.step);
-        if (m.type === "batch-progress") return underWay(w, unitOf.get(w)!, m.done);
+        if (m.type === "progress") return underWay(w, m.step);
+        if (m.type === "batch-progress") return underWay(w, m.done);
         if (m.type === "batch-done" || !inBatch.has(w)) tally.clear(w); // its runs' steps count as ended when recorded
         if (m.type === "result") {
           arrived.push(m.result);

@@ -29,11 +29,17 @@ export class ProgressTally {
     this.workTotal = jobs.reduce((sum, j) => sum + batchCost(j.config), 0);
   }
 
-  /** `key` (a worker, or a unit of work) is `stepsDone` steps into `jobs`, which step together (a batch in lockstep, or one run). */
-  progress(key: unknown, jobs: readonly RunJob[], stepsDone: number): void {
+  /** `key` (a worker, or a unit of work) starts `jobs`, which step together (a batch in lockstep, or one run). */
+  start(key: unknown, jobs: readonly RunJob[]): void {
     const steps = jobs.reduce((s, j) => s + j.config.steps, 0);
     const work = jobs.reduce((s, j) => s + batchCost(j.config), 0);
-    this.underWay.set(key, { steps: stepsDone, workPerStep: steps > 0 ? work / steps : 0 });
+    this.underWay.set(key, { steps: 0, workPerStep: steps > 0 ? work / steps : 0 });
+  }
+
+  /** `key`'s jobs are `stepsDone` steps in, summed over them (called as often as every step: no more than a store). */
+  progress(key: unknown, stepsDone: number): void {
+    const u = this.underWay.get(key);
+    if (u) u.steps = stepsDone;
   }
 
   /** `key`'s steps under way stop counting (its runs count when they end). */

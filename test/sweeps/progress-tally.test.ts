@@ -25,8 +25,11 @@ test("progress: steps and work (steps × rows × width) done, under way and ende
   assert.equal(tally.etaSeconds(10), null);
 
   // the wide batch is half-way (50 steps each, reported as 100 batch steps), a narrow run alone 20 steps in
-  tally.progress("worker 1", wide, 100);
-  tally.progress("worker 2", [narrow[0]], 20);
+  tally.start("worker 1", wide);
+  tally.start("worker 2", [narrow[0]]);
+  assert.deepEqual(tally.work, { done: 0, total: workTotal }, "started, no step yet");
+  tally.progress("worker 1", 100);
+  tally.progress("worker 2", 20);
   const workDone = 100 * 1000 * 256 + 20 * 500 * 16;
   assert.deepEqual(tally.steps, { done: 120, total: 500 });
   assert.deepEqual(tally.work, { done: workDone, total: workTotal });
