@@ -90,15 +90,14 @@ export function binaryMlpForward(n: i32, H: i32, C: i32, rowStart: usize, cols: 
       else h3 = h;
     }
     const z0 = Z + <usize>load<i32>(at(order, r0)) * zBytes;
-    if (C == 1 && rows == 4) {
-      logitSingle4(H, h0, h1, h2, h3, Wt, bout, z0, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
+    if (rows == 4) {
+      const z1 = Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, z2 = Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, z3 = Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes;
+      if (C == 1) logitSingle4(H, h0, h1, h2, h3, Wt, bout, z0, z1, z2, z3);
+      else logits4(H, h0, h1, h2, h3, Wt, bout, z0, z1, z2, z3);
     } else if (C == 1) {
       logitSingle(H, h0, Wt, bout, z0);
       if (rows > 1) logitSingle(H, h1, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes);
       if (rows > 2) logitSingle(H, h2, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes);
-      if (rows > 3) logitSingle(H, h3, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
-    } else if (rows == 4) {
-      logits4(H, h0, h1, h2, h3, Wt, bout, z0, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 2)) * zBytes, Z + <usize>load<i32>(at(order, r0 + 3)) * zBytes);
     } else {
       logits1(H, C, h0, Wt, bout, z0);
       if (rows > 1) logits1(H, C, h1, Wt, bout, Z + <usize>load<i32>(at(order, r0 + 1)) * zBytes);
@@ -191,65 +190,64 @@ function hiddenRow(H: i32, list: usize, L: i32, K: i32, len: i32, W0: usize, row
   v128.store(out + last, f32x4.pmax(zero, z));
 }
 
-/** Z rows z0..z3 from hidden rows h0..h3 and Wt [2, H]: four chains per class (the dot path's lane sums), both classes in one pass. */
-function logits4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
+/**
+ * Z rows z0..z3 from hidden rows h0..h3 and Wt [C, H], C = 2 or 1 (a constant once inlined): each row's sum per column
+ * is one chain of vector adds in unit order (the dot path's lane sums), four rows side by side so four chains are in
+ * flight, both columns in one pass; a single logit's rows are (0, z).
+ */
+@inline function logits4Of(C: i32, H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
   const vecBytes = <usize>(H & ~3) << 2;
   const W1 = Wt + (<usize>H << 2);
   let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
   for (let o: usize = 0; o < vecBytes; o += 16) {
-    const x = v128.load(Wt + o), y = v128.load(W1 + o);
+    const x = v128.load(Wt + o);
     const a0 = v128.load(h0 + o), a1 = v128.load(h1 + o), a2 = v128.load(h2 + o), a3 = v128.load(h3 + o);
-    s0 = f32x4.add(s0, f32x4.mul(a0, x)); u0 = f32x4.add(u0, f32x4.mul(a0, y));
-    s1 = f32x4.add(s1, f32x4.mul(a1, x)); u1 = f32x4.add(u1, f32x4.mul(a1, y));
-    s2 = f32x4.add(s2, f32x4.mul(a2, x)); u2 = f32x4.add(u2, f32x4.mul(a2, y));
-    s3 = f32x4.add(s3, f32x4.mul(a3, x)); u3 = f32x4.add(u3, f32x4.mul(a3, y));
+    s0 = f32x4.add(s0, f32x4.mul(a0, x)); s1 = f32x4.add(s1, f32x4.mul(a1, x));
+    s2 = f32x4.add(s2, f32x4.mul(a2, x)); s3 = f32x4.add(s3, f32x4.mul(a3, x));
+    if (C == 2) {
+      const y = v128.load(W1 + o);
+      u0 = f32x4.add(u0, f32x4.mul(a0, y)); u1 = f32x4.add(u1, f32x4.mul(a1, y));
+      u2 = f32x4.add(u2, f32x4.mul(a2, y)); u3 = f32x4.add(u3, f32x4.mul(a3, y));
+    }
   }
   let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
   let v0 = hsum(u0), v1 = hsum(u1), v2 = hsum(u2), v3 = hsum(u3);
   for (let o = vecBytes; o < <usize>H << 2; o += 4) {
-    const x = load<f32>(Wt + o), y = load<f32>(W1 + o);
+    const x = load<f32>(Wt + o);
     const a0 = load<f32>(h0 + o), a1 = load<f32>(h1 + o), a2 = load<f32>(h2 + o), a3 = load<f32>(h3 + o);
     t0 += a0 * x; t1 += a1 * x; t2 += a2 * x; t3 += a3 * x;
-    v0 += a0 * y; v1 += a1 * y; v2 += a2 * y; v3 += a3 * y;
-  }
-  if (bout != 0) {
-    const b = load<f32>(bout), c = load<f32>(bout, 4);
-    t0 = t0 + b; t1 = t1 + b; t2 = t2 + b; t3 = t3 + b;
-    v0 = v0 + c; v1 = v1 + c; v2 = v2 + c; v3 = v3 + c;
-  }
-  store<f32>(z0, t0); store<f32>(z0, v0, 4);
-  store<f32>(z1, t1); store<f32>(z1, v1, 4);
-  store<f32>(z2, t2); store<f32>(z2, v2, 4);
-  store<f32>(z3, t3); store<f32>(z3, v3, 4);
-}
-
-/**
- * Four single-logit rows (logitSingle's sums, four rows side by side: each row's sum is still one chain of vector adds
- * in j order, but four independent chains keep the adder busy where one waits on its latency).
- */
-function logitSingle4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
-  const vecBytes = <usize>(H & ~3) << 2;
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  for (let o: usize = 0; o < vecBytes; o += 16) {
-    const w = v128.load(Wt + o);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(h0 + o), w));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(h1 + o), w));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load(h2 + o), w));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load(h3 + o), w));
-  }
-  let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
-  for (let o = vecBytes; o < <usize>H << 2; o += 4) {
-    const w = load<f32>(Wt + o);
-    t0 += load<f32>(h0 + o) * w; t1 += load<f32>(h1 + o) * w; t2 += load<f32>(h2 + o) * w; t3 += load<f32>(h3 + o) * w;
+    if (C == 2) {
+      const y = load<f32>(W1 + o);
+      v0 += a0 * y; v1 += a1 * y; v2 += a2 * y; v3 += a3 * y;
+    }
   }
   if (bout != 0) {
     const b = load<f32>(bout);
     t0 = t0 + b; t1 = t1 + b; t2 = t2 + b; t3 = t3 + b;
+    if (C == 2) {
+      const c = load<f32>(bout, 4);
+      v0 = v0 + c; v1 = v1 + c; v2 = v2 + c; v3 = v3 + c;
+    }
   }
-  store<f32>(z0, 0); store<f32>(z0, t0, 4);
-  store<f32>(z1, 0); store<f32>(z1, t1, 4);
-  store<f32>(z2, 0); store<f32>(z2, t2, 4);
-  store<f32>(z3, 0); store<f32>(z3, t3, 4);
+  if (C == 1) {
+    store<f32>(z0, 0); store<f32>(z0, t0, 4);
+    store<f32>(z1, 0); store<f32>(z1, t1, 4);
+    store<f32>(z2, 0); store<f32>(z2, t2, 4);
+    store<f32>(z3, 0); store<f32>(z3, t3, 4);
+  } else {
+    store<f32>(z0, t0); store<f32>(z0, v0, 4);
+    store<f32>(z1, t1); store<f32>(z1, v1, 4);
+    store<f32>(z2, t2); store<f32>(z2, v2, 4);
+    store<f32>(z3, t3); store<f32>(z3, v3, 4);
+  }
+}
+
+// One function per C, as dPreRow's.
+function logits4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
+  logits4Of(2, H, h0, h1, h2, h3, Wt, bout, z0, z1, z2, z3);
+}
+function logitSingle4(H: i32, h0: usize, h1: usize, h2: usize, h3: usize, Wt: usize, bout: usize, z0: usize, z1: usize, z2: usize, z3: usize): void {
+  logits4Of(1, H, h0, h1, h2, h3, Wt, bout, z0, z1, z2, z3);
 }
 
 /** A single-logit row: z [2] = (0, h · w + b) with w = Wt [H] (logits1's sums for one output). */
