@@ -134,6 +134,40 @@ export const mse: Loss = (logits, labels, C, out) => {
   return { loss: n > 0 ? total / (n * C) : 0, correct };
 };
 
+/**
+ * The centred square loss of Cullen et al. (2026, "A Basin-Selection Perspective on Grokking via Singular Learning
+ * Theory", §3): ½‖P⊥(Y − Z)‖²_F / n with Y the one-hot targets and P⊥ = I − 11ᵀ/n, which subtracts each output
+ * column's mean over the n examples of the batch, so a constant offset per class costs nothing and the model cannot
+ * lower the loss by fitting the classes' base rate. Divided by n as the authors' code does (per-batch centring).
+ * With D = Z − Y and D̄ its column means: ∂/∂Z = (D − D̄)/n (P⊥ is a symmetric projector). The per-example loss is
+ * ½‖D_i − D̄‖², so the loss is their mean; an example's value depends on the rest of its batch.
+ */
+export const mseCentred: Loss = (logits, labels, C, out) => {
+  const n = checkShapes("mse_centred", logits, labels, C, out);
+  let correct = 0;
+  const colMean = new Float64Array(C);
+  for (let i = 0; i < n; i++) {
+    const o = i * C, y = labels[i];
+    if (argmaxRow(logits, i, C) === y) correct++;
+    for (let j = 0; j < C; j++) colMean[j] += logits[o + j] - (j === y ? 1 : 0);
+  }
+  for (let j = 0; j < C; j++) colMean[j] /= n;
+  const d = out?.dLogits, per = out?.perExample;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * C, y = labels[i];
+    let row = 0;
+    for (let j = 0; j < C; j++) {
+      const r = logits[o + j] - (j === y ? 1 : 0) - colMean[j];
+      row += r * r;
+      if (d) d[o + j] = r / n;
+    }
+    total += 0.5 * row;
+    if (per) per[i] = 0.5 * row;
+  }
+  return { loss: n > 0 ? total / n : 0, correct };
+};
+
 /** StableMax's ramp (Prieto et al. 2025): s(x) = x + 1 for x ≥ 0, 1 / (1 − x) for x < 0. */
 export function stableS(x: number): number {
   return x >= 0 ? x + 1 : 1 / (1 - x);
@@ -178,6 +212,7 @@ export const LOSSES = {
   cross_entropy_float32: softmaxCrossEntropyFloat32,
   cross_entropy_per_entry: softmaxCrossEntropyPerEntry,
   mse,
+  mse_centred: mseCentred,
   stablemax_cross_entropy: stableMaxCrossEntropy,
 } as const satisfies Record<string, Loss>;
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { getLoss, LOSSES, LOSS_NAMES, perExampleLoss, softmaxCrossEntropy, softmaxCrossEntropyFloat32, softmaxCrossEntropyPerEntry, mse, stableMaxCrossEntropy, stableS, type Loss } from "../../src/train/losses.js";
+import { getLoss, LOSSES, LOSS_NAMES, perExampleLoss, softmaxCrossEntropy, softmaxCrossEntropyFloat32, softmaxCrossEntropyPerEntry, mse, mseCentred, stableMaxCrossEntropy, stableS, type Loss } from "../../src/train/losses.js";
 import { fold, keyFromSeed, normals, randint } from "../../src/tensor/rng.js";
 import { PYTHON, torchOrSkip } from "../helpers/torch.js";
 
@@ -15,7 +15,7 @@ function randomProblem(seed: number, n: number, C: number, scale: number): { z: 
 }
 
 const float64Losses: [string, Loss][] = [
-  ["cross_entropy", softmaxCrossEntropy], ["cross_entropy_per_entry", softmaxCrossEntropyPerEntry], ["mse", mse], ["stablemax_cross_entropy", stableMaxCrossEntropy],
+  ["cross_entropy", softmaxCrossEntropy], ["cross_entropy_per_entry", softmaxCrossEntropyPerEntry], ["mse", mse], ["mse_centred", mseCentred], ["stablemax_cross_entropy", stableMaxCrossEntropy],
 ];
 
 for (const [name, loss] of float64Losses) {
@@ -75,6 +75,23 @@ test("mse: equals mean over n·C of (z − onehot)² (PyTorch's ((z − Y)**2).m
   const d = new Float32Array(n * C);
   mse(new Float32Array(n * C).fill(c), Int32Array.of(0, 4), C, { dLogits: d });
   assert.ok(Math.abs(d[0] - (2 * (c - 1)) / (n * C)) < 1e-8 && Math.abs(d[1] - (2 * c) / (n * C)) < 1e-8);
+});
+
+test("mse_centred: ½‖P⊥(Y − z)‖²/n; a constant added to a class's logits in every row changes nothing", () => {
+  const n = 5, C = 4;
+  const { z, y } = randomProblem(21, n, C, 1.5);
+  const base = mseCentred(f64(z), y, C).loss;
+  const shifted = z.map((v, k) => v + [0.3, -2, 7, 0.01][k % C]);
+  assert.ok(Math.abs(mseCentred(f64(shifted), y, C).loss - base) < 1e-12);
+  // direct: centred residuals, half the squared norm over n
+  let want = 0;
+  for (let j = 0; j < C; j++) {
+    const r = Array.from({ length: n }, (_, i) => (y[i] === j ? 1 : 0) - z[i * C + j]), m = r.reduce((a, b) => a + b, 0) / n;
+    want += r.reduce((a, v) => a + 0.5 * (v - m) ** 2, 0) / n;
+  }
+  assert.ok(Math.abs(base - want) < 1e-14, `${base} vs ${want}`);
+  // one example has no spread to fit: the loss is 0 whatever its logits
+  assert.equal(mseCentred(f64(z.slice(0, C)), y.slice(0, 1), C).loss, 0);
 });
 
 test("stablemax: s is x + 1 above zero and 1/(1 − x) below; probabilities sum to 1", () => {
@@ -176,7 +193,7 @@ test("bad inputs name the problem; the registry knows every loss", () => {
   assert.throws(() => softmaxCrossEntropy(new Float32Array(5), Int32Array.of(0, 1), 3), /logits length 5 is not n·C/);
   assert.throws(() => mse(new Float32Array(6), Int32Array.of(0, 3), 3), /label 3 of example 1/);
   assert.throws(() => getLoss("hinge"), /unknown loss "hinge".*cross_entropy/);
-  assert.deepEqual(LOSS_NAMES, ["cross_entropy", "cross_entropy_float32", "cross_entropy_per_entry", "mse", "stablemax_cross_entropy"]);
+  assert.deepEqual(LOSS_NAMES, ["cross_entropy", "cross_entropy_float32", "cross_entropy_per_entry", "mse", "mse_centred", "stablemax_cross_entropy"]);
 });
 
 // ---- cross-check against PyTorch (float64) ----
@@ -185,6 +202,9 @@ import json, sys, torch
 d = json.load(sys.stdin)
 z = torch.tensor(d["z"], dtype=torch.float64).reshape(d["n"], d["C"])
 y = torch.tensor(d["y"])
+def centred(e):
+    e = e - e.mean(dim=0, keepdim=True)
+    return 0.5 * (e * e).sum() / e.shape[0]
 def stablemax_ce(z, y):
     s = torch.where(z >= 0, z + 1, 1 / (1 - z))
     return -torch.log(s[torch.arange(len(y)), y] / s.sum(1)).mean()
@@ -192,6 +212,7 @@ losses = {
     "cross_entropy": lambda z, y: torch.nn.functional.cross_entropy(z, y),
     "cross_entropy_per_entry": lambda z, y: -(torch.nn.functional.one_hot(y, z.shape[1]).double() * torch.log_softmax(z, 1)).mean(),
     "mse": lambda z, y: ((z - torch.nn.functional.one_hot(y, z.shape[1]).double()) ** 2).mean(),
+    "mse_centred": lambda z, y: centred(torch.nn.functional.one_hot(y, z.shape[1]).double() - z),
     "stablemax_cross_entropy": stablemax_ce,
 }
 out = {}
@@ -203,7 +224,7 @@ for name, f in losses.items():
 print(json.dumps(out))
 `;
 
-test("losses and gradients match PyTorch's (float64 cross_entropy, ((z − Y)**2).mean(), StableMax)", (t) => {
+test("losses and gradients match PyTorch's (float64 cross_entropy, ((z − Y)**2).mean(), the centred ½‖P⊥(Y − z)‖²/n, StableMax)", (t) => {
   if (!torchOrSkip(t, "loss cross-check")) return;
   const n = 7, C = 6;
   const { z, y } = randomProblem(99, n, C, 3);
