@@ -1,6 +1,6 @@
 import type { Backend } from "../tensor/backend.js";
-import { fold, normals, type Key } from "../tensor/rng.js";
-import type { Params } from "../tensor/tensor.js";
+import { fold, normals, uniform, type Key } from "../tensor/rng.js";
+import type { Params, Tensor } from "../tensor/tensor.js";
 import type { Dataset, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
 import { Workspace } from "./workspace.js";
@@ -11,7 +11,9 @@ import { defineModel, type ModelDefinition } from "./define.js";
  * Gromov (2023) "Grokking modular arithmetic", eq. (2): a two-layer network with quadratic activation,
  *   logits = W · (U e_a + V e_b)²          U, V: [N, p]   W: [p, N]   (elementwise square, no biases)
  * The one-hot products U e_a are column gathers; we gather rows of Uᵀ instead (contiguous), so no matmul with a
- * one-hot matrix is ever formed. Init (fan-in): U, V ~ N(0, 1/p), W ~ N(0, 1/N), all times `init_scale` (Omnigrok's α).
+ * one-hot matrix is ever formed. Init (`init`): "normal", fan-in normals U, V ~ N(0, 1/p), W ~ N(0, 1/N); "pytorch",
+ * nn.Linear's default for the same layers written as Linear(2p → N) and Linear(N → C) without bias (Cullen et al.
+ * 2026's code): U, V ~ U(±1/√(2p)), W ~ U(±1/√N). Either times `init_scale` (Omnigrok's α).
  * Hook points: `hook_pre` = U e_a + V e_b and `hook_post` = its square, each [n, N].
  *
  * Two implementations: `gromovDefinition`, forward-only on the autograd ops (used for interventions and as the
@@ -19,9 +21,23 @@ import { defineModel, type ModelDefinition } from "./define.js";
  * with the 2H ∘ · epilogue backward, 0.6× PyTorch's step time where the autograd version takes about twice as long
  * (bench). The tests check that the two give the same logits and gradients.
  */
+export const GROMOV_INITS = ["normal", "pytorch"] as const;
+export type GromovInit = (typeof GROMOV_INITS)[number];
+
 export interface GromovConfig {
   readonly width: number; // N
   readonly init_scale: number;
+  readonly init?: GromovInit; // "normal" when absent
+}
+
+/** The draws of `init` for U, V [N, p] and W [C, N]: (name, shape, scale) → tensor, normal std or uniform bound. */
+function gromovInit<T>(c: GromovConfig, p: number, C: number, draw: { normal(n: string, s: number[], std: number): T; uniform(n: string, s: number[], bound: number): T }): Record<"U" | "V" | "W", T> {
+  const N = c.width, a = c.init_scale;
+  if (c.init === "pytorch") {
+    const b = a / Math.sqrt(2 * p);
+    return { U: draw.uniform("U", [N, p], b), V: draw.uniform("V", [N, p], b), W: draw.uniform("W", [C, N], a / Math.sqrt(N)) };
+  }
+  return { U: draw.normal("U", [N, p], a / Math.sqrt(p)), V: draw.normal("V", [N, p], a / Math.sqrt(p)), W: draw.normal("W", [C, N], a / Math.sqrt(N)) };
 }
 
 export const gromovDefinition: ModelDefinition<GromovConfig> = defineModel<GromovConfig>({
@@ -29,9 +45,8 @@ export const gromovDefinition: ModelDefinition<GromovConfig> = defineModel<Gromo
   validate(_c, data) {
     if (data.kind !== "tokens" || data.seqLen !== 2) throw new Error(`model "gromov" needs a two-token task (got ${data.name})`);
   },
-  init({ config: c, data, normal }) {
-    const p = data.kind === "tokens" ? data.vocab : 0, N = c.width, a = c.init_scale;
-    return { U: normal("U", [N, p], a / Math.sqrt(p)), V: normal("V", [N, p], a / Math.sqrt(p)), W: normal("W", [data.nClasses, N], a / Math.sqrt(N)) };
+  init({ config: c, data, normal, uniform }) {
+    return gromovInit(c, data.kind === "tokens" ? data.vocab : 0, data.nClasses, { normal, uniform });
   },
   forward(g, params, batch) {
     const x = batch.tokens!;
@@ -52,12 +67,11 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
     name: "gromov",
     nOut,
     init(key: Key): Params {
-      const a = config.init_scale;
-      return {
-        U: { shape: [N, p], data: normals(fold(key, "U"), N * p, a / Math.sqrt(p), backend.alloc(N * p)) },
-        V: { shape: [N, p], data: normals(fold(key, "V"), N * p, a / Math.sqrt(p), backend.alloc(N * p)) },
-        W: { shape: [nOut, N], data: normals(fold(key, "W"), nOut * N, a / Math.sqrt(N), backend.alloc(nOut * N)) },
-      };
+      const size = (shape: number[]) => shape[0] * shape[1];
+      return gromovInit<Tensor>(config, p, nOut, {
+        normal: (name, shape, std) => ({ shape, data: normals(fold(key, name), size(shape), std, backend.alloc(size(shape))) }),
+        uniform: (name, shape, bound) => ({ shape, data: uniformsIn(fold(key, name), bound, backend.alloc(size(shape))) }),
+      });
     },
     forward(params: Params, split: Split): ForwardResult {
       const s = split as TokenSplit, n = s.n;
@@ -83,4 +97,10 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
       transposeInto(dVt, p, N, grads.V.data);
     },
   };
+}
+
+/** out[i] = (2u_i − 1)·bound with u_i the key's uniforms: the same draws as define.ts's `uniform`. */
+function uniformsIn(key: Key, bound: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = (2 * uniform(key, i) - 1) * bound;
+  return out;
 }

@@ -13,7 +13,7 @@ import type { Dataset } from "../tasks/dataset.js";
 import { ACTIVATIONS } from "../tensor/kernels/activations.js";
 import { embedMlpDefinition, EMBED_INITS, INIT_DRAWS } from "./embed-mlp.js";
 import { fiveNeuronDefinition } from "./five-neuron.js";
-import { createGromov, gromovDefinition } from "./gromov.js";
+import { createGromov, gromovDefinition, GROMOV_INITS } from "./gromov.js";
 import { mlpDefinition, MLP_INITS } from "./mlp.js";
 import type { Model } from "./model.js";
 import { transformerDefinition } from "./transformer.js";
@@ -29,6 +29,9 @@ export const GromovModelSchema = z.strictObject({
   name: z.literal("gromov"),
   width: size.default(500), // N = 500: Gromov (2023), docs/reproductions.md R1
   init_scale: initScale.default(1),
+  // absent = "normal" (kept out of the normalized spec, so earlier runs' specs are unchanged); "pytorch": nn.Linear's
+  // uniform draws (Cullen et al. 2026's code)
+  init: z.enum(GROMOV_INITS).optional(),
 });
 
 export const MlpModelSchema = z.strictObject({

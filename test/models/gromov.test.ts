@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createGromov } from "../../src/models/gromov.js";
+import { createGromov, gromovDefinition } from "../../src/models/gromov.js";
+import { modelFromDefinition } from "../../src/models/define.js";
 import { keyFromSeed } from "../../src/tensor/rng.js";
 import { createFloat64Backend } from "../../src/tensor/backend-f64.js";
 import { gradcheck } from "../helpers/gradcheck.js";
@@ -42,4 +43,24 @@ test("gromov: init has the fan-in variances of the reference (1/p, 1/N) times th
   // sample variance of n normals has relative sd sqrt(2/n) ≈ 0.006 here; allow 5 sd
   assert.ok(Math.abs(variance(params.U.data) / (4 / p) - 1) < 0.03);
   assert.ok(Math.abs(variance(params.W.data) / (4 / N) - 1) < 0.03);
+});
+
+test("gromov: init \"pytorch\" draws nn.Linear's U(±1/√fan_in) for Linear(2p → N) and Linear(N → C), the same in both implementations", () => {
+  const p = 53, N = 1024;
+  const data = tinyPairs(p, 4, 3);
+  const fused = createGromov({ width: N, init_scale: 1, init: "pytorch" }, data, createFloat64Backend());
+  const params = fused.init(keyFromSeed(12));
+  const bound = (x: Float32Array) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const variance = (x: Float32Array) => x.reduce((s, v) => s + v * v, 0) / x.length;
+  for (const [name, b] of [["U", 1 / Math.sqrt(2 * p)], ["V", 1 / Math.sqrt(2 * p)], ["W", 1 / Math.sqrt(N)]] as const) {
+    const x = params[name].data;
+    assert.ok(bound(x) <= b && bound(x) > 0.999 * b, `${name}: max |x| ${bound(x)} vs bound ${b}`);
+    // a uniform on ±b has variance b²/3; sample relative sd ≈ sqrt(0.8/n) ≤ 0.004 here, allow 5 sd
+    assert.ok(Math.abs(variance(x) / (b * b / 3) - 1) < 0.02, `${name}: variance`);
+  }
+  const defined = modelFromDefinition(gromovDefinition, { width: N, init_scale: 1, init: "pytorch" }, data, createFloat64Backend());
+  const again = defined.init(keyFromSeed(12));
+  for (const name of ["U", "V", "W"]) assert.deepEqual(again[name].data, params[name].data, name);
+  // the default stays the fan-in normal draw
+  assert.notDeepEqual(createGromov({ width: N, init_scale: 1 }, data, createFloat64Backend()).init(keyFromSeed(12)).U.data, params.U.data);
 });
