@@ -1,8 +1,8 @@
 /**
  * Closed-form bounds on the learning coefficient of the quadratic network logits = W (U e_a + V e_b)² (Gromov 2023),
  * computed beside the SGLD estimate of ./llc.ts. Derived from singular learning theory (Watanabe 2009; the
- * "minimally singular" case of Lau et al. 2023 and Murfet et al.), not from Cullen et al. (2026), whose formulas we
- * could not retrieve; the derivation is in docs/measures/llc.md ("Analytic bounds").
+ * "minimally singular" case of Lau et al. 2023 and Murfet et al.); Cullen et al. (2026)'s closed forms, for their
+ * centred loss, are in ./basin-llc.ts. The derivation is in docs/measures/llc.md ("Analytic bounds").
  *
  * F(w) ∈ R^{n·C} are the network outputs on the n training pairs, J = ∂F/∂w [n·C, d]. At a realizable minimum of
  * the MSE loss (F(w*) = one-hot targets) the Hessian is 2 JᵀJ / (n·C), and

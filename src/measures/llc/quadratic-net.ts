@@ -2,8 +2,9 @@
  * Closed-form learning coefficients of the shallow quadratic network f_c(x) = Σ_k A_ck (w_k·x)² (width m, inputs
  * x ∈ R^d, C outputs) at generic realizing parameters, for inputs whose quadratic forms are identifiable (e.g.
  * x ~ N(0, I_d): E[(xᵀΔx)²] = 2‖Δ‖² + (tr Δ)² is a positive definite form in the symmetric Δ). Derived here from
- * singular learning theory (Watanabe 2009, ch. 2 and 7), not taken from Cullen et al. (2026), whose formulas we could
- * not retrieve; derivation and SGLD checks in docs/measures/llc.md ("Quadratic networks in closed form").
+ * singular learning theory (Watanabe 2009, ch. 2 and 7) before Cullen et al. (2026) was available to us; the C ≥ 2 case
+ * is their Cor. 4.2 (./basin-llc.ts), C = 1 a defective case it excludes. Derivation and SGLD checks in
+ * docs/measures/llc.md ("Quadratic networks in closed form").
  *
  * The network computes C symmetric matrices M_c = W diag(A_c) Wᵀ and K(θ) ≍ Σ_c ‖M_c(θ) − M_c*‖². At a point where
  * the map θ ↦ (M_c) has constant rank r nearby (minimally singular), λ = r/2, r the dimension of its image:
