@@ -1,5 +1,6 @@
 import { SpecError } from "../spec.js";
 import { gromov } from "./gromov.js";
+import { cullenBasins } from "./cullen.js";
 import { pairFiveNeuron } from "./pair-five-neuron.js";
 import type { Preset } from "./preset.js";
 import { sparseParity } from "./sparse-parity.js";
@@ -38,6 +39,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "wang-composition-grok": wangCompositionGrok,
   "wang-comparison": wangComparison,
   "mixture-async": mixtureAsync,
+  "cullen-basins": cullenBasins,
 };
 
 /** The preset's spec with `preset` set, as a fresh mutable object. */
