@@ -11,7 +11,7 @@ import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
 import type { Params } from "../../src/tensor/tensor.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { trainSnapshots } from "../helpers/train-history.js";
-import { mse } from "../../src/train/losses.js";
+import { mse, mseCentred } from "../../src/train/losses.js";
 
 /** All p² pairs (a, b) as a token split (labels unused by the Jacobian). */
 function allPairs(p: number): TokenSplit {
@@ -88,7 +88,12 @@ test("measure: refuses other models, big Jacobians and non-MSE losses with a rea
   const ctx = { params, data: small, model: gromov, step: 0 };
   const v = LLC_ANALYTIC_MEASURES["llc/rank_bound"].compute({ ...ctx, loss: mse }) as Record<string, number>;
   assert.equal(v["llc/rank_bound/rank"], N * (3 * p - 2), "three single-frequency neurons are generic");
-  assert.throws(() => LLC_ANALYTIC_MEASURES["llc/rank_bound"].compute({ ...ctx, loss: (() => ({ loss: 0, acc: 0 })) as unknown as typeof mse }), /needs the MSE loss/);
+  assert.throws(() => LLC_ANALYTIC_MEASURES["llc/rank_bound"].compute({ ...ctx, loss: (() => ({ loss: 0, acc: 0 })) as unknown as typeof mse }), /needs the loss mse or mse_centred/);
+  // the centred loss: the centred Jacobian, outputs capped at p(n − 1), and its Hessian J_cᵀJ_c/n in the Laplace value
+  const c = LLC_ANALYTIC_MEASURES["llc/rank_bound"].compute({ ...ctx, loss: mseCentred, settings: { llc: { nbeta: 1e9, gamma: 1 } } }) as Record<string, number>;
+  assert.equal(c["llc/rank_bound/rank"], N * (3 * p - 2));
+  assert.equal(c["llc/rank_bound/upper"], Math.min(3 * N * p - 2 * N, p * (p * p - 1)) / 2);
+  assert.ok(Math.abs(c["llc/rank_bound/laplace"] - c["llc/rank_bound/lower"]) < 1e-3, "the Laplace value tends to rank/2 as nβ/γ → ∞");
 });
 
 test("trained quadratic net (p 13, N 30): rank bound vs SGLD on the memorizing and the grokked checkpoint", async () => {

@@ -24,7 +24,9 @@
 
 import type { Params } from "../../tensor/tensor.js";
 import type { TokenSplit } from "../../tasks/dataset.js";
-import { gromovJacobian, jacobianSpectrum, RANK_REL_TOL } from "./llc-analytic.js";
+import { jacobianSpectrum, RANK_REL_TOL } from "./llc-analytic.js";
+
+export { centredGromovJacobian } from "./llc-analytic.js";
 
 export type Parameterization = "under" | "over";
 
@@ -104,23 +106,6 @@ export function secantJacobianRank(W: ArrayLike<number>, V: ArrayLike<number>, d
     }
   }
   return jacobianSpectrum(J, rows, cols, relTol).rank;
-}
-
-/**
- * The Jacobian of the gromov net's outputs on `split` with each output column centred over the n examples (P⊥, the
- * loss's projection), [n·C, d]: the rank behind the data-level λ and, at initialisation, Thm 5.1's r.
- */
-export function centredGromovJacobian(params: Params, split: TokenSplit): { J: Float64Array; rows: number; cols: number } {
-  const { J, rows, cols } = gromovJacobian(params, split);
-  const C = params.W.shape[0], n = split.n;
-  const mean = new Float64Array(cols);
-  for (let q = 0; q < C; q++) {
-    mean.fill(0);
-    for (let i = 0; i < n; i++) for (let k = 0, row = (i * C + q) * cols; k < cols; k++) mean[k] += J[row + k];
-    for (let k = 0; k < cols; k++) mean[k] /= n;
-    for (let i = 0; i < n; i++) for (let k = 0, row = (i * C + q) * cols; k < cols; k++) J[row + k] -= mean[k];
-  }
-  return { J, rows, cols };
 }
 
 /**

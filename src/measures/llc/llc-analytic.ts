@@ -15,7 +15,7 @@
 import type { Model } from "../../models/model.js";
 import type { Dataset, TokenSplit } from "../../tasks/dataset.js";
 import type { Params } from "../../tensor/tensor.js";
-import { mse } from "../../train/losses.js";
+import { mse, mseCentred } from "../../train/losses.js";
 import { defaultNbeta, parseLlcSettings } from "./llc.js";
 import type { MeasureContext, MeasureDef } from "../measure.js";
 import { gramOfShortSide, symmetricEigenvalues } from "../rank/svd.js";
@@ -85,15 +85,33 @@ export function gromovJacobian(params: Params, split: TokenSplit): { J: Float64A
 }
 
 /**
- * Σ_i ½ · nβh_i / (nβh_i + γ) over the eigenvalues h_i of the Gauss–Newton Hessian 2JᵀJ/(n·C): the exact value of
+ * `gromovJacobian` with each output column centred over the n examples (P⊥, the projection of Cullen et al.'s
+ * `mse_centred` loss), [n·C, d]: its rank is p(n − 1) at most, and at initialisation it is Thm 5.1's r (./basin-llc.ts).
+ */
+export function centredGromovJacobian(params: Params, split: TokenSplit): { J: Float64Array; rows: number; cols: number } {
+  const { J, rows, cols } = gromovJacobian(params, split);
+  const C = params.W.shape[0], n = split.n;
+  const mean = new Float64Array(cols);
+  for (let q = 0; q < C; q++) {
+    mean.fill(0);
+    for (let i = 0; i < n; i++) for (let k = 0, row = (i * C + q) * cols; k < cols; k++) mean[k] += J[row + k];
+    for (let k = 0; k < cols; k++) mean[k] /= n;
+    for (let i = 0; i < n; i++) for (let k = 0, row = (i * C + q) * cols; k < cols; k++) J[row + k] -= mean[k];
+  }
+  return { J, rows, cols };
+}
+
+/**
+ * Σ_i ½ · nβh_i / (nβh_i + γ) over the eigenvalues h_i of the Gauss–Newton Hessian 2JᵀJ/(n·C) (MSE; `hessianPerGram`
+ * = 1/n for the centred loss's J_cᵀJ_c/n): the exact value of
  * the localized estimator nβ(E[L] − L(w*)) for the quadratic (Laplace) approximation L ≈ L* + ½ Σ h_i x_i², where x_i
  * is Gaussian with precision nβh_i + γ. It tends to rank/2 as nβ/γ → ∞ and is what SGLD would report if the loss
  * were exactly quadratic; higher-order terms in the flat directions push the real estimate away from it.
  */
-export function laplaceLlc(gramEigenvalues: ArrayLike<number>, nTimesC: number, nbeta: number, gamma: number): number {
+export function laplaceLlc(gramEigenvalues: ArrayLike<number>, nTimesC: number, nbeta: number, gamma: number, hessianPerGram = 2 / nTimesC): number {
   let s = 0;
   for (let i = 0; i < gramEigenvalues.length; i++) {
-    const h = (2 * gramEigenvalues[i]) / nTimesC;
+    const h = hessianPerGram * gramEigenvalues[i];
     if (h > 0) s += (0.5 * nbeta * h) / (nbeta * h + gamma);
   }
   return s;
@@ -150,23 +168,25 @@ export function rankBoundAppliesTo(model: Model, data: Dataset, params: Params):
 
 /** The measure: `llc/rank_bound/{rank, lower, upper, laplace, gap_log10}`; nβ and γ of the Laplace value from measure_settings.llc. */
 export const rankBoundMeasure: MeasureDef = {
-  describe: "learning-coefficient bounds of the quadratic net from the Jacobian rank: rank/2 ≤ λ ≤ min(d − 2N, n·C)/2, and the Laplace value at the llc settings (SLT; Watanabe 2009)",
+  describe: "learning-coefficient bounds of the quadratic net from the Jacobian rank: rank/2 ≤ λ ≤ min(d − 2N, n·C)/2 (mse_centred: p(n − 1) for n·C), and the Laplace value at the llc settings (SLT; Watanabe 2009)",
   appliesTo: rankBoundAppliesTo,
   compute: (ctx: MeasureContext) => {
     const why = rankBoundAppliesTo(ctx.model, ctx.data, ctx.params);
     if (why) throw new Error(`measure "llc/rank_bound": ${why}`);
-    if (ctx.loss && ctx.loss !== mse) throw new Error(`measure "llc/rank_bound": needs the MSE loss (the Hessian is 2JᵀJ/(n·C) only for squared error)`);
+    const centred = ctx.loss === mseCentred;
+    if (ctx.loss && ctx.loss !== mse && !centred) throw new Error(`measure "llc/rank_bound": needs the loss mse or mse_centred (the Hessian is 2JᵀJ/(n·C), or J_cᵀJ_c/n, only for squared error)`);
     const split = ctx.data.train as TokenSplit;
-    const { J, rows, cols } = gromovJacobian(ctx.params, split);
+    const { J, rows, cols } = (centred ? centredGromovJacobian : gromovJacobian)(ctx.params, split);
     const spec = jacobianSpectrum(J, rows, cols);
     const s = parseLlcSettings(ctx.settings?.llc ?? {});
     const nbeta = s.nbeta ?? defaultNbeta(split.n);
-    const N = ctx.params.U.shape[0];
+    const N = ctx.params.U.shape[0], C = ctx.params.W.shape[0];
     return {
       "llc/rank_bound/rank": spec.rank,
       "llc/rank_bound/lower": spec.rank / 2,
-      "llc/rank_bound/upper": Math.min(cols - 2 * N, rows) / 2,
-      "llc/rank_bound/laplace": laplaceLlc(spec.eigenvalues, rows, nbeta, s.gamma),
+      // centred: the outputs live in p(n − 1) dimensions
+      "llc/rank_bound/upper": Math.min(cols - 2 * N, centred ? C * (split.n - 1) : rows) / 2,
+      "llc/rank_bound/laplace": laplaceLlc(spec.eigenvalues, rows, nbeta, s.gamma, centred ? 1 / split.n : 2 / rows),
       "llc/rank_bound/gap_log10": spec.gapLog10,
     };
   },
