@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import type { Backend } from "../tensor/backend.js";
-import { adamUpdate, type AdamCoefficients } from "../tensor/kernels/adam.js";
+import { adamUpdate, FLOAT32_MIN_NORMAL, type AdamCoefficients } from "../tensor/kernels/adam.js";
 import type { Params } from "../tensor/tensor.js";
 import { parseByName } from "../util/zod-issue.js";
 import { orthogonalizeAll } from "./orthograd.js";
@@ -44,6 +44,12 @@ const adamShape = {
   eps: nonNegative.default(1e-8),
   l1: nonNegative.default(0),
   orthogonal,
+  /**
+   * Store a parameter or moment whose update lands below float32's normal range (|x| < 2^-126) as 0, as flush-to-zero
+   * hardware would. Off by default. Long runs with a small L2 decay leave dead neurons' weights subnormal, and every product
+   * with a subnormal float costs a microcode assist on x86 (WebAssembly cannot switch flush-to-zero on).
+   */
+  flush_subnormal: z.boolean().optional(),
 };
 
 /** Adam (Kingma & Ba 2015); `weight_decay` is an L2 penalty added to the gradient before the moments. */
@@ -163,6 +169,7 @@ export function adamCoefficients(config: AdamConfig | AdamWConfig, lr: number, t
     stepSize: lr / (1 - Math.pow(b1, t)),
     bc2Sqrt: Math.sqrt(1 - Math.pow(b2, t)),
     eps,
+    flushBelow: config.flush_subnormal ? FLOAT32_MIN_NORMAL : 0,
   };
 }
 

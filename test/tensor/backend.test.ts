@@ -12,7 +12,7 @@ import { attentionBackward, attentionForward, type AttentionShape } from "../../
 import { gatherRowsSum, scatterRowsAdd } from "../../src/tensor/kernels/gather.js";
 import { softmaxCrossEntropyRows } from "../../src/tensor/kernels/cross-entropy.js";
 import { mseRows } from "../../src/tensor/kernels/mse.js";
-import { adamUpdate, type AdamCoefficients } from "../../src/tensor/kernels/adam.js";
+import { adamUpdate, FLOAT32_MIN_NORMAL, type AdamCoefficients } from "../../src/tensor/kernels/adam.js";
 
 const root = keyFromSeed(20240611);
 const reference = createJsBackend();
@@ -577,6 +577,8 @@ describe("wasm backend", () => {
     const coefficients: Record<string, AdamCoefficients> = {
       adamw: { decay: 1 - 1e-2 * 5, l2: 0, l1: 0, b1: 0.9, b2: 0.98, stepSize: 1e-2 / (1 - 0.9 ** 3), bc2Sqrt: Math.sqrt(1 - 0.98 ** 3), eps: 1e-8 },
       "adam-l2-l1": { decay: 1, l2: 0.1, l1: 1e-3, b1: 0.99, b2: 0.98, stepSize: 3e-3 / (1 - 0.99 ** 7), bc2Sqrt: Math.sqrt(1 - 0.98 ** 7), eps: 1e-25 },
+      // flush_subnormal: p is scaled below into and around float32's subnormal range
+      "adam-flush": { decay: 1, l2: 1e-5, l1: 0, b1: 0.9, b2: 0.999, stepSize: 1e-4 / (1 - 0.9 ** 5), bc2Sqrt: Math.sqrt(1 - 0.999 ** 5), eps: 1e-8, flushBelow: FLOAT32_MIN_NORMAL },
     };
     for (const len of [1, 2, 3, 97, 8191, 8192, 8193, 48_501]) {
       const key = fold(root, `adam/${len}`);
@@ -584,6 +586,8 @@ describe("wasm backend", () => {
       const m0 = randn(fold(key, "m"), len).map((v) => v * 1e-3), v0 = randn(fold(key, "v"), len).map((v) => v * v * 1e-6);
       if (len > 8) [p0[0], p0[1], p0[2], g[3], p0[4], v0[5]] = [0, -0, NaN, Infinity, -Infinity, 0];
       for (const [label, c] of Object.entries(coefficients)) {
+        // the flush case: weights near 2^-126 with gradient and moments 0, so the updates land on both sides of the bound
+        if (label === "adam-flush") for (let i = 0; i < len; i++) if (i % 3 !== 2) (p0[i] = p0[i] * 2 ** -126), (g[i] = m0[i] = v0[i] = 0);
         const wp = p0.slice(), wm = m0.slice(), wv = v0.slice();
         for (let step = 0; step < 3; step++) adamUpdate(len, wp, g, wm, wv, c);
         for (const be of [w1, w2all]) {
@@ -600,6 +604,14 @@ describe("wasm backend", () => {
             assertBitsEqual(`${what} m`, m, wm);
             assertBitsEqual(`${what} v`, v, wv);
           }
+        }
+        if (label === "adam-flush" && len > 8) {
+          let flushed = 0;
+          const subnormal = (x: Float32Array) => x.filter((y) => y !== 0 && Math.abs(y) < FLOAT32_MIN_NORMAL).length;
+          for (let i = 0; i < len; i++) if (p0[i] !== 0 && wp[i] === 0) flushed++;
+          assert.ok(flushed > 0, `len ${len}: some weights flushed`);
+          assert.deepEqual([subnormal(wp), subnormal(wm), subnormal(wv)], [0, 0, 0], `len ${len}: no subnormal weight or moment left`);
+          assert.ok(Number.isNaN(wp[2]), "NaN is kept");
         }
       }
     }

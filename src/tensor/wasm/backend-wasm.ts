@@ -350,8 +350,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       for (const [name, arr] of [["p", p], ["g", g], ["m", m], ["v", v]] as const) checkLength("adamUpdate", name, arr, len);
       if (len === 0) return;
       stageUsed = 0;
-      const pCoef = stage(20);
-      writeAdamScalars(heap.f64(pCoef, 10), c);
+      const pCoef = stage(22);
+      const coef = heap.f64(pCoef, 11);
+      writeAdamScalars(coef, c);
+      coef[10] = c.flushBelow ?? 0;
       const pp = place(p, len, true), pg = place(g, len, true), pm = place(m, len, true), pv = place(v, len, true);
       run(OP_ADAM_UPDATE, [len, pp, pg, pm, pv, pCoef], 1, len * 16); // a division and a square root per element
       copyOut(p, pp, len);
