@@ -51,6 +51,7 @@ export { defineModel, modelFromDefinition, type Batch, type InitContext, type Mo
 export { modelDefinition, MODEL_REGISTRY } from "./models/registry.js";
 export { trainingKey } from "./train/loop.js";
 export { getLoss, LOSS_NAMES, type Loss, type LossName } from "./train/losses.js";
+export { FLUSH_BELOW_CUBIC } from "./tensor/kernels/adam.js";
 
 // Interventions on a recorded run (TransformerLens-style ablation and patching at hook points; docs/interventions.md)
 export { interveneRun, loadForIntervention, score, selectionFor, checkpointKeyFrequencies, type InterveneOptions, type InterveneResult, type LoadedCheckpoint, type Scores, type UnitSelection } from "./runs/intervene.js";

@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import type { Backend } from "../tensor/backend.js";
-import { adamUpdate, FLOAT32_MIN_NORMAL, type AdamCoefficients } from "../tensor/kernels/adam.js";
+import { adamUpdate, type AdamCoefficients } from "../tensor/kernels/adam.js";
 import type { Params } from "../tensor/tensor.js";
 import { parseByName } from "../util/zod-issue.js";
 import { orthogonalizeAll } from "./orthograd.js";
@@ -45,11 +45,13 @@ const adamShape = {
   l1: nonNegative.default(0),
   orthogonal,
   /**
-   * Store a parameter or moment whose update lands below float32's normal range (|x| < 2^-126) as 0, as flush-to-zero
-   * hardware would. Off by default. Long runs with a small L2 decay leave dead neurons' weights subnormal, and every product
-   * with a subnormal float costs a microcode assist on x86 (WebAssembly cannot switch flush-to-zero on).
+   * Store a parameter whose update lands below this magnitude as 0 (absent or 0: never). Long runs with a small L2
+   * decay leave dead neurons' weights decaying through the tiny floats, where every product that underflows or reads a
+   * subnormal costs a microcode assist on x86 (WebAssembly cannot switch flush-to-zero on). `FLUSH_BELOW_CUBIC` =
+   * 2^-42 suits a net whose output is cubic in its weights (gromov): below it a dead neuron's contribution underflows
+   * anyway.
    */
-  flush_subnormal: z.boolean().optional(),
+  flush_below: z.number().min(0, "must be ≥ 0").max(1e-6, "must be ≤ 1e-6 (it zeroes weights below it)").optional(),
 };
 
 /** Adam (Kingma & Ba 2015); `weight_decay` is an L2 penalty added to the gradient before the moments. */
@@ -169,7 +171,7 @@ export function adamCoefficients(config: AdamConfig | AdamWConfig, lr: number, t
     stepSize: lr / (1 - Math.pow(b1, t)),
     bc2Sqrt: Math.sqrt(1 - Math.pow(b2, t)),
     eps,
-    flushBelow: config.flush_subnormal ? FLOAT32_MIN_NORMAL : 0,
+    flushBelow: config.flush_below ?? 0,
   };
 }
 

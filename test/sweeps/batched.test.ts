@@ -154,6 +154,7 @@ test("batch keys: what the fused kernels train shares a key per run length; the 
     config({ model: { ...BASE.model, activation: "gelu" } }),
     config({ model: { ...BASE.model, width: 4 } }),
     config({ optimizer: { ...adamw(3e-3, 0.1), orthogonal: true } }),
+    config({ optimizer: { ...adamw(3e-3, 0.1), flush_below: 2 ** -42 } }),
     config({ grokfast: { name: "ema", alpha: 0.98, lamb: 2 } }),
     config({ loss: "mse" }),
     normalizeSpec(presetSpec("gromov")),

@@ -178,3 +178,20 @@ test("optimizers match torch.optim (Adam, AdamW, SGD momentum, L1) over 20 steps
     assert.ok(worst < 1e-6, `${label}: max |ours − torch| = ${worst}`);
   }
 });
+
+test("flush_below: an Adam weight decaying under L2 reaches exactly 0 at the bound; absent, it keeps shrinking through the tiny floats", () => {
+  assert.throws(() => parseOptimizerConfig({ name: "adam", flush_below: 1e-3 }), /^Error: optimizer\.flush_below: must be ≤ 1e-6/);
+  assert.throws(() => parseOptimizerConfig({ name: "adamw", flush_below: -1 }), /^Error: optimizer\.flush_below: must be ≥ 0/);
+  // a dead weight: zero data gradient, Adam's L2 pull only (Cullen et al.'s lr 1e-4, wd 1e-5)
+  const run = (flush: number | undefined) => {
+    const opt = createOptimizer(parseOptimizerConfig({ name: "adam", lr: 1e-4, weight_decay: 1e-5, ...(flush === undefined ? {} : { flush_below: flush }) }));
+    const params: Params = { w: { shape: [2], data: Float32Array.of(1e-3, -2e-3) } }, grads: Params = { w: { shape: [2], data: new Float32Array(2) } };
+    const state = opt.init(params, (n) => new Float32Array(n));
+    for (let s = 0; s < 3000; s++) opt.update(params, grads, state, 1e-4);
+    return params.w.data;
+  };
+  const bound = 2 ** -42;
+  assert.deepEqual([...run(bound)], [0, 0]);
+  const free = run(undefined);
+  assert.ok(free.every((x) => x !== 0 && Math.abs(x) < bound), `without the flush the weights are tiny, not 0: ${[...free]}`);
+});

@@ -24,7 +24,7 @@ export function notBatchable(config: RunConfig): string | null {
   if (config.batch_size !== null) return "batch_size (batched: full batch only)";
   if (config.grokfast !== null) return "grokfast (batched: no gradient filter)";
   if (config.optimizer.orthogonal) return "optimizer.orthogonal (batched: no ⊥Grad)";
-  if ("flush_subnormal" in config.optimizer && config.optimizer.flush_subnormal) return "optimizer.flush_subnormal (batched: no flush)";
+  if ("flush_below" in config.optimizer && config.optimizer.flush_below) return "optimizer.flush_below (batched: no flush)";
   const tracked = expandMeasureNames(config.measures).filter((name) => STEP_TRACKED.has(name));
   if (tracked.length > 0) return `measure "${tracked[0]}" (it is tracked inside every training step)`;
   return null;

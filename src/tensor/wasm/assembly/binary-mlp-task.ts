@@ -204,7 +204,7 @@ function runTask(task: usize, scratch: usize): void {
   }
   const opt = slot(task, OPT);
   if (opt == OPT_ADAM) {
-    adamUpdate(slot(task, LEN), slot(task, P), slot(task, G), slot(task, M), slot(task, V), scalar(task, 0), scalar(task, 1), scalar(task, 2), scalar(task, 3), scalar(task, 4), scalar(task, 5), scalar(task, 6), scalar(task, 7), scalar(task, 8), scalar(task, 9), 0); // no flush: flush_subnormal runs are not batched
+    adamUpdate(slot(task, LEN), slot(task, P), slot(task, G), slot(task, M), slot(task, V), scalar(task, 0), scalar(task, 1), scalar(task, 2), scalar(task, 3), scalar(task, 4), scalar(task, 5), scalar(task, 6), scalar(task, 7), scalar(task, 8), scalar(task, 9), 0); // no flush: flush_below runs are not batched
   } else if (opt == OPT_SGD) {
     sgdUpdate(slot(task, LEN), slot(task, P), slot(task, G), slot(task, M), scalar(task, 0), scalar(task, 1), scalar(task, 2), scalar(task, 3));
   }

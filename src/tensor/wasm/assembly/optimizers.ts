@@ -11,8 +11,7 @@ import { claim, imin } from "./util";
 
 /**
  * Adam / AdamW over len floats: gi = g + l2·p + l1·sign p; m ← b1 m + (1 − b1) gi; v ← b2 v + (1 − b2) gi gi;
- * p ← p · decay − (stepSize · m) / (sqrt(v) / bc2Sqrt + eps); m, v and p each stored as 0 where below flushBelow
- * (0: never; NaN kept).
+ * p ← p · decay − (stepSize · m) / (sqrt(v) / bc2Sqrt + eps), then 0 where |p| < flushBelow (0: never; NaN kept).
  * oneMinusB1 = 1 − b1 and oneMinusB2 = 1 − b2 as computed in float64.
  */
 export function adamUpdate(len: i32, p: usize, g: usize, m: usize, v: usize, decay: f64, l2: f64, l1: f64, b1: f64, b2: f64, oneMinusB1: f64, oneMinusB2: f64, stepSize: f64, bc2Sqrt: f64, eps: f64, flushBelow: f64): void {
@@ -26,10 +25,8 @@ export function adamUpdate(len: i32, p: usize, g: usize, m: usize, v: usize, dec
     const pi = f64x2.promote_low_f32x4(v128.load64_zero(p + o));
     const sg = v128.bitselect(one, v128.bitselect(minusOne, pi, f64x2.lt(pi, zero)), f64x2.gt(pi, zero));
     const gi = f64x2.add(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(g + o)), f64x2.mul(vL2, pi)), f64x2.mul(vL1, sg));
-    const mn = f64x2.add(f64x2.mul(vB1, f64x2.promote_low_f32x4(v128.load64_zero(m + o))), f64x2.mul(vOne1, gi));
-    const vn = f64x2.add(f64x2.mul(vB2, f64x2.promote_low_f32x4(v128.load64_zero(v + o))), f64x2.mul(f64x2.mul(vOne2, gi), gi));
-    const mi = f32x4.demote_f64x2_zero(v128.andnot(mn, f64x2.lt(f64x2.abs(mn), vFlush)));
-    const vi = f32x4.demote_f64x2_zero(v128.andnot(vn, f64x2.lt(vn, vFlush)));
+    const mi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(vB1, f64x2.promote_low_f32x4(v128.load64_zero(m + o))), f64x2.mul(vOne1, gi)));
+    const vi = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(vB2, f64x2.promote_low_f32x4(v128.load64_zero(v + o))), f64x2.mul(f64x2.mul(vOne2, gi), gi)));
     v128.store64_lane(m + o, mi, 0);
     v128.store64_lane(v + o, vi, 0);
     const den = f64x2.add(f64x2.div(f64x2.sqrt(f64x2.promote_low_f32x4(vi)), vBc2), vEps);
@@ -40,9 +37,8 @@ export function adamUpdate(len: i32, p: usize, g: usize, m: usize, v: usize, dec
     const o = <usize>i << 2;
     const pi = <f64>load<f32>(p + o);
     const gi = <f64>load<f32>(g + o) + l2 * pi + l1 * sign(pi);
-    const mn = b1 * <f64>load<f32>(m + o) + oneMinusB1 * gi, vn = b2 * <f64>load<f32>(v + o) + oneMinusB2 * gi * gi;
-    const mi = <f32>(Math.abs(mn) < flushBelow ? 0 : mn);
-    const vi = <f32>(vn < flushBelow ? 0 : vn);
+    const mi = <f32>(b1 * <f64>load<f32>(m + o) + oneMinusB1 * gi);
+    const vi = <f32>(b2 * <f64>load<f32>(v + o) + oneMinusB2 * gi * gi);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
     const pn = pi * decay - (stepSize * <f64>mi) / (Math.sqrt(<f64>vi) / bc2Sqrt + eps);
