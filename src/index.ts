@@ -27,7 +27,7 @@ export { loadLlcRecords } from "./runs/llc-records.js";
 export type { LlcHyper, LlcRecord } from "./measures/llc/record.js";
 export { estimateLlc, type LlcEstimate, type LlcSettingsInput } from "./measures/llc/llc.js";
 export {
-  centredGromovJacobian, featureLearningLlc, lazyFeatureRank, memorizationBracket, memorizationLlc, oneHotDataRank, secantJacobianRank, secantLlc, type SecantLlc,
+  centredGromovJacobian, centredLazyFeatures, featureLearningLlc, lazyFeatureRank, memorizationBracket, memorizationLlc, oneHotDataRank, secantJacobianRank, secantLlc, type SecantLlc,
 } from "./measures/llc/basin-llc.js";
 export { StoreError, type RunFilter, type RunRecord, type RunStatus } from "./runs/store.js";
 

@@ -1,6 +1,6 @@
 import { Graph, type ForwardOptions, type Var } from "../autograd/graph.js";
 import type { Backend } from "../tensor/backend.js";
-import { fold, normals, truncatedNormals, uniform, type Key } from "../tensor/rng.js";
+import { fold, normals, symmetricUniforms, truncatedNormals, type Key } from "../tensor/rng.js";
 import { sizeOf, type Params, type Tensor } from "../tensor/tensor.js";
 import type { Dataset, DenseSplit, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
@@ -79,11 +79,7 @@ export function modelFromDefinition<C>(def: ModelDefinition<C>, config: C, data:
         key,
         normal: (name, shape, std) => ({ shape: [...shape], data: normals(fold(key, name), sizeOf(shape), std, alloc(shape)) }),
         truncatedNormal: (name, shape, sigma) => ({ shape: [...shape], data: truncatedNormals(fold(key, name), sizeOf(shape), sigma, alloc(shape)) }),
-        uniform: (name, shape, bound) => {
-          const out = alloc(shape), k = fold(key, name);
-          for (let i = 0; i < out.length; i++) out[i] = (2 * uniform(k, i) - 1) * bound;
-          return { shape: [...shape], data: out };
-        },
+        uniform: (name, shape, bound) => ({ shape: [...shape], data: symmetricUniforms(fold(key, name), sizeOf(shape), bound, alloc(shape)) }),
         full: (shape, value = 0) => {
           const out = alloc(shape);
           if (value !== 0) out.fill(value);

@@ -1,5 +1,5 @@
 import type { Backend } from "../tensor/backend.js";
-import { fold, normals, uniform, type Key } from "../tensor/rng.js";
+import { fold, normals, symmetricUniforms, type Key } from "../tensor/rng.js";
 import type { Params, Tensor } from "../tensor/tensor.js";
 import type { Dataset, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
@@ -70,7 +70,7 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
       const size = (shape: number[]) => shape[0] * shape[1];
       return gromovInit<Tensor>(config, p, nOut, {
         normal: (name, shape, std) => ({ shape, data: normals(fold(key, name), size(shape), std, backend.alloc(size(shape))) }),
-        uniform: (name, shape, bound) => ({ shape, data: uniformsIn(fold(key, name), bound, backend.alloc(size(shape))) }),
+        uniform: (name, shape, bound) => ({ shape, data: symmetricUniforms(fold(key, name), size(shape), bound, backend.alloc(size(shape))) }),
       });
     },
     forward(params: Params, split: Split): ForwardResult {
@@ -97,10 +97,4 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
       transposeInto(dVt, p, N, grads.V.data);
     },
   };
-}
-
-/** out[i] = (2u_i − 1)·bound with u_i the key's uniforms: the same draws as define.ts's `uniform`. */
-function uniformsIn(key: Key, bound: number, out: Float32Array): Float32Array {
-  for (let i = 0; i < out.length; i++) out[i] = (2 * uniform(key, i) - 1) * bound;
-  return out;
 }

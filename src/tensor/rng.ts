@@ -59,6 +59,12 @@ export function uniforms(key: Key, n: number, out: Float64Array = new Float64Arr
   return out;
 }
 
+/** Uniforms on [−bound, bound): draw i is (2u_i − 1)·bound with u_i the key's uniform i (nn.Linear's init shape). */
+export function symmetricUniforms(key: Key, n: number, bound: number, out: Float32Array = new Float32Array(n)): Float32Array {
+  for (let i = 0; i < n; i++) out[i] = (2 * uniform(key, i) - 1) * bound;
+  return out;
+}
+
 /** Standard normals by Box–Muller; draw i uses uniforms 2i and 2i+1 of the key. */
 export function normals(key: Key, n: number, std = 1, out: Float32Array = new Float32Array(n)): Float32Array {
   for (let i = 0; i < n; i += 2) {

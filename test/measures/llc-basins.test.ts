@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  centredGromovJacobian, featureLearningLlc, lazyFeatureRank, memorizationBracket, memorizationLlc, oneHotDataRank, secantJacobianRank, secantLlc,
+  centredGromovJacobian, centredLazyFeatures, featureLearningLlc, lazyFeatureRank, memorizationBracket, memorizationLlc, oneHotDataRank, secantJacobianRank, secantLlc,
 } from "../../src/measures/llc/basin-llc.js";
 import { jacobianSpectrum } from "../../src/measures/llc/llc-analytic.js";
 import { estimateLlc } from "../../src/measures/llc/llc.js";
@@ -155,14 +155,8 @@ test("Thm 5.2 against SGLD: the lazy model at its least-squares readout has λ̂
       model.backward(wStar, split, fwd, d, g);
       for (let i = 0; i < p * K; i++) wStar.W.data[i] -= 0.02 * g.W.data[i];
     }
-    const F = new Float64Array(split.n * K); // the centred design P⊥F: the Hessian per output is FᵀP⊥F/n
-    for (let i = 0; i < split.n; i++) for (let k = 0; k < K; k++) F[i * K + k] = (frozen.U.data[k * p + split.x[2 * i]] + frozen.V.data[k * p + split.x[2 * i + 1]]) ** 2;
-    for (let k = 0; k < K; k++) {
-      let m = 0;
-      for (let i = 0; i < split.n; i++) m += F[i * K + k] / split.n;
-      for (let i = 0; i < split.n; i++) F[i * K + k] -= m;
-    }
-    const settings = sgldFor(...hessianRange(F, split.n, K, split.n), 40);
+    // the Hessian per output is FᵀP⊥F/n
+    const settings = sgldFor(...hessianRange(centredLazyFeatures(frozen, split), split.n, K, split.n), 40);
     const e = estimateLlc(model, wStar, split, mseCentred, f64Backend, keyFromSeed(K), settings);
     const expected = memorizationLlc(p, l, K); // a regular model in the p·l identifiable directions: exact, not asymptotic
     // over keys 5, 105, 205 (K = 6) and 8, 108, 208 (K = 8) this measured 14.84 / 15.13 / 14.96 and 12.83 / 12.24 / 12.65

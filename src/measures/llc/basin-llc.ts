@@ -109,10 +109,10 @@ export function secantJacobianRank(W: ArrayLike<number>, V: ArrayLike<number>, d
 }
 
 /**
- * l of Thm 5.2 on `split`: the rank of the centred features P⊥F, F[i, k] = (U[k, a_i] + V[k, b_i])², the design of
- * the lazy model in which only the readout moves.
+ * The centred features P⊥F [n, N] on `split`, F[i, k] = (U[k, a_i] + V[k, b_i])²: the design of Thm 5.2's lazy model,
+ * in which only the readout moves (its Hessian per output under `mse_centred` is FᵀP⊥F/n).
  */
-export function lazyFeatureRank(params: Params, split: TokenSplit, relTol = RANK_REL_TOL): number {
+export function centredLazyFeatures(params: Params, split: TokenSplit): Float64Array {
   const [N, P] = params.U.shape, n = split.n, U = params.U.data, V = params.V.data;
   const F = new Float64Array(n * N), mean = new Float64Array(N);
   for (let i = 0; i < n; i++) {
@@ -124,5 +124,10 @@ export function lazyFeatureRank(params: Params, split: TokenSplit, relTol = RANK
     }
   }
   for (let i = 0; i < n; i++) for (let k = 0; k < N; k++) F[i * N + k] -= mean[k];
-  return jacobianSpectrum(F, n, N, relTol).rank;
+  return F;
+}
+
+/** l of Thm 5.2 on `split`: the rank of the centred features P⊥F. */
+export function lazyFeatureRank(params: Params, split: TokenSplit, relTol = RANK_REL_TOL): number {
+  return jacobianSpectrum(centredLazyFeatures(params, split), split.n, params.U.shape[0], relTol).rank;
 }
