@@ -4,9 +4,9 @@
 // run a small register micro-kernel over it). Code paths:
 //  - "outer": C tile [4, 8] += a[4] ⊗ b[8] per reduction step, A packed into 4-row bands (or read in place when
 //    few panels reuse a band), B read as 8-column panels (in place when B is [k, n], packed when transposed).
-//    Used for NN, TN, TT, and NT with k < 384.
+//    Used for NN, TN, TT, and NT with k < 64.
 //  - "dot": A [m, k] and B [n, k] both have k contiguous: C tile [4, 2] of 4-lane dot products. Used for NT with
-//    k ≥ 384, and for NN and NT with narrow n (n ≤ 4; NN copies Bᵀ to scratch first).
+//    k ≥ 64, and for NN and NT with narrow n (n ≤ 4; NN copies Bᵀ to scratch first).
 //  - thin shapes (gemm-thin.ts): small k (k ≤ 4), and narrow n with A stored [k, m] (TN, TT).
 // The path is chosen from the shape and flags alone. Threads take chunks of output rows (or fixed ranges of
 // columns, when n > m or there are fewer row chunks than threads) from a shared counter; the reduction order of
@@ -22,12 +22,8 @@ const MC: i32 = 32;
 const IN_PLACE_A_MAX_PANELS: i32 = 16;
 /** A B panel is copied to contiguous memory when at least this many bands will read it. */
 const PACK_B_MIN_BANDS: i32 = 4;
-/**
- * NT products with at least this many reduction steps take the dot path. Below it the outer path (Bᵀ packed into
- * panels) is faster: measured on one thread, a transformer's NT products with k = 113, 128 and 256 ran at 26-32 GFLOP/s
- * on the dot path and 33-37 on the outer one; at k = 500 (gromov's logits) the dot path is ahead (34 against 32).
- */
-const DOT_MIN_K: i32 = 384;
+/** NT products with at least this many reduction steps take the dot path (below it, per-tile overhead dominates). */
+const DOT_MIN_K: i32 = 64;
 /** Bands per chunk of the dot path's row split. */
 const DOT_CHUNK: i32 = 16;
 const TRANS_A: i32 = 1;
