@@ -15,6 +15,7 @@ import { buildSetup } from "../../src/runs/setup.js";
 import { normalizeSpec, SpecError, type RunConfig } from "../../src/runs/spec.js";
 import { batchKey, trainBatched, type BatchedRunOutput } from "../../src/sweeps/batched/index.js";
 import { createBackend } from "../../src/tensor/backend-select.js";
+import { FLUSH_BELOW_CUBIC } from "../../src/tensor/kernels/adam.js";
 import { cloneParams, type Params } from "../../src/tensor/tensor.js";
 import { evalCadence } from "../../src/train/cadence.js";
 import { NonFiniteError, trainStep, type TrainState } from "../../src/train/loop.js";
@@ -154,7 +155,7 @@ test("batch keys: what the fused kernels train shares a key per run length; the 
     config({ model: { ...BASE.model, activation: "gelu" } }),
     config({ model: { ...BASE.model, width: 4 } }),
     config({ optimizer: { ...adamw(3e-3, 0.1), orthogonal: true } }),
-    config({ optimizer: { ...adamw(3e-3, 0.1), flush_below: 2 ** -42 } }),
+    config({ optimizer: { ...adamw(3e-3, 0.1), flush_below: FLUSH_BELOW_CUBIC } }),
     config({ grokfast: { name: "ema", alpha: 0.98, lamb: 2 } }),
     config({ loss: "mse" }),
     normalizeSpec(presetSpec("gromov")),

@@ -6,6 +6,7 @@ import {
   type OptimizerConfigInput,
 } from "../../src/train/optimizers.js";
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
+import { FLUSH_BELOW_CUBIC } from "../../src/tensor/kernels/adam.js";
 import type { Params } from "../../src/tensor/tensor.js";
 import { PYTHON, torchOrSkip } from "../helpers/torch.js";
 
@@ -190,7 +191,7 @@ test("flush_below: an Adam weight decaying under L2 reaches exactly 0 at the bou
     for (let s = 0; s < 3000; s++) opt.update(params, grads, state, 1e-4);
     return params.w.data;
   };
-  const bound = 2 ** -42;
+  const bound = FLUSH_BELOW_CUBIC;
   assert.deepEqual([...run(bound)], [0, 0]);
   const free = run(undefined);
   assert.ok(free.every((x) => x !== 0 && Math.abs(x) < bound), `without the flush the weights are tiny, not 0: ${[...free]}`);

@@ -26,9 +26,6 @@ export interface AdamCoefficients {
   readonly flushBelow?: number;
 }
 
-/** float32's smallest normal number, 2^-126. */
-export const FLOAT32_MIN_NORMAL = 2 ** -126;
-
 /** A flush bound for nets cubic in their weights: a product of three weights below it underflows float32 (2^-126). */
 export const FLUSH_BELOW_CUBIC = 2 ** -42;
 
