@@ -1,5 +1,6 @@
 import type { Backend, GemmOptions } from "./backend.js";
 import { attentionBackward, attentionForward } from "./kernels/attention.js";
+import { layerNormBackward, layerNormForward } from "./kernels/layer-norm.js";
 import { gatherRowsSum, scatterRowsAdd } from "./kernels/gather.js";
 import { softmaxCrossEntropyRows } from "./kernels/cross-entropy.js";
 import { mseRows } from "./kernels/mse.js";
@@ -93,6 +94,8 @@ export const elementwiseJs = {
   adamUpdate,
   attentionForward,
   attentionBackward,
+  layerNormForward,
+  layerNormBackward,
 };
 
 export function createJsBackend(): Backend {

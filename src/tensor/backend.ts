@@ -68,6 +68,13 @@ export interface Backend {
   attentionForward(s: AttentionShape, q: Float32Array, kv: Float32Array, pattern: Float32Array, z: Float32Array): void;
   /** Its backward given dz [n·P, H·e]: dq [n·P, H·e] and dkv [n·T, 2·H·e], both overwritten. */
   attentionBackward(s: AttentionShape, q: Float32Array, kv: Float32Array, pattern: Float32Array, dz: Float32Array, dq: Float32Array, dkv: Float32Array): void;
+  /**
+   * LayerNorm over rows of d features (kernels/layer-norm.ts): y = xhat ∘ w + b with xhat the normalized rows
+   * [n, d] and rstd = 1/σ per row [n], all overwritten.
+   */
+  layerNormForward(n: number, d: number, x: Float32Array, w: Float32Array, b: Float32Array, y: Float32Array, xhat: Float32Array, rstd: Float32Array): void;
+  /** Its backward given dy [n, d]: dx [n, d] (overwritten, or added to when `accumulate`; not dy itself), dw and db [d] (overwritten). */
+  layerNormBackward(n: number, d: number, dy: Float32Array, w: Float32Array, xhat: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array, db: Float32Array, accumulate: boolean): void;
   /** Release threads and memory. */
   dispose(): void;
 }

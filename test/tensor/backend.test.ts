@@ -495,6 +495,54 @@ describe("wasm backend", () => {
     }
   });
 
+  test("LayerNorm forward and backward are bit-identical to the reference (float64 sums, float32 gain and bias sums) on every thread count", () => {
+    // Shapes: one feature (σ = 0: 1/√eps), odd feature counts (the scalar tails), row counts that leave 1–3 rows of a
+    // group of four and split into uneven chunks, the transformer's d = 64 and 128; rows offset far from zero with a
+    // small spread, where the mean's rounding matters; zero rows (dw and db must come out zero).
+    const cases: Array<[number, number]> = [[1, 1], [7, 1], [5, 3], [33, 5], [130, 17], [2050, 64], [301, 128], [0, 6]];
+    for (const [n, d] of cases) {
+      const key = fold(root, `layerNorm/${n}/${d}`);
+      const x0 = randn(fold(key, "x"), n * d).map((v, i) => (i % 3 === 0 ? 1000 + 0.01 * v : 3 * v));
+      const w0 = randn(fold(key, "w"), d).map((v) => 1 + 0.5 * v), b0 = randn(fold(key, "b"), d);
+      const dy0 = randn(fold(key, "dy"), n * d), dxStart = randn(fold(key, "dx"), n * d);
+      const want = { y: new Float32Array(n * d), xhat: new Float32Array(n * d), rstd: new Float32Array(n), dw: new Float32Array(d), db: new Float32Array(d) };
+      reference.layerNormForward(n, d, x0, w0, b0, want.y, want.xhat, want.rstd);
+      const wantDx = new Float32Array(n * d), wantDxAcc = dxStart.slice();
+      reference.layerNormBackward(n, d, dy0, w0, want.xhat, want.rstd, wantDx, want.dw, want.db, false);
+      reference.layerNormBackward(n, d, dy0, w0, want.xhat, want.rstd, wantDxAcc, new Float32Array(d), new Float32Array(d), true);
+      for (const be of [w1, w2all]) {
+        const put = (v: Float32Array) => {
+          const a = be.alloc(v.length);
+          a.set(v);
+          return a;
+        };
+        const x = put(x0), w = put(w0), b = put(b0), dy = put(dy0);
+        const stale = (len: number) => put(new Float32Array(len).fill(7)); // stale values must be overwritten
+        const y = stale(n * d), xhat = stale(n * d), rstd = stale(n), dx = stale(n * d), dxAcc = put(dxStart), dw = stale(d), db = stale(d);
+        be.layerNormForward(n, d, x, w, b, y, xhat, rstd);
+        const what = `${be.name} n=${n} d=${d}`;
+        assertBitsEqual(`${what} y`, y, want.y);
+        assertBitsEqual(`${what} xhat`, xhat, want.xhat);
+        assertBitsEqual(`${what} rstd`, rstd, want.rstd);
+        be.layerNormBackward(n, d, dy, w, xhat, rstd, dx, dw, db, false);
+        assertBitsEqual(`${what} dx`, dx, wantDx);
+        assertBitsEqual(`${what} dw`, dw, want.dw);
+        assertBitsEqual(`${what} db`, db, want.db);
+        be.layerNormBackward(n, d, dy, w, xhat, rstd, dxAcc, dw, db, true);
+        assertBitsEqual(`${what} dx (accumulated)`, dxAcc, wantDxAcc);
+        // Arrays outside the wasm memory take the copying path and give the same bits.
+        const yOut = new Float32Array(n * d), dxOut = new Float32Array(n * d), dwOut = new Float32Array(d);
+        be.layerNormForward(n, d, x0, w0, b0, yOut, new Float32Array(n * d), new Float32Array(n));
+        be.layerNormBackward(n, d, dy0, w0, want.xhat, want.rstd, dxOut, dwOut, new Float32Array(d), false);
+        assertBitsEqual(`${what} y (copied operands)`, yOut, want.y);
+        assertBitsEqual(`${what} dx (copied operands)`, dxOut, wantDx);
+        assertBitsEqual(`${what} dw (copied operands)`, dwOut, want.dw);
+      }
+    }
+    const a = w1.alloc(12);
+    assert.throws(() => w1.layerNormBackward(3, 4, a, w1.alloc(4), w1.alloc(12), w1.alloc(3), a, w1.alloc(4), w1.alloc(4), false), /dx must be a different array from dy/);
+  });
+
   test("row gathers, their scatter-add and array adds are bit-identical to the reference; a refilled index array is read afresh", () => {
     for (const [n, seqLen, d, vocab, stride] of [[1, 1, 1, 5, 0], [301, 1, 13, 40, 0], [517, 3, 32, 20, 20], [1000, 2, 7, 9, 0]] as const) {
       const key = fold(root, `rows/${n}/${seqLen}/${d}`), rows = stride > 0 ? seqLen * vocab : vocab;

@@ -1,6 +1,6 @@
 import type { Backend, GemmOptions } from "../backend.js";
 import type { AttentionShape } from "../kernels/attention.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
@@ -466,6 +466,36 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       run(OP_ATTENTION_BACKWARD, [n, T, H, e, P, pq, pQ, pKV, pPat, pDz, pDq, pDkv], 1, 2 * work);
       copyOut(dq, pDq, he);
       copyOut(dkv, pDkv, kve);
+    },
+
+    layerNormForward(n, d, x, w, b, y, xhat, rstd): void {
+      live("layerNormForward");
+      checkDims("layerNormForward", { n, d });
+      for (const [name, a, need] of [["x", x, n * d], ["w", w, d], ["b", b, d], ["y", y, n * d], ["xhat", xhat, n * d], ["rstd", rstd, n]] as const) checkLength("layerNormForward", name, a, need);
+      if (n === 0 || d === 0) return;
+      stageUsed = 0;
+      const px = place(x, n * d, true), pw = place(w, d, true), pb = place(b, d, true);
+      const py = place(y, n * d, false), pXhat = place(xhat, n * d, false), pRstd = place(rstd, n, false);
+      run(OP_LAYER_NORM_FORWARD, [n, d, px, pw, pb, py, pXhat, pRstd], 1, 4 * n * d);
+      copyOut(y, py, n * d);
+      copyOut(xhat, pXhat, n * d);
+      copyOut(rstd, pRstd, n);
+    },
+
+    layerNormBackward(n, d, dy, w, xhat, rstd, dx, dw, db, accumulate): void {
+      live("layerNormBackward");
+      checkDims("layerNormBackward", { n, d });
+      for (const [name, a, need] of [["dy", dy, n * d], ["w", w, d], ["xhat", xhat, n * d], ["rstd", rstd, n], ["dx", dx, n * d], ["dw", dw, d], ["db", db, d]] as const) checkLength("layerNormBackward", name, a, need);
+      // Rows of dx and columns of dw, db are written by different chunks: dx must not overwrite what they read.
+      if (dx === dy || dx === xhat) throw new Error(`wasm backend layerNormBackward: dx must be a different array from ${dx === dy ? "dy" : "xhat"}`);
+      if (d === 0) return;
+      stageUsed = 0;
+      const pdy = place(dy, n * d, true), pw = place(w, d, true), pXhat = place(xhat, n * d, true), pRstd = place(rstd, n, true);
+      const pdx = place(dx, n * d, accumulate), pdw = place(dw, d, false), pdb = place(db, d, false);
+      run(OP_LAYER_NORM_BACKWARD, [n, d, pdy, pw, pXhat, pRstd, pdx, pdw, pdb, accumulate ? 1 : 0], 1, 4 * n * d);
+      copyOut(dx, pdx, n * d);
+      copyOut(dw, pdw, d);
+      copyOut(db, pdb, d);
     },
 
     dispose(): void {

@@ -47,6 +47,8 @@ export const OP_ADD_ARRAYS = 13;
 export const OP_CROSS_ENTROPY_ROWS = 14;
 export const OP_MSE_ROWS = 15;
 export const OP_ADAM_UPDATE = 16;
+export const OP_LAYER_NORM_FORWARD = 17;
+export const OP_LAYER_NORM_BACKWARD = 18;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -102,6 +104,12 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_ADAM_UPDATE:
       ex.adamUpdateChunks(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], COUNTER_PTR);
+      return;
+    case OP_LAYER_NORM_FORWARD:
+      ex.layerNormForward(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], COUNTER_PTR);
+      return;
+    case OP_LAYER_NORM_BACKWARD:
+      ex.layerNormBackward(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], COUNTER_PTR);
       return;
     case OP_BINARY_MLP_JOB:
       ex.binaryMlpJob(ctl[a], ctl[a + 1], scratch, COUNTER_PTR);

@@ -30,6 +30,9 @@ export interface KernelExports {
   attentionScratchBytes(H: number, T: number): number;
   attentionForward(n: number, T: number, H: number, e: number, P: number, qPos: number, q: number, kv: number, pattern: number, z: number, scores: number, counter: number): void;
   attentionBackward(n: number, T: number, H: number, e: number, P: number, qPos: number, q: number, kv: number, pattern: number, dz: number, dq: number, dkv: number, dScore: number, counter: number): void;
+  /** LayerNorm (assembly/layer-norm.ts); accumulate ≠ 0: dx += instead of dx =. */
+  layerNormForward(n: number, d: number, x: number, w: number, b: number, y: number, xhat: number, rstd: number, counter: number): void;
+  layerNormBackward(n: number, d: number, dy: number, w: number, xhat: number, rstd: number, dx: number, dw: number, db: number, accumulate: number, counter: number): void;
   /** fdlibm's exp and log1p (assembly/exact-math.ts), which V8 computes for Math.exp and Math.log1p. */
   exactExp(x: number): number;
   exactLog1p(x: number): number;

@@ -11,3 +11,4 @@ export { softmaxCrossEntropyRows } from "./cross-entropy";
 export { mseRows } from "./mse";
 export { adamUpdateChunks } from "./optimizers";
 export { attentionBackward, attentionForward, attentionScratchBytes } from "./attention";
+export { layerNormBackward, layerNormForward } from "./layer-norm";
