@@ -75,7 +75,8 @@ export const wangComparison: Preset = {
 /**
  * Asynchronous per-domain grokking: x + y and x − y mod 31 in one 1-layer transformer with LayerNorm, different
  * training shares (80% and 55%). Both domains are memorized by step ~250; each then groks (test ≥ 95%) at its own
- * step — seed 1: x + y at 1,200, x − y at 1,950 — while the pooled training loss has long converged.
+ * step — seed 1: x + y at 1,200, x − y at 1,950 — while the pooled training loss has long converged. Over seeds 1–8
+ * addition groks at 800–2,150 on every seed, subtraction later on 6 of 8 (not by 3,000 on seeds 4 and 8).
  */
 export const mixtureAsync: Preset = {
   describe: "x+y and x−y mod 31 in one transformer (80% / 55% train): both memorized early, each domain groks at its own step",
