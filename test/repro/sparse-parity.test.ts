@@ -31,20 +31,31 @@ function relevantShare(W0: Float32Array, width: number, k: number): number {
 
 const cadence = (s: number) => (s <= 1000 ? s % 25 === 0 : s % 100 === 0);
 
-test("R3 sparse parity, wd 0.1: memorizes by ~400, groks at ~5–7k, train loss rises before the jump", async (t) => {
-  const config = normalizeSpec({ ...presetSpec("sparse-parity"), seed: 1, steps: 12000 });
-  const points = await trainHistory(config, cadence, (_s, state) => (state.step === 10000 ? { share: relevantShare(state.params.W_0.data, 64, 3) } : ({} as Record<string, number>)));
-  const mem = firstReaching(points, "train_acc", 1), grok = firstReaching(points, "test_acc");
-  const after = points.filter((p) => mem !== null && p.step >= mem && grok !== null && p.step <= grok);
-  const low = after.reduce((a, b) => (b.train_loss < a.train_loss ? b : a));
-  const atGrok = points.find((p) => p.step === grok)!;
-  const share = points.find((p) => p.step === 10000)!.extra.share;
-  t.diagnostic(`train 100% at ${mem}, test ≥ 99% at ${grok}; train loss min ${low.train_loss.toExponential(2)} at ${low.step}, ${atGrok.train_loss.toExponential(2)} at the grok step; first-3-bit share of ‖W_0‖² at 10k ${share.toFixed(3)}`);
-  assert.ok(mem !== null && mem <= 500, `train 100% at ${mem}, reference 300–400 (allowing ≤ 500)`);
-  assert.ok(grok !== null && grok >= 3000 && grok <= 10000, `grok at ${grok}, reference 5.1k–6.9k (allowing 3k–10k)`);
-  assert.ok(low.step < grok && atGrok.train_loss > 10 * low.train_loss, "train loss rises (by > 10×, from ~1e-10) between memorization and the test-accuracy jump");
-  assert.ok(share > 0.5, `relevant-bit share of ‖W_0‖² ${share}: with an exact softmax gradient, weight decay makes the input weights sparse`);
-});
+// The preset at its full 20k steps on two seeds. Measured, seeds 1–4: train 100% at 325–425, test ≥ 99% at 5.6k–7.0k,
+// train loss at its minimum (1e-11 to 4e-11) at 1.4k–1.9k and ~1.5e-8 at the grok step, first-3-bit share 0.71–0.81
+// at 10k and 0.90–0.94 at 20k, test accuracy ≥ 99.0% at every evaluation after the grok step, 100% / 100% at 20k.
+for (const seed of [1, 2]) {
+  test(`R3 sparse parity, wd 0.1, seed ${seed}, 20k steps: memorizes by ~400, groks at ~5–7k, train loss rises before the jump, stays grokked`, async (t) => {
+    const config = normalizeSpec({ ...presetSpec("sparse-parity"), seed });
+    assert.equal(config.steps, 20000);
+    const points = await trainHistory(config, cadence, (_s, state) => (state.step === 10000 ? { share: relevantShare(state.params.W_0.data, 64, 3) } : ({} as Record<string, number>)));
+    const mem = firstReaching(points, "train_acc", 1), grok = firstReaching(points, "test_acc");
+    const after = points.filter((p) => mem !== null && p.step >= mem && grok !== null && p.step <= grok);
+    const low = after.reduce((a, b) => (b.train_loss < a.train_loss ? b : a));
+    const atGrok = points.find((p) => p.step === grok)!;
+    const share = points.find((p) => p.step === 10000)!.extra.share;
+    const final = points[points.length - 1];
+    const minTestAfter = Math.min(...points.filter((p) => grok !== null && p.step >= grok).map((p) => p.test_acc));
+    t.diagnostic(`train 100% at ${mem}, test ≥ 99% at ${grok}; train loss min ${low.train_loss.toExponential(2)} at ${low.step}, ${atGrok.train_loss.toExponential(2)} at the grok step; first-3-bit share of ‖W_0‖² at 10k ${share.toFixed(3)}; test accuracy after the grok step ≥ ${minTestAfter}; at ${final.step}: train ${final.train_acc}, test ${final.test_acc}`);
+    assert.ok(mem !== null && mem <= 500, `train 100% at ${mem}, reference 300–400 (allowing ≤ 500)`);
+    assert.ok(grok !== null && grok >= 3000 && grok <= 10000, `grok at ${grok}, reference 5.1k–6.9k (allowing 3k–10k)`);
+    assert.ok(low.step < grok && atGrok.train_loss > 10 * low.train_loss, "train loss rises (by > 10×, from ~1e-10) between memorization and the test-accuracy jump");
+    assert.ok(share > 0.5, `relevant-bit share of ‖W_0‖² ${share}: with an exact softmax gradient, weight decay makes the input weights sparse`);
+    assert.equal(final.step, 20000);
+    assert.ok(minTestAfter >= 0.98, `test accuracy fell to ${minTestAfter} after grokking (measured ≥ 0.990)`);
+    assert.ok(final.train_acc === 1 && final.test_acc >= 0.99, `the run ends grokked: train ${final.train_acc}, test ${final.test_acc}`);
+  });
+}
 
 test("R3 sparse parity with PyTorch's float32 softmax: input weights stay dense (~10% on the 3 bits), norm grows", async (t) => {
   const config = normalizeSpec({ ...presetSpec("sparse-parity"), seed: 1, steps: 10000, loss: "cross_entropy_float32" });
