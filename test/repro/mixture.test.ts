@@ -5,8 +5,9 @@
  * test accuracy keeps improving long after the training set is fit. The test-free indicator per domain — the
  * restricted loss on the domain's own training pairs — crosses 0.05 in the domains' order.
  * Measured on seeds 1–8 (docs/reproductions.md, "Per-domain grokking"): the indicator orders the domains on every
- * seed but does not reliably lead the grok step (on seed 2 it crosses 50 steps after it), so its lead is reported here,
- * not asserted; subtraction does not grok within the run on every seed (seed 4), which seeds 1 and 2 do not test.
+ * seed but does not reliably lead the grok step (on seed 2 it crosses 50 steps after it), so its lead is reported
+ * here, not asserted; subtraction does not grok within the run on every seed (seeds 4 and 8), which seeds 1 and 2 do
+ * not test.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
