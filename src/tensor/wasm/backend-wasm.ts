@@ -51,6 +51,11 @@ function checkLength(op: string, name: string, a: ArrayLike<number>, need: numbe
   if (a.length < need) throw new Error(`wasm backend ${op}: ${name} has ${a.length} elements, needs ${need}`);
 }
 
+/** checkLength for each named array and the length it needs. */
+function checkLengths(op: string, arrays: Record<string, readonly [ArrayLike<number>, number]>): void {
+  for (const [name, [a, need]] of Object.entries(arrays)) checkLength(op, name, a, need);
+}
+
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a positive integer, got ${threads}`);
@@ -214,7 +219,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   function attentionArgs(op: string, s: AttentionShape, arrays: Record<string, [Float32Array, number]>): { pq: number; work: number } {
     const { n, T, heads: H, dHead: e, qPos } = s, P = qPos.length;
     checkDims(op, { n, T, H, e, P });
-    for (const [name, [a, need]] of Object.entries(arrays)) checkLength(op, name, a, need);
+    checkLengths(op, arrays);
     ensureScratch(ex.attentionScratchBytes(H, T));
     return { pq: indexPtr(op, "qPos", qPos, P, T, 4 * P), work: n * H * P * T * e * 2 };
   }
@@ -471,7 +476,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     layerNormForward(n, d, x, w, b, y, xhat, rstd): void {
       live("layerNormForward");
       checkDims("layerNormForward", { n, d });
-      for (const [name, a, need] of [["x", x, n * d], ["w", w, d], ["b", b, d], ["y", y, n * d], ["xhat", xhat, n * d], ["rstd", rstd, n]] as const) checkLength("layerNormForward", name, a, need);
+      checkLengths("layerNormForward", { x: [x, n * d], w: [w, d], b: [b, d], y: [y, n * d], xhat: [xhat, n * d], rstd: [rstd, n] });
       if (n === 0 || d === 0) return;
       stageUsed = 0;
       const px = place(x, n * d, true), pw = place(w, d, true), pb = place(b, d, true);
@@ -485,7 +490,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     layerNormBackward(n, d, dy, w, xhat, rstd, dx, dw, db, accumulate): void {
       live("layerNormBackward");
       checkDims("layerNormBackward", { n, d });
-      for (const [name, a, need] of [["dy", dy, n * d], ["w", w, d], ["xhat", xhat, n * d], ["rstd", rstd, n], ["dx", dx, n * d], ["dw", dw, d], ["db", db, d]] as const) checkLength("layerNormBackward", name, a, need);
+      checkLengths("layerNormBackward", { dy: [dy, n * d], w: [w, d], xhat: [xhat, n * d], rstd: [rstd, n], dx: [dx, n * d], dw: [dw, d], db: [db, d] });
       // Rows of dx and columns of dw, db are written by different chunks: dx must not overwrite what they read.
       if (dx === dy || dx === xhat) throw new Error(`wasm backend layerNormBackward: dx must be a different array from ${dx === dy ? "dy" : "xhat"}`);
       if (d === 0) return;
