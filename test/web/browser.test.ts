@@ -86,8 +86,11 @@ test("web lab: live runs list, run page charts, sweep and compare pages (screens
   const seen = new Set<string>();
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
+    // Status first, then the step: a row that already reads "done" also shows its final step, whereas the step read
+    // before a refresh that lands between the two reads would miss it.
+    const done = (await row.locator(".status").innerText()) === "done";
     seen.add(await row.locator('[data-testid="step"]').innerText());
-    if ((await row.locator(".status").innerText()) === "done") break;
+    if (done) break;
     await page.waitForTimeout(100);
   }
   assert.equal(await trainExit, 0, trainErr);
