@@ -270,6 +270,37 @@ describe("wasm backend", () => {
     }
   });
 
+  test("A·Bᵀ with k ≥ 64 sums in the dot path's order, bit for bit (lanes p mod 4, lanes pairwise, then the tail)", () => {
+    // The order training results depend on: a faster kernel must keep it, or say why the runs' bits change.
+    const f = Math.fround;
+    const dotOrder = (A: Float32Array, B: Float32Array, i: number, j: number, k: number): number => {
+      const lane = [0, 0, 0, 0];
+      for (let p = 0; p < (k & ~3); p++) lane[p & 3] = f(lane[p & 3] + f(A[i * k + p] * B[j * k + p]));
+      let t = f(f(lane[0] + lane[1]) + f(lane[2] + lane[3]));
+      for (let p = k & ~3; p < k; p++) t = f(t + f(A[i * k + p] * B[j * k + p]));
+      return t;
+    };
+    const key = fold(root, "dot-order");
+    for (const [m, n, k] of [[9, 7, 64], [13, 5, 67], [4, 2, 130], [6, 9, 301]] as const) {
+      const A = randn(fold(key, `A${k}`), m * k), B = randn(fold(key, `B${k}`), n * k);
+      const C0 = randn(fold(key, `C${k}`), m * n), M = randn(fold(key, `M${k}`), m * n);
+      for (const be of [w1, w2all]) {
+        for (const mode of ["plain", "accumulate", "mul"] as const) {
+          const C = C0.slice();
+          be.gemm(m, n, k, A, B, C, mode === "plain" ? { transB: true } : mode === "accumulate" ? { transB: true, accumulate: true } : { transB: true, mul: M, scale: -2.5 });
+          const want = new Float32Array(m * n);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              const t = dotOrder(A, B, i, j, k), c = i * n + j;
+              want[c] = mode === "plain" ? t : mode === "accumulate" ? f(C0[c] + t) : f(f(-2.5 * M[c]) * t);
+            }
+          }
+          assertBitsEqual(`A·Bᵀ ${m}x${n}x${k} ${mode}`, C, want);
+        }
+      }
+    }
+  });
+
   test("arrays outside the wasm memory give the same bits (copy in / copy out)", () => {
     const key = fold(root, "slow");
     for (const [transA, transB] of COMBOS) {

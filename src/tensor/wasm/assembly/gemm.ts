@@ -340,11 +340,21 @@ function outerBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags:
 // ---------------------------------------------------------------------------------------------------------------
 // Dot-product path (A [m, k], B [n, k], both contiguous in k).
 
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+/**
+ * [h(a), h(b), h(c), h(d)] with h(v) = (v0 + v1) + (v2 + v3), a vector's lanes summed pairwise: four horizontal sums
+ * with the same adds in the same order as extracting the lanes one by one, in three vector adds.
+ */
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 2, 4, 6), v128.shuffle<f32>(a, b, 1, 3, 5, 7)); // a0+a1 a2+a3 b0+b1 b2+b3
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 2, 4, 6), v128.shuffle<f32>(c, d, 1, 3, 5, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 2, 4, 6), v128.shuffle<f32>(ab, cd, 1, 3, 5, 7));
 }
 
-/** out[r*2 + c] = Σ_p a_r[p] · b_c[p] for 4 rows a_r and 2 rows b_c of length k (4-lane partial sums, then the tail). */
+/**
+ * out[r*2 + c] = Σ_p a_r[p] · b_c[p] for 4 rows a_r and 2 rows b_c of length k: each sum in 4 lanes (lane l takes
+ * p ≡ l mod 4 in order), the lanes summed pairwise, then the tail p ≥ k & ~3 added in order. out is 16-byte aligned:
+ * rows 0–1 are its first vector, rows 2–3 its second.
+ */
 function dot4x2(k: i32, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, out: usize): void {
   let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
   const vecBytes = <usize>(k & ~3) << 2;
@@ -365,9 +375,12 @@ function dot4x2(k: i32, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b
     s30 = f32x4.add(s30, f32x4.mul(x, y0));
     s31 = f32x4.add(s31, f32x4.mul(x, y1));
   }
-  let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
-  let t20 = hsum(s20), t21 = hsum(s21), t30 = hsum(s30), t31 = hsum(s31);
+  v128.store(out, hsum4(s00, s01, s10, s11));
+  v128.store(out, hsum4(s20, s21, s30, s31), 16);
   const bytes = <usize>k << 2;
+  if (vecBytes == bytes) return;
+  let t00 = load<f32>(out), t01 = load<f32>(out, 4), t10 = load<f32>(out, 8), t11 = load<f32>(out, 12);
+  let t20 = load<f32>(out, 16), t21 = load<f32>(out, 20), t30 = load<f32>(out, 24), t31 = load<f32>(out, 28);
   for (let o = vecBytes; o < bytes; o += 4) {
     const y0 = load<f32>(b0 + o), y1 = load<f32>(b1 + o);
     let x = load<f32>(a0 + o);
@@ -401,6 +414,27 @@ function gemmDot(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i3
   }
 }
 
+/**
+ * C tile [4, 2] at pc (row stride ldc bytes) from out (two vectors, rows 0–1 and 2–3) as dotBlock's scalar loop
+ * stores it: t, C + t, or (scale · M) · t with M's tile at pc + mOffset.
+ */
+@inline function storeTile4x2(pc: usize, ldc: usize, out: usize, acc: bool, mul: bool, mOffset: usize, scale: f32): void {
+  let t01 = v128.load(out), t23 = v128.load(out, 16);
+  const pc1 = pc + ldc, pc2 = pc1 + ldc, pc3 = pc2 + ldc;
+  if (mul) {
+    const s = f32x4.splat(scale);
+    t01 = f32x4.mul(f32x4.mul(s, v128.load64_lane(pc1 + mOffset, v128.load64_zero(pc + mOffset), 1)), t01);
+    t23 = f32x4.mul(f32x4.mul(s, v128.load64_lane(pc3 + mOffset, v128.load64_zero(pc2 + mOffset), 1)), t23);
+  } else if (acc) {
+    t01 = f32x4.add(v128.load64_lane(pc1, v128.load64_zero(pc), 1), t01);
+    t23 = f32x4.add(v128.load64_lane(pc3, v128.load64_zero(pc2), 1), t23);
+  }
+  v128.store64_lane(pc, t01, 0);
+  v128.store64_lane(pc1, t01, 1);
+  v128.store64_lane(pc2, t23, 0);
+  v128.store64_lane(pc3, t23, 1);
+}
+
 /** Bands b0..b1 (4 rows) × column pairs q0..q1 of C. */
 function dotBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i32, M: usize, scale: f32, scratch: usize, b0: i32, b1: i32, q0: i32, q1: i32): void {
   const acc = (flags & ACCUMULATE) != 0;
@@ -419,6 +453,10 @@ function dotBlock(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags: i
       const j0 = q << 1;
       const cols = imin(2, n - j0);
       dot4x2(k, a0, a1, a2, a3, B + <usize>j0 * rowBytes, B + <usize>imin(j0 + 1, n - 1) * rowBytes, out);
+      if (rows == 4 && cols == 2) {
+        storeTile4x2(C + ((<usize>i0 * <usize>n + <usize>j0) << 2), <usize>n << 2, out, acc, mul, M - C, scale);
+        continue;
+      }
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const t = load<f32>(out + (<usize>(r * 2 + c) << 2));
