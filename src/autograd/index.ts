@@ -3,7 +3,7 @@ export { Graph, addInto, writeGrad, type ForwardOptions, type GradTarget, type I
 export { addBias, linear, matmul, type MatmulOptions } from "./ops/linear.js";
 export { activation, add, addTiled, gelu, mul, relu, scale, square, sub, tanh } from "./ops/elementwise.js";
 export { embedding, gatherRows, tokenColumn } from "./ops/gather.js";
-export { binaryLogits, packHeads, reshape, selectPositions, transpose, transposeInto } from "./ops/transform.js";
+export { binaryLogits, packHeads, reshape, selectPositions, transpose } from "./ops/transform.js";
 export { logSoftmax, mean, softmax, sum } from "./ops/reduce.js";
 export { layerNorm } from "./ops/norm.js";
 export { causalAttention } from "./ops/attention.js";

@@ -4,7 +4,7 @@ import type { Params, Tensor } from "../tensor/tensor.js";
 import type { Dataset, Split, TokenSplit } from "../tasks/dataset.js";
 import type { ForwardResult, Model } from "./model.js";
 import { Workspace } from "./workspace.js";
-import { add, embedding, matmul, square, tokenColumn, transpose, transposeInto } from "../autograd/index.js";
+import { add, embedding, matmul, square, tokenColumn, transpose } from "../autograd/index.js";
 import { defineModel, type ModelDefinition } from "./define.js";
 
 /**
@@ -75,8 +75,8 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
     },
     forward(params: Params, split: Split): ForwardResult {
       const s = split as TokenSplit, n = s.n;
-      transposeInto(params.U.data, N, p, Ut);
-      transposeInto(params.V.data, N, p, Vt);
+      backend.transpose(N, p, params.U.data, Ut);
+      backend.transpose(N, p, params.V.data, Vt);
       const H = ws.get(split, "hook_pre", n * N); // [n, N]  U e_a + V e_b
       const S = ws.get(split, "hook_post", n * N); // [n, N]  H²
       const Z = ws.get(split, "logits", n * nOut); // [n, p]
@@ -93,8 +93,8 @@ export function createGromov(config: GromovConfig, data: Dataset, backend: Backe
       dUt.fill(0);
       dVt.fill(0);
       backend.scatterAdd2(n, N, dH, tokenColumn(s.x, 2, 0), dUt, tokenColumn(s.x, 2, 1), dVt);
-      transposeInto(dUt, p, N, grads.U.data);
-      transposeInto(dVt, p, N, grads.V.data);
+      backend.transpose(p, N, dUt, grads.U.data);
+      backend.transpose(p, N, dVt, grads.V.data);
     },
   };
 }

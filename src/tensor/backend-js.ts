@@ -5,6 +5,8 @@ import { gatherRowsSum, scatterRowsAdd } from "./kernels/gather.js";
 import { softmaxCrossEntropyRows } from "./kernels/cross-entropy.js";
 import { mseRows } from "./kernels/mse.js";
 import { adamUpdate } from "./kernels/adam.js";
+import { transposeInto } from "./kernels/transpose.js";
+import { allFiniteJs } from "./tensor.js";
 
 /** Reference kernels in plain TypeScript: the definition every faster backend is tested against. */
 export function gemmJs(m: number, n: number, k: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions = {}): void {
@@ -96,6 +98,10 @@ export const elementwiseJs = {
   attentionBackward,
   layerNormForward,
   layerNormBackward,
+  allFinite: allFiniteJs,
+  transpose(rows: number, cols: number, x: Float32Array, out: Float32Array): void {
+    transposeInto(x, rows, cols, out);
+  },
 };
 
 export function createJsBackend(): Backend {

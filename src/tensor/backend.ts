@@ -75,6 +75,10 @@ export interface Backend {
   layerNormForward(n: number, d: number, x: Float32Array, w: Float32Array, b: Float32Array, y: Float32Array, xhat: Float32Array, rstd: Float32Array): void;
   /** Its backward given dy [n, d]: dx [n, d] (overwritten, or added to when `accumulate`; not dy itself), dw and db [d] (overwritten). */
   layerNormBackward(n: number, d: number, dy: Float32Array, w: Float32Array, xhat: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array, db: Float32Array, accumulate: boolean): void;
+  /** Whether x holds no NaN or ±Inf. */
+  allFinite(x: Float32Array): boolean;
+  /** out [cols, rows] = xᵀ for x [rows, cols]; out is not x. */
+  transpose(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
   /** Release threads and memory. */
   dispose(): void;
 }

@@ -58,11 +58,14 @@ export function totalNorm(params: Params): number {
   return Math.sqrt(s);
 }
 
-/** Name of the first tensor holding a NaN or ±Inf, or null. */
-export function firstNonFinite(params: Params): string | null {
-  for (const [name, t] of Object.entries(params)) {
-    const d = t.data;
-    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return name;
-  }
+/** Name of the first tensor holding a NaN or ±Inf, or null; `allFinite` checks one array (a backend's kernel). */
+export function firstNonFinite(params: Params, allFinite: (x: Float32Array) => boolean = allFiniteJs): string | null {
+  for (const [name, t] of Object.entries(params)) if (!allFinite(t.data)) return name;
   return null;
+}
+
+/** Whether x holds no NaN or ±Inf. */
+export function allFiniteJs(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
 }

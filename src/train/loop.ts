@@ -101,7 +101,7 @@ export function stepUpdate(setup: TrainSetup, state: TrainState, f: StepForward)
     throw new NonFiniteError(`training diverged at step ${state.step}: loss is ${s.loss}` + (where ? `; tensor "${where}" holds NaN or Inf` : `; the logits overflowed (no parameter holds NaN or Inf yet)`));
   }
   model.backward(state.params, f.batch, f.fwd, f.dLogits, state.grads);
-  const bad = firstNonFinite(state.grads);
+  const bad = firstNonFinite(state.grads, (x) => backend.allFinite(x));
   if (bad) throw new NonFiniteError(`training diverged at step ${state.step}: the gradient of "${bad}" holds NaN or Inf`);
   for (const h of state.hooks) h.beforeUpdate?.(setup, state, s.loss);
   optimizer.update(state.params, state.grads, state.opt, lrAt(setup.schedule, state.step), backend);

@@ -363,6 +363,51 @@ describe("wasm backend", () => {
     }
   });
 
+  test("transpose moves every value to its place, bit for bit, in and outside the wasm memory", () => {
+    const sizes = [1, 2, 3, 4, 5, 17, 53, 64, 1024];
+    for (const r of sizes) {
+      for (const c of sizes) {
+        const x = randn(fold(root, `transpose-${r}-${c}`), r * c);
+        x[0] = NaN; // moved, never computed on: NaN, −0 and the rest keep their bits
+        if (r * c > 1) x[r * c - 1] = -0;
+        const want = new Float32Array(r * c);
+        reference.transpose(r, c, x, want);
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) assert.ok(Object.is(want[j * r + i], x[i * c + j]), `reference transpose ${r}x${c} at ${i}, ${j}`);
+        for (const be of [w1, w2all]) {
+          const xw = be.alloc(r * c), out = be.alloc(r * c);
+          xw.set(x);
+          be.transpose(r, c, xw, out);
+          assertBitsEqual(`transpose ${r}x${c} on ${be.name}`, out, want);
+          const plain = new Float32Array(r * c);
+          be.transpose(r, c, x, plain);
+          assertBitsEqual(`transpose ${r}x${c} on ${be.name}, arrays outside its memory`, plain, want);
+        }
+      }
+    }
+    assert.throws(() => w1.transpose(2, 3, new Float32Array(5), new Float32Array(6)), /transpose/);
+  });
+
+  test("allFinite finds a NaN or ±Inf at any position (vector body and tail), in and outside the wasm memory", () => {
+    for (const len of [0, 1, 3, 4, 7, 64, 1001]) {
+      for (const be of [reference, w1, w2all]) {
+        const inside = be.alloc(len), outside = new Float32Array(len);
+        for (const x of [inside, outside]) {
+          x.set(randn(fold(root, `finite-${len}`), len).map((v) => v * 1e30)); // large but finite
+          if (len > 0) x[len - 1] = -0;
+          assert.equal(be.allFinite(x), true, `${be.name} len ${len}: all finite`);
+          for (const at of [0, len >> 1, len - 1].filter((i) => i >= 0 && i < len)) {
+            for (const bad of [NaN, Infinity, -Infinity]) {
+              const keep = x[at];
+              x[at] = bad;
+              assert.equal(be.allFinite(x), false, `${be.name} len ${len}: ${bad} at ${at}`);
+              x[at] = keep;
+            }
+          }
+        }
+      }
+    }
+  });
+
   test("ReLU and its derivative at 0, −0, NaN and ±Inf (ReLU′(0) = 0, as PyTorch)", () => {
     const special = [-2, -0, 0, 1e-30, 3, NaN, Infinity, -Infinity];
     const reluWant = [0, 0, 0, Math.fround(1e-30), 3, 0, Infinity, 0];

@@ -8,23 +8,15 @@ import { cols, rows } from "./shape.js";
 export function transpose(g: Graph, x: Var): Var {
   const r = rows(x), c = cols(x);
   const out = g.buffer("transpose", r * c);
-  transposeInto(x.data, r, c, out);
+  g.backend.transpose(r, c, x.data, out);
   return g.record([c, r], out, [x], (dOut) => {
     const t = g.grad(x);
     if (!t) return;
-    if (!t.accumulate) transposeInto(dOut, c, r, t.data);
+    if (!t.accumulate) g.backend.transpose(c, r, dOut, t.data);
     else for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t.data[i * c + j] += dOut[j * r + i];
   });
 }
 
-/** out[c, r] = x[r, c]. */
-export function transposeInto(x: Float32Array, r: number, c: number, out: Float32Array): Float32Array {
-  for (let i = 0; i < r; i++) {
-    const o = i * c;
-    for (let j = 0; j < c; j++) out[j * r + i] = x[o + j];
-  }
-  return out;
-}
 
 /** The same values under another shape (copied, so the result is a value of its own on the tape). */
 export function reshape(g: Graph, x: Var, shape: readonly number[]): Var {

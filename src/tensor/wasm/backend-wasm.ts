@@ -1,6 +1,7 @@
 import type { Backend, GemmOptions } from "../backend.js";
 import type { AttentionShape } from "../kernels/attention.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { allFiniteJs } from "../tensor.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, OP_TRANSPOSE, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
@@ -471,6 +472,25 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       run(OP_ATTENTION_BACKWARD, [n, T, H, e, P, pq, pQ, pKV, pPat, pDz, pDq, pDkv], 1, 2 * work);
       copyOut(dq, pDq, he);
       copyOut(dkv, pDkv, kve);
+    },
+
+    allFinite(x): boolean {
+      live("allFinite");
+      const p = heap.ptrOf(x);
+      if (p < 0) return allFiniteJs(x); // outside the wasm memory: not worth a copy
+      return ex.allFinite(p, x.length) === 1;
+    },
+
+    transpose(rows, cols, x, out): void {
+      live("transpose");
+      checkDims("transpose", { rows, cols });
+      checkLengths("transpose", { x: [x, rows * cols], out: [out, rows * cols] });
+      if (out === x) throw new Error("wasm backend transpose: out must be a different array from x");
+      if (rows === 0 || cols === 0) return;
+      stageUsed = 0;
+      const px = place(x, rows * cols, true), pOut = place(out, rows * cols, false);
+      run(OP_TRANSPOSE, [rows, cols, px, pOut], 1, rows * cols);
+      copyOut(out, pOut, rows * cols);
     },
 
     layerNormForward(n, d, x, w, b, y, xhat, rstd): void {

@@ -49,6 +49,7 @@ export const OP_MSE_ROWS = 15;
 export const OP_ADAM_UPDATE = 16;
 export const OP_LAYER_NORM_FORWARD = 17;
 export const OP_LAYER_NORM_BACKWARD = 18;
+export const OP_TRANSPOSE = 19;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -110,6 +111,9 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_LAYER_NORM_BACKWARD:
       ex.layerNormBackward(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], COUNTER_PTR);
+      return;
+    case OP_TRANSPOSE:
+      ex.transpose(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR);
       return;
     case OP_BINARY_MLP_JOB:
       ex.binaryMlpJob(ctl[a], ctl[a + 1], scratch, COUNTER_PTR);

@@ -33,6 +33,10 @@ export interface KernelExports {
   /** LayerNorm (assembly/layer-norm.ts); accumulate ≠ 0: dx += instead of dx =. */
   layerNormForward(n: number, d: number, x: number, w: number, b: number, y: number, xhat: number, rstd: number, counter: number): void;
   layerNormBackward(n: number, d: number, dy: number, w: number, xhat: number, rstd: number, dx: number, dw: number, db: number, accumulate: number, counter: number): void;
+  /** 1 when x[0..len) holds no NaN or ±Inf (assembly/finite.ts). */
+  allFinite(x: number, len: number): number;
+  /** dst [cols, rows] = srcᵀ (assembly/transpose.ts). */
+  transpose(rows: number, cols: number, src: number, dst: number, counter: number): void;
   /** fdlibm's exp and log1p (assembly/exact-math.ts), which V8 computes for Math.exp and Math.log1p. */
   exactExp(x: number): number;
   exactLog1p(x: number): number;

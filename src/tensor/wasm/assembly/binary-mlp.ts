@@ -26,6 +26,7 @@
 // Non-finite values are the exception: 0 · ∞ is NaN in a gemm but skipped here. Training stops at the first
 // non-finite loss or gradient either way.
 import { imin } from "./util";
+import { allFinite } from "./finite";
 
 /**
  * The sums over a row's active inputs (forward) and over a column's rows (dW0) take a row's H units as ⌈H/4⌉ vectors,
@@ -456,14 +457,3 @@ function sumColumns(H: i32, d: i32, lists: usize, rowList: usize, buf: usize, gW
   v128.store(out + last, z);
 }
 
-/** 1 when x[0..len) holds no NaN or ±∞ (x · 0 is ±0 for finite x, NaN otherwise). */
-function allFinite(x: usize, len: i32): i32 {
-  let s = f32x4.splat(0);
-  const vecEnd = x + (<usize>(len & ~3) << 2), end = x + (<usize>len << 2);
-  const z = f32x4.splat(0);
-  let p = x;
-  for (; p < vecEnd; p += 16) s = f32x4.add(s, f32x4.mul(v128.load(p), z));
-  let t = hsum(s);
-  for (; p < end; p += 4) t += load<f32>(p) * 0;
-  return t == t ? 1 : 0;
-}

@@ -12,3 +12,5 @@ export { mseRows } from "./mse";
 export { adamUpdateChunks } from "./optimizers";
 export { attentionBackward, attentionForward, attentionScratchBytes } from "./attention";
 export { layerNormBackward, layerNormForward } from "./layer-norm";
+export { transpose } from "./transpose";
+export { allFinite } from "./finite";
