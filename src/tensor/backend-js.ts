@@ -6,6 +6,7 @@ import { softmaxCrossEntropyRows } from "./kernels/cross-entropy.js";
 import { mseRows } from "./kernels/mse.js";
 import { adamUpdate } from "./kernels/adam.js";
 import { transposeInto } from "./kernels/transpose.js";
+import { dropoutMask } from "./kernels/dropout.js";
 import { allFiniteJs } from "./tensor.js";
 
 /** Reference kernels in plain TypeScript: the definition every faster backend is tested against. */
@@ -99,6 +100,7 @@ export const elementwiseJs = {
   layerNormForward,
   layerNormBackward,
   allFinite: allFiniteJs,
+  dropoutMask,
   transpose(rows: number, cols: number, x: Float32Array, out: Float32Array): void {
     transposeInto(x, rows, cols, out);
   },

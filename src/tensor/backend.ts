@@ -1,5 +1,6 @@
 import type { AdamCoefficients } from "./kernels/adam.js";
 import type { AttentionShape } from "./kernels/attention.js";
+import type { Key } from "./rng.js";
 
 /**
  * The kernel interface every model calls. Arrays are row-major Float32Arrays; shapes are passed explicitly.
@@ -75,6 +76,8 @@ export interface Backend {
   layerNormForward(n: number, d: number, x: Float32Array, w: Float32Array, b: Float32Array, y: Float32Array, xhat: Float32Array, rstd: Float32Array): void;
   /** Its backward given dy [n, d]: dx [n, d] (overwritten, or added to when `accumulate`; not dy itself), dw and db [d] (overwritten). */
   layerNormBackward(n: number, d: number, dy: Float32Array, w: Float32Array, xhat: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array, db: Float32Array, accumulate: boolean): void;
+  /** mask[i] = 0 where uniform(key, i) < p (rng.ts), 1/(1 − p) elsewhere, for i < n: inverted dropout's mask. */
+  dropoutMask(n: number, key: Key, p: number, mask: Float32Array): void;
   /** Whether x holds no NaN or ±Inf. */
   allFinite(x: Float32Array): boolean;
   /** out [cols, rows] = xᵀ for x [rows, cols]; out is not x. */

@@ -54,6 +54,17 @@ export function uniform(key: Key, i: number): number {
   return (hi * 67108864 + lo) / 9007199254740992;
 }
 
+/**
+ * uniform(key, i) < p, drawing the second half of the value only when the first 27 bits leave it open: the value lies
+ * in [hi / 2^27, (hi + 1) / 2^27), so it is decided unless p falls inside that interval (one draw in 2^27).
+ */
+export function uniformBelow(key: Key, i: number, p: number): boolean {
+  const hi = bits(key, 2 * i) >>> 5;
+  if ((hi + 1) / 134217728 <= p) return true;
+  if (hi / 134217728 >= p) return false;
+  return uniform(key, i) < p;
+}
+
 export function uniforms(key: Key, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
   for (let i = 0; i < n; i++) out[i] = uniform(key, i);
   return out;

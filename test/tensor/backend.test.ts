@@ -7,7 +7,7 @@ import { biasReluJs, createJsBackend, gatherSumSquareJs, gemmJs, scatterAdd2Js }
 import { createBackend } from "../../src/tensor/backend-select.js";
 import { createWasmBackend, type WasmBackend } from "../../src/tensor/wasm/backend-wasm.js";
 import { spawnNodeWorker } from "../../src/tensor/wasm/node-threads.js";
-import { fold, keyFromSeed, normals, randint, type Key } from "../../src/tensor/rng.js";
+import { fold, keyFromSeed, normals, randint, uniform, type Key } from "../../src/tensor/rng.js";
 import { attentionBackward, attentionForward, type AttentionShape } from "../../src/tensor/kernels/attention.js";
 import { gatherRowsSum, scatterRowsAdd } from "../../src/tensor/kernels/gather.js";
 import { softmaxCrossEntropyRows } from "../../src/tensor/kernels/cross-entropy.js";
@@ -385,6 +385,26 @@ describe("wasm backend", () => {
       }
     }
     assert.throws(() => w1.transpose(2, 3, new Float32Array(5), new Float32Array(6)), /transpose/);
+  });
+
+  test("dropoutMask is uniform(key, i) < p ? 0 : 1/(1 − p), bit for bit, with p on a draw's edges too", () => {
+    const key = fold(root, "dropout");
+    // p equal to a draw, and the next double above it: the first 27 bits leave those open, the second draw decides
+    const u = uniform(key, 4101), next = u + 2 ** -53;
+    for (const p of [0, 0.1, 0.3, 0.5, 0.9, u, next]) {
+      for (const n of [0, 1, 3, 4, 5, 4097, 10001]) {
+        const want = new Float32Array(n);
+        for (let i = 0; i < n; i++) want[i] = uniform(key, i) < p ? 0 : 1 / (1 - p);
+        for (const be of [reference, w1, w2all]) {
+          const inside = be.alloc(n), outside = new Float32Array(n);
+          be.dropoutMask(n, key, p, inside);
+          be.dropoutMask(n, key, p, outside);
+          assertBitsEqual(`dropoutMask p ${p} n ${n} on ${be.name}`, inside, want);
+          assertBitsEqual(`dropoutMask p ${p} n ${n} on ${be.name}, outside its memory`, outside, want);
+        }
+      }
+    }
+    assert.ok(uniform(key, 4101) < next && !(uniform(key, 4101) < u), "the edge case sits on draw 4101");
   });
 
   test("allFinite finds a NaN or ±Inf at any position (vector body and tail), in and outside the wasm memory", () => {

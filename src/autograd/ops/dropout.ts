@@ -1,5 +1,5 @@
 import type { Graph, Var } from "../graph.js";
-import { fold, uniform } from "../../tensor/rng.js";
+import { fold } from "../../tensor/rng.js";
 
 /**
  * Inverted dropout (Srivastava et al. 2014): in a training forward each value is zeroed with probability p and the
@@ -11,13 +11,10 @@ export function dropout(g: Graph, x: Var, p: number, label: string): Var {
   if (p === 0) return x;
   const key = g.drawKey();
   if (key === null) return x;
-  const k = fold(key, `dropout/${label}`), keep = 1 / (1 - p);
   const mask = g.buffer("dropout.mask", x.data.length);
   const out = g.buffer("dropout", x.data.length);
-  for (let i = 0; i < out.length; i++) {
-    mask[i] = uniform(k, i) < p ? 0 : keep;
-    out[i] = x.data[i] * mask[i];
-  }
+  g.backend.dropoutMask(out.length, fold(key, `dropout/${label}`), p, mask); // 0 where uniform(k, i) < p, else 1/(1 − p)
+  for (let i = 0; i < out.length; i++) out[i] = x.data[i] * mask[i];
   return g.record(x.shape, out, [x], (dOut) => {
     const t = g.grad(x);
     if (!t) return;

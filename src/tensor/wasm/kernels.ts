@@ -33,6 +33,8 @@ export interface KernelExports {
   /** LayerNorm (assembly/layer-norm.ts); accumulate ≠ 0: dx += instead of dx =. */
   layerNormForward(n: number, d: number, x: number, w: number, b: number, y: number, xhat: number, rstd: number, counter: number): void;
   layerNormBackward(n: number, d: number, dy: number, w: number, xhat: number, rstd: number, dx: number, dw: number, db: number, accumulate: number, counter: number): void;
+  /** Inverted dropout's mask (assembly/dropout.ts): 0 where the key's uniform i is below p, else keep. */
+  dropoutMask(n: number, k0: number, k1: number, p: number, keep: number, mask: number, counter: number): void;
   /** 1 when x[0..len) holds no NaN or ±Inf (assembly/finite.ts). */
   allFinite(x: number, len: number): number;
   /** dst [cols, rows] = srcᵀ (assembly/transpose.ts). */

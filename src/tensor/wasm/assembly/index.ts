@@ -14,3 +14,4 @@ export { attentionBackward, attentionForward, attentionScratchBytes } from "./at
 export { layerNormBackward, layerNormForward } from "./layer-norm";
 export { transpose } from "./transpose";
 export { allFinite } from "./finite";
+export { dropoutMask } from "./dropout";

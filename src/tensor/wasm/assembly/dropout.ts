@@ -1,0 +1,72 @@
+// @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
+import { claim, imin } from "./util";
+
+/** Elements per chunk a thread claims. */
+const CHUNK: i32 = 4096;
+
+// src/tensor/rng.ts's hash, in wrapping 32-bit arithmetic (what its Math.imul, ^ and >>> compute in JavaScript).
+@inline function mix32(x: u32): u32 {
+  x ^= x >>> 16;
+  x *= 0x21f0aaad;
+  x ^= x >>> 15;
+  x *= 0x735a2d97;
+  x ^= x >>> 15;
+  return x;
+}
+
+@inline function hash3(k0: u32, k1: u32, c: u32): u32 {
+  return mix32(k0 ^ mix32((k1 ^ mix32(c ^ 0x9e3779b9)) + 0x85ebca6b));
+}
+
+@inline function mix32x4(x: v128): v128 {
+  x = v128.xor(x, i32x4.shr_u(x, 16));
+  x = i32x4.mul(x, i32x4.splat(0x21f0aaad));
+  x = v128.xor(x, i32x4.shr_u(x, 15));
+  x = i32x4.mul(x, i32x4.splat(0x735a2d97));
+  x = v128.xor(x, i32x4.shr_u(x, 15));
+  return x;
+}
+
+/** One mask value from the first draw's hash h (of counter 2i): 0 when uniform(key, i) < p, else keep. */
+@inline function maskValue(h: u32, k0: u32, k1: u32, i: i32, p: f64, keep: f32): f32 {
+  // × 2^-27 and × 2^-53 are exact, as rng.ts's divisions by 2^27 and 2^53 are
+  const hi = <f64>(h >>> 5);
+  const below = (hi + 1) * 7.450580596923828e-9 <= p; // the whole interval [hi, hi + 1) / 2^27 lies below p
+  // p inside the interval (one value in 2^27): the second draw decides. Otherwise no branch: which way a value goes
+  // is random, and a mispredicted branch per value costs more than the hashing.
+  if ((<i32>(hi * 7.450580596923828e-9 < p) & <i32>!below) != 0) {
+    return (hi * 67108864 + <f64>(hash3(k0, k1, (<u32>i << 1) + 1) >>> 6)) * 1.1102230246251565e-16 < p ? 0 : keep;
+  }
+  return keep * <f32>(<i32>!below); // +0 or keep (V8 compiles a float select to a branch)
+}
+
+/**
+ * mask[i] = 0 where uniform(key, i) < p (rng.ts: 53 bits from draws 2i and 2i + 1), else `keep`, for i < n. The first
+ * draw's 27 bits decide unless p lies inside their interval, as rng.ts's uniformBelow decides; four first draws are
+ * hashed side by side.
+ */
+export function dropoutMask(n: i32, k0: u32, k1: u32, p: f64, keep: f32, mask: usize, counter: usize): void {
+  const chunks = (n + CHUNK - 1) / CHUNK;
+  const vk0 = i32x4.splat(k0), vk1 = i32x4.splat(k1), c9e = i32x4.splat(0x9e3779b9), c85 = i32x4.splat(0x85ebca6b);
+  const steps = i32x4(0, 2, 4, 6);
+  const one = f64x2.splat(1), s27 = f64x2.splat(7.450580596923828e-9), vp = f64x2.splat(p), vkeep = f32x4.splat(keep);
+  for (let c = claim(counter); c < chunks; c = claim(counter)) {
+    const i1 = imin(c * CHUNK + CHUNK, n);
+    let i = c * CHUNK;
+    for (; i + 4 <= i1; i += 4) {
+      const ctr = i32x4.add(i32x4.splat(i << 1), steps);
+      const hi = i32x4.shr_u(mix32x4(v128.xor(vk0, mix32x4(i32x4.add(v128.xor(vk1, mix32x4(v128.xor(ctr, c9e))), c85)))), 5);
+      // the decisions of maskValue, two lanes at a time in float64, combined into one 32-bit mask per value
+      const hi01 = f64x2.convert_low_i32x4_u(hi), hi23 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(hi, hi, 2, 3, 2, 3));
+      const below01 = f64x2.le(f64x2.mul(f64x2.add(hi01, one), s27), vp), below23 = f64x2.le(f64x2.mul(f64x2.add(hi23, one), s27), vp);
+      const open01 = v128.andnot(f64x2.lt(f64x2.mul(hi01, s27), vp), below01), open23 = v128.andnot(f64x2.lt(f64x2.mul(hi23, s27), vp), below23);
+      const o = mask + (<usize>i << 2);
+      if (v128.any_true(v128.or(open01, open23))) {
+        for (let j = 0; j < 4; j++) store<f32>(o + (<usize>j << 2), maskValue(hash3(k0, k1, <u32>(i + j) << 1), k0, k1, i + j, p, keep));
+      } else {
+        v128.store(o, v128.andnot(vkeep, v128.shuffle<i32>(below01, below23, 0, 2, 4, 6)));
+      }
+    }
+    for (; i < i1; i++) store<f32>(mask + (<usize>i << 2), maskValue(hash3(k0, k1, <u32>i << 1), k0, k1, i, p, keep));
+  }
+}
