@@ -84,12 +84,17 @@ export function addArraysJs(len: number, a: Float32Array, b: Float32Array, out: 
   for (let i = 0; i < len; i++) out[i] = a[i] + b[i];
 }
 
+export function mulArraysJs(len: number, a: Float32Array, b: Float32Array, out: Float32Array, accumulate: boolean): void {
+  for (let i = 0; i < len; i++) out[i] = (accumulate ? out[i] : 0) + a[i] * b[i];
+}
+
 export const elementwiseJs = {
   addRowVector: addRowVectorJs,
   biasRelu: biasReluJs,
   reluBackward: reluBackwardJs,
   columnSums: columnSumsJs,
   addArrays: addArraysJs,
+  mulArrays: mulArraysJs,
   gatherRowsSum,
   scatterRowsAdd,
   softmaxCrossEntropyRows,

@@ -83,10 +83,15 @@ function elementwiseOutputs(be: Backend, key: Key, n: number, d: number, make: (
   be.reluBackward(n, d, pre2, g2, null);
   const cs = fill("cs", d);
   be.columnSums(n, d, post, cs);
-  return [X, pre, post, post2, g, sums, g2, cs];
+  // products with zeros of both signs and large magnitudes (rounded once, from float64), set and accumulated
+  const ma = fill("ma", n * d, true).map((v, i) => (i % 7 === 3 ? -0 : v * 1e20)), mb = fill("mb", n * d, true);
+  const prod = make(n * d), acc = fill("acc", n * d);
+  be.mulArrays(n * d, ma, mb, prod, false);
+  be.mulArrays(n * d, ma, mb, acc, true);
+  return [X, pre, post, post2, g, sums, g2, cs, prod, acc];
 }
 
-const ELEMENTWISE_OUTPUTS = ["addRowVector X", "biasRelu pre", "biasRelu post", "relu (no bias) post", "reluBackward g", "reluBackward colSums", "reluBackward (no sums) g", "columnSums"];
+const ELEMENTWISE_OUTPUTS = ["addRowVector X", "biasRelu pre", "biasRelu post", "relu (no bias) post", "reluBackward g", "reluBackward colSums", "reluBackward (no sums) g", "columnSums", "mulArrays", "mulArrays (accumulate)"];
 
 interface GemmCase {
   m: number;

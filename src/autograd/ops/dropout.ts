@@ -14,10 +14,10 @@ export function dropout(g: Graph, x: Var, p: number, label: string): Var {
   const mask = g.buffer("dropout.mask", x.data.length);
   const out = g.buffer("dropout", x.data.length);
   g.backend.dropoutMask(out.length, fold(key, `dropout/${label}`), p, mask); // 0 where uniform(k, i) < p, else 1/(1 − p)
-  for (let i = 0; i < out.length; i++) out[i] = x.data[i] * mask[i];
+  g.backend.mulArrays(out.length, x.data, mask, out, false);
   return g.record(x.shape, out, [x], (dOut) => {
     const t = g.grad(x);
     if (!t) return;
-    for (let i = 0; i < out.length; i++) t.data[i] = (t.accumulate ? t.data[i] : 0) + dOut[i] * mask[i];
+    g.backend.mulArrays(out.length, dOut, mask, t.data, t.accumulate);
   });
 }

@@ -1,7 +1,7 @@
 import type { Backend, GemmOptions } from "../backend.js";
 import type { AttentionShape } from "../kernels/attention.js";
 import { allFiniteJs } from "../tensor.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, OP_TRANSPOSE, OP_DROPOUT_MASK, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, OP_TRANSPOSE, OP_DROPOUT_MASK, OP_MUL_ARRAYS, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
@@ -377,6 +377,19 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       const pb = b === a ? pa : place(b, len, true);
       const pOut = out === a ? pa : out === b ? pb : place(out, len, false);
       run(OP_ADD_ARRAYS, [len, pa, pb, pOut], 1, len);
+      copyOut(out, pOut, len);
+    },
+
+    mulArrays(len, a, b, out, accumulate): void {
+      live("mulArrays");
+      checkDims("mulArrays", { len });
+      for (const [name, arr] of [["a", a], ["b", b], ["out", out]] as const) checkLength("mulArrays", name, arr, len);
+      if (len === 0) return;
+      stageUsed = 0;
+      const pa = place(a, len, true);
+      const pb = b === a ? pa : place(b, len, true);
+      const pOut = out === a ? pa : out === b ? pb : place(out, len, accumulate);
+      run(OP_MUL_ARRAYS, [len, pa, pb, pOut, accumulate ? 1 : 0], 1, 2 * len);
       copyOut(out, pOut, len);
     },
 

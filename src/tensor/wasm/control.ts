@@ -51,6 +51,7 @@ export const OP_LAYER_NORM_FORWARD = 17;
 export const OP_LAYER_NORM_BACKWARD = 18;
 export const OP_TRANSPOSE = 19;
 export const OP_DROPOUT_MASK = 20;
+export const OP_MUL_ARRAYS = 21;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -112,6 +113,9 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_LAYER_NORM_BACKWARD:
       ex.layerNormBackward(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9], COUNTER_PTR);
+      return;
+    case OP_MUL_ARRAYS:
+      ex.mulArrays(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], COUNTER_PTR);
       return;
     case OP_DROPOUT_MASK:
       ex.dropoutMask(ctl[a], ctl[a + 1], ctl[a + 2], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctlF[SCALE], ctl[a + 3], COUNTER_PTR);

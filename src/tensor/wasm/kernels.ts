@@ -14,6 +14,7 @@ export interface KernelExports {
   /** Adam over len floats in place; coef: 10 float64 coefficients (assembly/optimizers.ts). */
   adamUpdateChunks(len: number, p: number, g: number, m: number, v: number, coef: number, counter: number): void;
   addArrays(len: number, a: number, b: number, out: number, counter: number): void;
+  mulArrays(len: number, a: number, b: number, out: number, accumulate: number, counter: number): void;
   addRowVector(n: number, d: number, X: number, b: number, counter: number): void;
   /** b = 0: no bias. */
   biasRelu(n: number, d: number, pre: number, b: number, post: number, counter: number): void;

@@ -243,3 +243,26 @@ export function addArrays(len: i32, a: usize, b: usize, out: usize, counter: usi
     for (; o < end; o += 4) store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
   }
 }
+
+/**
+ * out[i] = (acc ? out[i] : +0) + a[i]·b[i] for i < len, in float64 rounded once to float32 (the product of two floats
+ * is exact in float64): what a TypeScript loop storing that expression into a Float32Array computes.
+ */
+export function mulArrays(len: i32, a: usize, b: usize, out: usize, acc: i32, counter: usize): void {
+  const chunks = (len + CHUNK_ELEMS - 1) / CHUNK_ELEMS;
+  const zero = f64x2.splat(0);
+  for (let c = claim(counter); c < chunks; c = claim(counter)) {
+    const e0 = c * CHUNK_ELEMS, e1 = imin(e0 + CHUNK_ELEMS, len);
+    let o = <usize>e0 << 2;
+    const pairEnd = <usize>(e0 + ((e1 - e0) & ~1)) << 2, end = <usize>e1 << 2;
+    for (; o < pairEnd; o += 8) {
+      const p = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(a + o)), f64x2.promote_low_f32x4(v128.load64_zero(b + o)));
+      const base = acc != 0 ? f64x2.promote_low_f32x4(v128.load64_zero(out + o)) : zero;
+      v128.store64_lane(out + o, f32x4.demote_f64x2_zero(f64x2.add(base, p)), 0);
+    }
+    for (; o < end; o += 4) {
+      const base: f64 = acc != 0 ? <f64>load<f32>(out + o) : 0;
+      store<f32>(out + o, <f32>(base + <f64>load<f32>(a + o) * <f64>load<f32>(b + o)));
+    }
+  }
+}

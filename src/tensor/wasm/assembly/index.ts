@@ -3,7 +3,7 @@
 // from a shared counter (util.ts `claim`) until none are left, so results do not depend on how many threads ran.
 export { gemm, gemmScratchBytes } from "./gemm";
 export { gatherRowsSum, gatherSumSquare, scatterAdd2, scatterRowsAdd } from "./gather";
-export { addArrays, addRowVector, biasRelu, columnSums, reluBackward } from "./elementwise";
+export { addArrays, addRowVector, biasRelu, columnSums, mulArrays, reluBackward } from "./elementwise";
 export { binaryMlpChunkRows } from "./binary-mlp";
 export { binaryMlpJob, binaryMlpScratchBytes, crossEntropy as binaryCrossEntropy } from "./binary-mlp-task";
 export { exactExp, exactLog1p } from "./exact-math";
