@@ -54,7 +54,10 @@ export interface Backend {
   adamUpdate(len: number, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void;
   /** out = a + b elementwise over the first `len` values (out may be a or b). */
   addArrays(len: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
-  /** out[i] = a[i]·b[i], or out[i] += a[i]·b[i] when `accumulate` (float64 arithmetic, one rounding to out's type). */
+  /**
+   * out[i] = (accumulate ? out[i] : +0) + a[i]·b[i], in float64 with one rounding to out's type (a zero product is
+   * stored as +0 unless accumulated onto −0).
+   */
   mulArrays(len: number, a: Float32Array, b: Float32Array, out: Float32Array, accumulate: boolean): void;
   /** X[i, :] += b for X [n, d] (a bias on the logits). */
   addRowVector(n: number, d: number, X: Float32Array, b: Float32Array): void;
