@@ -10,7 +10,7 @@
 // The hidden layer, logits and their gradient live in the thread's scratch memory for the duration of a task.
 import { at, backwardScratchBytes, binaryMlpBackward, binaryMlpForward, forwardScratchBytes } from "./binary-mlp";
 import { adamUpdate, sgdUpdate } from "./optimizers";
-import { fdlibmExp, fdlibmLog1p, INV_LN2, LN2_HI, LN2_LO, P1, P2, P3, P4, P5 } from "./exact-math";
+import { EXP_PAIR_ABS_MAX, fdlibmExp, fdlibmExpPair, fdlibmLog1p } from "./exact-math";
 import { FLUSH_BELOW, flushTiny } from "./cross-entropy";
 import { claim } from "./util";
 
@@ -61,26 +61,15 @@ function crossEntropyRows(i0: i32, i1: i32, n: i32, Z: usize, y: usize, dZ: usiz
   return total;
 }
 
-// fdlibmExp's regions (exact-math.ts), as bounds on |x|: below 2^-28 e^x is 1 + x; below K1_FROM (high word
-// 0x3fd62e43) k = 0; below K2_FROM (0x3ff0a2b2) k = −1 with x + ln2 as its hi part; above, k = (int)(x/ln2 − 0.5).
-const TINY_BELOW: f64 = 3.725290298461914e-9; // 2^-28
-const K1_FROM: f64 = reinterpret<f64>(<u64>0x3fd62e43 << 32);
-const K2_FROM: f64 = reinterpret<f64>(<u64>0x3ff0a2b2 << 32);
-// Past this |x| the scalar path takes over: fdlibm's overflow and underflow cases start at 709.78, and 2^k needs
-// another scaling once k < −1021 (|x| above ~707.7).
-const PAIR_ABS_MAX: f64 = 707;
-
 /**
  * crossEntropyRows without the value, two rows per f64x2 operation and no branch on the data, each lane with the
- * scalar row's operations on the same values: exp's three regions below |x| = 707 are computed as its general case
- * with (hi, lo, k) chosen per lane — for k = 0, hi = x and lo = 0 give fdlibm's k = 0 formula exactly, since
- * 0 − (x c)/(2 − c) = (x c)/(c − 2) — and the tiny region's 1 + x is selected after. A pair with a logit that is not
+ * scalar row's operations on the same values (exp by fdlibmExpPair). A pair with a logit that is not
  * finite, a label not 0 or 1, or |x| ≥ 707 goes through crossEntropyRows.
  */
 function gradientPairs(n: i32, Z: usize, y: usize, dZ: usize, correct: usize): f64 {
   let total: f64 = 0;
   let right = 0;
-  const zero = f64x2.splat(0), one = f64x2.splat(1), two = f64x2.splat(2), nv = f64x2.splat(<f64>n);
+  const zero = f64x2.splat(0), one = f64x2.splat(1), nv = f64x2.splat(<f64>n);
   const flush = f32x4.splat(FLUSH_BELOW);
   let i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -92,31 +81,11 @@ function gradientPairs(n: i32, Z: usize, y: usize, dZ: usize, correct: usize): f
     const m = v128.bitselect(Z1, Z0, arg1);
     const x = f64x2.sub(v128.bitselect(Z0, Z1, arg1), m);
     const ax = f64x2.abs(x); // NaN when a logit is NaN, ∞ when one is infinite: both fail the test
-    if (!i64x2.all_true(f64x2.lt(ax, f64x2.splat(PAIR_ABS_MAX))) || !i32x4.all_true(i32x4.lt_u(labels, i32x4.splat(2)))) {
+    if (!i64x2.all_true(f64x2.lt(ax, f64x2.splat(EXP_PAIR_ABS_MAX))) || !i32x4.all_true(i32x4.lt_u(labels, i32x4.splat(2)))) {
       total += crossEntropyRows(i, i + 2, n, Z, y, dZ, correct, false);
       continue;
     }
-    // e = fdlibmExp(x), x ≤ 0
-    const kc = i32x4.trunc_sat_f64x2_s_zero(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), f64x2.splat(-0.5)));
-    const tk = f64x2.convert_low_i32x4_s(kc);
-    let hi = f64x2.sub(x, f64x2.mul(tk, f64x2.splat(LN2_HI)));
-    let lo = f64x2.mul(tk, f64x2.splat(LN2_LO));
-    let k = i64x2.extend_low_i32x4_s(kc);
-    const kMinus1 = f64x2.lt(ax, f64x2.splat(K2_FROM));
-    hi = v128.bitselect(f64x2.add(x, f64x2.splat(LN2_HI)), hi, kMinus1);
-    lo = v128.bitselect(f64x2.splat(-LN2_LO), lo, kMinus1);
-    k = v128.bitselect(i64x2.splat(-1), k, kMinus1);
-    const k0 = f64x2.lt(ax, f64x2.splat(K1_FROM));
-    hi = v128.bitselect(x, hi, k0);
-    lo = v128.bitselect(zero, lo, k0);
-    k = v128.bitselect(zero, k, k0);
-    const r = f64x2.sub(hi, lo);
-    const t = f64x2.mul(r, r);
-    const poly = f64x2.add(f64x2.splat(P1), f64x2.mul(t, f64x2.add(f64x2.splat(P2), f64x2.mul(t, f64x2.add(f64x2.splat(P3), f64x2.mul(t, f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)))))))));
-    const c = f64x2.sub(r, f64x2.mul(t, poly));
-    const ye = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(two, c))), hi));
-    const twopk = i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52);
-    const e = v128.bitselect(f64x2.add(one, x), f64x2.mul(ye, twopk), f64x2.lt(ax, f64x2.splat(TINY_BELOW)));
+    const e = fdlibmExpPair(x, ax); // x ≤ 0
     // the rest of crossEntropyRows' row, per lane
     const notArg = f64x2.add(zero, e);
     const stored = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(e));

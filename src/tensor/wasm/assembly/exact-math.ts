@@ -84,6 +84,45 @@ const U_THRESHOLD: f64 = -7.45133219101941108420e+02;
 }
 
 // Remez polynomial of (log(1 + s) − log(1 − s) − 2s) / s on [0, 0.1716]
+// fdlibmExp's regions, as bounds on |x|: below 2^-28 e^x is 1 + x; below K1_FROM (high word
+// 0x3fd62e43) k = 0; below K2_FROM (0x3ff0a2b2) k = −1 with x + ln2 as its hi part; above, k = (int)(x/ln2 − 0.5).
+const TINY_BELOW: f64 = 3.725290298461914e-9; // 2^-28
+const K1_FROM: f64 = reinterpret<f64>(<u64>0x3fd62e43 << 32);
+const K2_FROM: f64 = reinterpret<f64>(<u64>0x3ff0a2b2 << 32);
+// Past this |x| the scalar path takes over: fdlibm's overflow and underflow cases start at 709.78, and 2^k needs
+// another scaling once k < −1021 (|x| above ~707.7).
+export const EXP_PAIR_ABS_MAX: f64 = 707;
+
+/**
+ * fdlibmExp of two values x ≤ 0 with |x| < EXP_PAIR_ABS_MAX (ax = |x|; the caller checks, NaN and ±∞ fail it), bit
+ * for bit, without a branch on the data: exp's three regions are computed as its general case with (hi, lo, k) chosen
+ * per lane — for k = 0, hi = x and lo = 0 give fdlibm's k = 0 formula exactly, since 0 − (x c)/(2 − c) =
+ * (x c)/(c − 2) — and the tiny region's 1 + x is selected after.
+ */
+@inline export function fdlibmExpPair(x: v128, ax: v128): v128 {
+  const zero = f64x2.splat(0), one = f64x2.splat(1);
+  const kc = i32x4.trunc_sat_f64x2_s_zero(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), f64x2.splat(-0.5)));
+  const tk = f64x2.convert_low_i32x4_s(kc);
+  let hi = f64x2.sub(x, f64x2.mul(tk, f64x2.splat(LN2_HI)));
+  let lo = f64x2.mul(tk, f64x2.splat(LN2_LO));
+  let k = i64x2.extend_low_i32x4_s(kc);
+  const kMinus1 = f64x2.lt(ax, f64x2.splat(K2_FROM));
+  hi = v128.bitselect(f64x2.add(x, f64x2.splat(LN2_HI)), hi, kMinus1);
+  lo = v128.bitselect(f64x2.splat(-LN2_LO), lo, kMinus1);
+  k = v128.bitselect(i64x2.splat(-1), k, kMinus1);
+  const k0 = f64x2.lt(ax, f64x2.splat(K1_FROM));
+  hi = v128.bitselect(x, hi, k0);
+  lo = v128.bitselect(zero, lo, k0);
+  k = v128.bitselect(zero, k, k0);
+  const r = f64x2.sub(hi, lo);
+  const t = f64x2.mul(r, r);
+  const poly = f64x2.add(f64x2.splat(P1), f64x2.mul(t, f64x2.add(f64x2.splat(P2), f64x2.mul(t, f64x2.add(f64x2.splat(P3), f64x2.mul(t, f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)))))))));
+  const c = f64x2.sub(r, f64x2.mul(t, poly));
+  const ye = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2), c))), hi));
+  const twopk = i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52);
+  return v128.bitselect(f64x2.add(one, x), f64x2.mul(ye, twopk), f64x2.lt(ax, f64x2.splat(TINY_BELOW)));
+}
+
 const LP1: f64 = 6.666666666666735130e-01;
 const LP2: f64 = 3.999999999940941908e-01;
 const LP3: f64 = 2.857142874366239149e-01;
