@@ -120,6 +120,23 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     return ptr;
   }
 
+  /**
+   * An elementwise kernel over a, b and out of `len` values (out may be a or b; its values are read when `readOut`):
+   * op's arguments are len and the three pointers, then readOut as 0 / 1; `workPerValue` sizes the call for threads.
+   */
+  function pairwise(name: string, op: number, len: number, a: Float32Array, b: Float32Array, out: Float32Array, readOut: boolean, workPerValue: number): void {
+    live(name);
+    checkDims(name, { len });
+    for (const [label, arr] of [["a", a], ["b", b], ["out", out]] as const) checkLength(name, label, arr, len);
+    if (len === 0) return;
+    stageUsed = 0;
+    const pa = place(a, len, true);
+    const pb = b === a ? pa : place(b, len, true);
+    const pOut = out === a ? pa : out === b ? pb : place(out, len, readOut);
+    run(op, [len, pa, pb, pOut, readOut ? 1 : 0], 1, workPerValue * len);
+    copyOut(out, pOut, len);
+  }
+
   /** Pointer to room for `len` 4-byte values in the staging area (valid for the current call). */
   function stage(len: number): number {
     const bytes = Math.ceil((len * 4) / 64) * 64;
@@ -368,29 +385,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     addArrays(len, a, b, out): void {
-      live("addArrays");
-      checkDims("addArrays", { len });
-      for (const [name, arr] of [["a", a], ["b", b], ["out", out]] as const) checkLength("addArrays", name, arr, len);
-      if (len === 0) return;
-      stageUsed = 0;
-      const pa = place(a, len, true);
-      const pb = b === a ? pa : place(b, len, true);
-      const pOut = out === a ? pa : out === b ? pb : place(out, len, false);
-      run(OP_ADD_ARRAYS, [len, pa, pb, pOut], 1, len);
-      copyOut(out, pOut, len);
+      pairwise("addArrays", OP_ADD_ARRAYS, len, a, b, out, false, 1);
     },
 
     mulArrays(len, a, b, out, accumulate): void {
-      live("mulArrays");
-      checkDims("mulArrays", { len });
-      for (const [name, arr] of [["a", a], ["b", b], ["out", out]] as const) checkLength("mulArrays", name, arr, len);
-      if (len === 0) return;
-      stageUsed = 0;
-      const pa = place(a, len, true);
-      const pb = b === a ? pa : place(b, len, true);
-      const pOut = out === a ? pa : out === b ? pb : place(out, len, accumulate);
-      run(OP_MUL_ARRAYS, [len, pa, pb, pOut, accumulate ? 1 : 0], 1, 2 * len);
-      copyOut(out, pOut, len);
+      pairwise("mulArrays", OP_MUL_ARRAYS, len, a, b, out, accumulate, 2);
     },
 
     addRowVector(n, d, X, b): void {
