@@ -5,7 +5,7 @@ import { gatherRowsSum, scatterRowsAdd } from "./kernels/gather.js";
 import { softmaxCrossEntropyRows } from "./kernels/cross-entropy.js";
 import { mseRows } from "./kernels/mse.js";
 import { adamUpdate } from "./kernels/adam.js";
-import { transposeInto } from "./kernels/transpose.js";
+import { transpose } from "./kernels/transpose.js";
 import { dropoutMask } from "./kernels/dropout.js";
 import { allFiniteJs } from "./tensor.js";
 
@@ -106,9 +106,7 @@ export const elementwiseJs = {
   layerNormBackward,
   allFinite: allFiniteJs,
   dropoutMask,
-  transpose(rows: number, cols: number, x: Float32Array, out: Float32Array): void {
-    transposeInto(x, rows, cols, out);
-  },
+  transpose,
 };
 
 export function createJsBackend(): Backend {

@@ -17,7 +17,6 @@ export function transpose(g: Graph, x: Var): Var {
   });
 }
 
-
 /** The same values under another shape (copied, so the result is a value of its own on the tape). */
 export function reshape(g: Graph, x: Var, shape: readonly number[]): Var {
   const n = sizeOf(shape);

@@ -1,8 +1,7 @@
-/** out[c, r] = x[r, c] for x [r, c]. */
-export function transposeInto(x: Float32Array, r: number, c: number, out: Float32Array): Float32Array {
-  for (let i = 0; i < r; i++) {
-    const o = i * c;
-    for (let j = 0; j < c; j++) out[j * r + i] = x[o + j];
+/** out [cols, rows] = xᵀ for x [rows, cols] (Backend.transpose's reference). */
+export function transpose(rows: number, cols: number, x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) out[j * rows + i] = x[o + j];
   }
-  return out;
 }

@@ -127,7 +127,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   function pairwise(name: string, op: number, len: number, a: Float32Array, b: Float32Array, out: Float32Array, readOut: boolean, workPerValue: number): void {
     live(name);
     checkDims(name, { len });
-    for (const [label, arr] of [["a", a], ["b", b], ["out", out]] as const) checkLength(name, label, arr, len);
+    checkLengths(name, { a: [a, len], b: [b, len], out: [out, len] });
     if (len === 0) return;
     stageUsed = 0;
     const pa = place(a, len, true);

@@ -83,7 +83,6 @@ const U_THRESHOLD: f64 = -7.45133219101941108420e+02;
   return y * twopk * TWO_M1000;
 }
 
-// Remez polynomial of (log(1 + s) − log(1 − s) − 2s) / s on [0, 0.1716]
 // fdlibmExp's regions, as bounds on |x|: below 2^-28 e^x is 1 + x; below K1_FROM (high word
 // 0x3fd62e43) k = 0; below K2_FROM (0x3ff0a2b2) k = −1 with x + ln2 as its hi part; above, k = (int)(x/ln2 − 0.5).
 const TINY_BELOW: f64 = 3.725290298461914e-9; // 2^-28
@@ -123,6 +122,7 @@ export const EXP_PAIR_ABS_MAX: f64 = 707;
   return v128.bitselect(f64x2.add(one, x), f64x2.mul(ye, twopk), f64x2.lt(ax, f64x2.splat(TINY_BELOW)));
 }
 
+// Remez polynomial of (log(1 + s) − log(1 − s) − 2s) / s on [0, 0.1716]
 const LP1: f64 = 6.666666666666735130e-01;
 const LP2: f64 = 3.999999999940941908e-01;
 const LP3: f64 = 2.857142874366239149e-01;

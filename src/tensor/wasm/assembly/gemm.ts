@@ -12,6 +12,7 @@
 // columns, when n > m or there are fewer row chunks than threads) from a shared counter; the reduction order of
 // every element is fixed by k alone, so the result never depends on who computed what.
 import { NARROW_N, SMALL_K, gemmNarrowT, gemmSmallK, smallKScratchBytes } from "./gemm-thin";
+import { transposeRows } from "./transpose";
 import { claim, imin, partStart } from "./util";
 
 /** Reduction block: A bands and B panels cover at most KC steps; C holds the partial sum between blocks. */
@@ -84,17 +85,9 @@ export function gemm(m: i32, n: i32, k: i32, A: usize, B: usize, C: usize, flags
   else if (path == PATH_DOT_PACKED) {
     // Every thread copies Bᵀ [n, k] to its own scratch (n ≤ NARROW_N rows: cheap next to the product).
     const Bt = scratch + SCR_A;
-    transposeInto(k, n, B, Bt);
+    transposeRows(k, n, B, Bt, 0, k);
     gemmDot(m, n, k, A, Bt, C, flags, M, scale, scratch, counter, shares);
   } else gemmOuter(m, n, k, A, B, C, flags, M, scale, scratch, counter, shares);
-}
-
-/** dst [cols, rows] = srcᵀ for src [rows, cols]. */
-function transposeInto(rows: i32, cols: i32, src: usize, dst: usize): void {
-  for (let j = 0; j < cols; j++) {
-    const d = dst + ((<usize>j * <usize>rows) << 2);
-    for (let p = 0; p < rows; p++) store<f32>(d + (<usize>p << 2), load<f32>(src + ((<usize>p * <usize>cols + <usize>j) << 2)));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
