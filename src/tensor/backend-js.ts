@@ -7,6 +7,7 @@ import { mseRows } from "./kernels/mse.js";
 import { adamUpdate } from "./kernels/adam.js";
 import { transpose } from "./kernels/transpose.js";
 import { dropoutMask } from "./kernels/dropout.js";
+import { normals, type Key } from "./rng.js";
 import { allFiniteJs } from "./tensor.js";
 
 /** Reference kernels in plain TypeScript: the definition every faster backend is tested against. */
@@ -106,6 +107,7 @@ export const elementwiseJs = {
   layerNormBackward,
   allFinite: allFiniteJs,
   dropoutMask,
+  normals: (n: number, key: Key, std: number, out: Float32Array): void => void normals(key, n, std, out),
   transpose,
 };
 

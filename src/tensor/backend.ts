@@ -83,6 +83,8 @@ export interface Backend {
   layerNormBackward(n: number, d: number, dy: Float32Array, w: Float32Array, xhat: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array, db: Float32Array, accumulate: boolean): void;
   /** mask[i] = 0 where uniform(key, i) < p (rng.ts), 1/(1 − p) elsewhere, for i < n: inverted dropout's mask. */
   dropoutMask(n: number, key: Key, p: number, mask: Float32Array): void;
+  /** out[i] = rng.ts's normals(key, n, std)[i] for i < n (Box–Muller), bit for bit. */
+  normals(n: number, key: Key, std: number, out: Float32Array): void;
   /** Whether x holds no NaN or ±Inf. */
   allFinite(x: Float32Array): boolean;
   /** out [cols, rows] = xᵀ for x [rows, cols]; out is not x. */

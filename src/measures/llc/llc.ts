@@ -152,7 +152,7 @@ export function estimateLlc(
       // devinterp records the loss computed at the draw's weights, before the step
       if (i >= s.burn_in && (i + 1 - s.burn_in) % s.steps_between_draws === 0) drawn[d++] = l;
       model.backward(w, batch, fwd, dLogits, grads);
-      const accept = sgldStep(w, params, grads, hyper, fold(noiseKey, i), noise, { state: malaBuf, loss: l, prevBatchLoss });
+      const accept = sgldStep(w, params, grads, hyper, fold(noiseKey, i), noise, backend, { state: malaBuf, loss: l, prevBatchLoss });
       if (i > s.burn_in) (acceptSum += accept), acceptCount++; // the move from step i − 1 to i, both after burn-in
     }
     const bad = firstNonFinite(w);

@@ -1,7 +1,7 @@
 import type { Backend, GemmOptions } from "../backend.js";
 import type { AttentionShape } from "../kernels/attention.js";
 import { allFiniteJs } from "../tensor.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, OP_TRANSPOSE, OP_DROPOUT_MASK, OP_MUL_ARRAYS, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, OP_TRANSPOSE, OP_DROPOUT_MASK, OP_MUL_ARRAYS, OP_NORMALS, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
@@ -497,6 +497,18 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       ctlD[0] = p;
       run(OP_DROPOUT_MASK, [n, key.k0 | 0, key.k1 | 0, pMask], Math.fround(1 / (1 - p)), 8 * n);
       copyOut(mask, pMask, n);
+    },
+
+    normals(n, key, std, out): void {
+      live("normals");
+      checkDims("normals", { n });
+      checkLengths("normals", { out: [out, n] });
+      if (n === 0) return;
+      stageUsed = 0;
+      const pOut = place(out, n, false);
+      ctlD[0] = std;
+      run(OP_NORMALS, [n, key.k0 | 0, key.k1 | 0, pOut], 1, 64 * n);
+      copyOut(out, pOut, n);
     },
 
     allFinite(x): boolean {

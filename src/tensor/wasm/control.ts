@@ -52,6 +52,7 @@ export const OP_LAYER_NORM_BACKWARD = 18;
 export const OP_TRANSPOSE = 19;
 export const OP_DROPOUT_MASK = 20;
 export const OP_MUL_ARRAYS = 21;
+export const OP_NORMALS = 22;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -119,6 +120,9 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_DROPOUT_MASK:
       ex.dropoutMask(ctl[a], ctl[a + 1], ctl[a + 2], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctlF[SCALE], ctl[a + 3], COUNTER_PTR);
+      return;
+    case OP_NORMALS:
+      ex.normals(ctl[a], ctl[a + 1], ctl[a + 2], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 3], COUNTER_PTR);
       return;
     case OP_TRANSPOSE:
       ex.transpose(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR);

@@ -40,9 +40,16 @@ export interface KernelExports {
   allFinite(x: number, len: number): number;
   /** dst [cols, rows] = srcᵀ (assembly/transpose.ts). */
   transpose(rows: number, cols: number, src: number, dst: number, counter: number): void;
-  /** fdlibm's exp and log1p (assembly/exact-math.ts), which V8 computes for Math.exp and Math.log1p. */
+  /** rng.ts's normals(key, n, std) into out[0..n) (assembly/normals.ts). */
+  normals(n: number, k0: number, k1: number, std: number, out: number, counter: number): void;
+  /** The normals kernel's two-lane log and cos/sin on the two float64 at p, for tests (assembly/normals.ts). */
+  normalsLanesAt(p: number): void;
+  /** fdlibm's exp, log1p, log, sin and cos (assembly/exact-math.ts, exact-trig.ts): what V8 computes for Math's. */
   exactExp(x: number): number;
   exactLog1p(x: number): number;
+  exactLog(x: number): number;
+  exactSin(x: number): number;
+  exactCos(x: number): number;
 }
 
 /**

@@ -1,31 +1,9 @@
 // @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
 import { claim, imin } from "./util";
+import { hash3, hash3x4 } from "./hash";
 
 /** Elements per chunk a thread claims. */
 const CHUNK: i32 = 4096;
-
-// src/tensor/rng.ts's hash, in wrapping 32-bit arithmetic (what its Math.imul, ^ and >>> compute in JavaScript).
-@inline function mix32(x: u32): u32 {
-  x ^= x >>> 16;
-  x *= 0x21f0aaad;
-  x ^= x >>> 15;
-  x *= 0x735a2d97;
-  x ^= x >>> 15;
-  return x;
-}
-
-@inline function hash3(k0: u32, k1: u32, c: u32): u32 {
-  return mix32(k0 ^ mix32((k1 ^ mix32(c ^ 0x9e3779b9)) + 0x85ebca6b));
-}
-
-@inline function mix32x4(x: v128): v128 {
-  x = v128.xor(x, i32x4.shr_u(x, 16));
-  x = i32x4.mul(x, i32x4.splat(0x21f0aaad));
-  x = v128.xor(x, i32x4.shr_u(x, 15));
-  x = i32x4.mul(x, i32x4.splat(0x735a2d97));
-  x = v128.xor(x, i32x4.shr_u(x, 15));
-  return x;
-}
 
 /** One mask value from the first draw's hash h (of counter 2i): 0 when uniform(key, i) < p, else keep. */
 @inline function maskValue(h: u32, k0: u32, k1: u32, i: i32, p: f64, keep: f32): f32 {
@@ -47,7 +25,7 @@ const CHUNK: i32 = 4096;
  */
 export function dropoutMask(n: i32, k0: u32, k1: u32, p: f64, keep: f32, mask: usize, counter: usize): void {
   const chunks = (n + CHUNK - 1) / CHUNK;
-  const vk0 = i32x4.splat(k0), vk1 = i32x4.splat(k1), c9e = i32x4.splat(0x9e3779b9), c85 = i32x4.splat(0x85ebca6b);
+  const vk0 = i32x4.splat(k0), vk1 = i32x4.splat(k1);
   const steps = i32x4(0, 2, 4, 6);
   const one = f64x2.splat(1), s27 = f64x2.splat(7.450580596923828e-9), vp = f64x2.splat(p), vkeep = f32x4.splat(keep);
   for (let c = claim(counter); c < chunks; c = claim(counter)) {
@@ -55,7 +33,7 @@ export function dropoutMask(n: i32, k0: u32, k1: u32, p: f64, keep: f32, mask: u
     let i = c * CHUNK;
     for (; i + 4 <= i1; i += 4) {
       const ctr = i32x4.add(i32x4.splat(i << 1), steps);
-      const hi = i32x4.shr_u(mix32x4(v128.xor(vk0, mix32x4(i32x4.add(v128.xor(vk1, mix32x4(v128.xor(ctr, c9e))), c85)))), 5);
+      const hi = i32x4.shr_u(hash3x4(vk0, vk1, ctr), 5);
       // the decisions of maskValue, two lanes at a time in float64, combined into one 32-bit mask per value
       const hi01 = f64x2.convert_low_i32x4_u(hi), hi23 = f64x2.convert_low_i32x4_u(v128.shuffle<i32>(hi, hi, 2, 3, 2, 3));
       const below01 = f64x2.le(f64x2.mul(f64x2.add(hi01, one), s27), vp), below23 = f64x2.le(f64x2.mul(f64x2.add(hi23, one), s27), vp);

@@ -1,25 +1,25 @@
 // @ts-nocheck — AssemblyScript (compiled to WebAssembly by scripts/build-wasm.mjs), not checked by tsc.
 //
-// exp and log1p with the arithmetic of fdlibm (Sun Microsystems 1993, e_exp.c and s_log1p.c; "Permission to use,
-// copy, modify, and distribute this software is freely granted, provided that this notice is preserved."), which is
-// what V8 computes for Math.exp (with one special case, exp(1)) and Math.log1p. Every step is a float64 operation in the same order, so results are
+// exp, log1p and log with the arithmetic of fdlibm (Sun Microsystems 1993, e_exp.c, s_log1p.c and e_log.c; "Permission
+// to use, copy, modify, and distribute this software is freely granted, provided that this notice is preserved."),
+// which is what V8 computes for Math.exp (with one special case, exp(1)), Math.log1p and Math.log. Every step is a float64 operation in the same order, so results are
 // bit-identical to those Math functions: the batched kernels' losses must equal the JavaScript loss's bit for bit.
 // (AssemblyScript's own Math.exp is a different algorithm that differs in the last bit on some inputs.)
 // test/sweeps/batched-kernels.test.ts compares both with Math.exp / Math.log1p over a million inputs.
 
-@inline function highWord(x: f64): i32 {
+@inline export function highWord(x: f64): i32 {
   return <i32>(reinterpret<u64>(x) >> 32);
 }
 
-@inline function lowWord(x: f64): u32 {
+@inline export function lowWord(x: f64): u32 {
   return <u32>reinterpret<u64>(x);
 }
 
-@inline function fromWords(hi: i32, lo: u32): f64 {
+@inline export function fromWords(hi: i32, lo: u32): f64 {
   return reinterpret<f64>((<u64><u32>hi << 32) | <u64>lo);
 }
 
-@inline function withHighWord(x: f64, hi: i32): f64 {
+@inline export function withHighWord(x: f64, hi: i32): f64 {
   return fromWords(hi, lowWord(x));
 }
 
@@ -122,14 +122,14 @@ export const EXP_PAIR_ABS_MAX: f64 = 707;
   return v128.bitselect(f64x2.add(one, x), f64x2.mul(ye, twopk), f64x2.lt(ax, f64x2.splat(TINY_BELOW)));
 }
 
-// Remez polynomial of (log(1 + s) − log(1 − s) − 2s) / s on [0, 0.1716]
-const LP1: f64 = 6.666666666666735130e-01;
-const LP2: f64 = 3.999999999940941908e-01;
-const LP3: f64 = 2.857142874366239149e-01;
-const LP4: f64 = 2.222219843214978396e-01;
-const LP5: f64 = 1.818357216161805012e-01;
-const LP6: f64 = 1.531383769920937332e-01;
-const LP7: f64 = 1.479819860511658591e-01;
+// Remez polynomial of (log(1 + s) − log(1 − s) − 2s) / s on [0, 0.1716] (log's Lg1–Lg7 are the same numbers)
+export const LP1: f64 = 6.666666666666735130e-01;
+export const LP2: f64 = 3.999999999940941908e-01;
+export const LP3: f64 = 2.857142874366239149e-01;
+export const LP4: f64 = 2.222219843214978396e-01;
+export const LP5: f64 = 1.818357216161805012e-01;
+export const LP6: f64 = 1.531383769920937332e-01;
+export const LP7: f64 = 1.479819860511658591e-01;
 const TWO54: f64 = 1.80143985094819840000e+16;
 
 /**
@@ -199,11 +199,61 @@ const TWO54: f64 = 1.80143985094819840000e+16;
   return <f64>k * LN2_HI - ((hfsq - (s * (hfsq + R) + (<f64>k * LN2_LO + c))) - f);
 }
 
-/** fdlibmExp and fdlibmLog1p as exports (the host checks them against Math.exp and Math.log1p). */
+/**
+ * log(x): x = 2^k (1 + f) with √2/2 < 1 + f < √2, then log(1 + f) = f − f²/2 + s (f²/2 + R(s²)) with s = f / (2 + f)
+ * (or f − s (f − R) where f is small enough), R the log1p polynomial; |f| < 2^-20 takes a shorter series.
+ */
+@inline export function fdlibmLog(x: f64): f64 {
+  let hx = highWord(x);
+  let k: i32 = 0;
+  if (hx < 0x00100000) { // x < 2^-1022
+    if (((hx & 0x7fffffff) | <i32>lowWord(x)) == 0) return -Infinity;
+    if (hx < 0) return NaN;
+    k -= 54;
+    x *= TWO54; // subnormal: scale up
+    hx = highWord(x);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  let i = (hx + 0x95f64) & 0x100000;
+  x = withHighWord(x, hx | (i ^ 0x3ff00000)); // x or x / 2, in [√2/2, √2)
+  k += i >> 20;
+  const f = x - 1.0;
+  const dk = <f64>k;
+  if ((0x000fffff & (2 + hx)) < 3) { // |f| < 2^-20
+    if (f == 0) return k == 0 ? 0 : dk * LN2_HI + dk * LN2_LO;
+    const R = f * f * (0.5 - 0.33333333333333333 * f);
+    if (k == 0) return f - R;
+    return dk * LN2_HI - ((R - dk * LN2_LO) - f);
+  }
+  const s = f / (2.0 + f);
+  const z = s * s;
+  i = hx - 0x6147a;
+  const w = z * z;
+  const j = 0x6b851 - hx;
+  const t1 = w * (LP2 + w * (LP4 + w * LP6));
+  const t2 = z * (LP1 + w * (LP3 + w * (LP5 + w * LP7)));
+  i |= j;
+  const R = t2 + t1;
+  if (i > 0) {
+    const hfsq = 0.5 * f * f;
+    if (k == 0) return f - (hfsq - s * (hfsq + R));
+    return dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+  }
+  if (k == 0) return f - s * (f - R);
+  return dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+}
+
+/** fdlibmExp, fdlibmLog1p and fdlibmLog as exports (the host checks them against Math.exp, Math.log1p and Math.log). */
 export function exactExp(x: f64): f64 {
   return fdlibmExp(x);
 }
 
 export function exactLog1p(x: f64): f64 {
   return fdlibmLog1p(x);
+}
+
+export function exactLog(x: f64): f64 {
+  return fdlibmLog(x);
 }

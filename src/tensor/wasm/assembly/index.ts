@@ -6,7 +6,8 @@ export { gatherRowsSum, gatherSumSquare, scatterAdd2, scatterRowsAdd } from "./g
 export { addArrays, addRowVector, biasRelu, columnSums, mulArrays, reluBackward } from "./elementwise";
 export { binaryMlpChunkRows } from "./binary-mlp";
 export { binaryMlpJob, binaryMlpScratchBytes, crossEntropy as binaryCrossEntropy } from "./binary-mlp-task";
-export { exactExp, exactLog1p } from "./exact-math";
+export { exactExp, exactLog, exactLog1p } from "./exact-math";
+export { exactCos, exactSin } from "./exact-trig";
 export { softmaxCrossEntropyRows } from "./cross-entropy";
 export { mseRows } from "./mse";
 export { adamUpdateChunks } from "./optimizers";
@@ -15,3 +16,4 @@ export { layerNormBackward, layerNormForward } from "./layer-norm";
 export { transpose } from "./transpose";
 export { allFinite } from "./finite";
 export { dropoutMask } from "./dropout";
+export { normals, normalsLanesAt } from "./normals";
