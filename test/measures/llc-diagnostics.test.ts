@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { diagnoseTraces, DRIFT_MAX, driftZ, essChains, RHAT_MAX, splitRhat } from "../../src/measures/llc/diagnostics.js";
+import { diagnoseTraces, DRIFT_MAX, driftZ, essChains, pooledTau, RHAT_MAX, splitRhat } from "../../src/measures/llc/diagnostics.js";
 import { estimateLlc, LlcDivergedError, llcMeasure, llcRecord } from "../../src/measures/llc/llc.js";
 import { llcRecordPath, llcRecordStep, parseLlcRecord, serializeLlcRecord } from "../../src/measures/llc/record.js";
 import { fold, keyFromSeed, normals } from "../../src/tensor/rng.js";
@@ -22,6 +22,47 @@ function ar1(C: number, T: number, rho: number, seed: number, trend = 0): Float6
     return t;
   });
 }
+
+/**
+ * The definitions, lag by lag: chain c's autocovariance at lag k about its mean over n, Σ_c of those in chain order,
+ * Geyer's initial monotone sequence; ESS (Vehtari et al. 2021, eqs. 9–10) and the pooled τ from them.
+ */
+function naiveEssAndTau(traces: Float64Array[]): [number, number] {
+  const C = traces.length, n = Math.min(...traces.map((t) => t.length));
+  const means = traces.map((t) => t.subarray(0, n).reduce((a, b) => a + b, 0) / n);
+  const autocov = (c: number, k: number) => {
+    let s = 0;
+    for (let i = 0; i + k < n; i++) s += (traces[c][i] - means[c]) * (traces[c][i + k] - means[c]);
+    return s / n;
+  };
+  const pooled = (k: number) => traces.reduce((s, _, c) => s + autocov(c, k), 0);
+  const geyer = (rho: (t: number) => number) => {
+    let sum = 0, prev = Infinity;
+    for (let j = 0; 2 * j + 1 < n; j++) {
+      const g = Math.min(rho(2 * j) + rho(2 * j + 1), prev);
+      if (!(g > 0)) break;
+      sum += g;
+      prev = g;
+    }
+    return 2 * sum - 1;
+  };
+  const W = ((traces.reduce((s, _, c) => s + autocov(c, 0), 0) / C) * n) / (n - 1);
+  const grand = means.reduce((a, b) => a + b, 0) / C;
+  const B = C > 1 ? (n * means.reduce((a, m) => a + (m - grand) ** 2, 0)) / (C - 1) : 0;
+  const varPlus = ((n - 1) / n) * W + B / n;
+  const tauEss = geyer((t) => 1 - (W - pooled(t) / C) / varPlus);
+  return [tauEss > 1 ? (C * n) / tauEss : C * n, Math.max(1, geyer((k) => pooled(k) / pooled(0)))];
+}
+
+test("ESS and the pooled autocorrelation time equal their lag-by-lag definitions bit for bit", () => {
+  for (const [C, T, rho] of [[1, 9, 0.5], [3, 10, 0.9], [4, 1000, 0.99], [2, 2001, -0.4], [5, 37, 0]] as const) {
+    const traces = ar1(C, T, rho, 7 * T + C);
+    traces.forEach((t, c) => (c % 2 === 1 ? traces[c] = t.subarray(0, T - c) : undefined)); // unequal lengths: the shortest counts
+    const [ess, tau] = naiveEssAndTau(traces);
+    assert.ok(Object.is(essChains(traces), ess), `C ${C} T ${T} ρ ${rho}: ESS ${essChains(traces)} vs ${ess}`);
+    assert.ok(Object.is(pooledTau(traces), tau), `C ${C} T ${T} ρ ${rho}: τ ${pooledTau(traces)} vs ${tau}`);
+  }
+});
 
 test("diagnostics on synthetic chains: stationary chains pass, a trend or a stuck chain fails, false alarms are rare", () => {
   // 300 sets of 4 stationary AR(1) chains, ρ = 0.9 (τ = 19), 1,000 draws: ESS ≈ 4·1000/19 ≈ 210, 53 per chain

@@ -64,11 +64,70 @@ function variance(x: ArrayLike<number>, from = 0, to = x.length): number {
   return s / (to - from - 1);
 }
 
-/** Autocovariance at lag k of x[from, to) about its mean, divided by the length (the biased estimate Geyer uses). */
-function autocov(x: ArrayLike<number>, from: number, to: number, m: number, k: number): number {
-  let s = 0;
-  for (let i = from; i + k < to; i++) s += (x[i] - m) * (x[i + k] - m);
-  return s / (to - from);
+/**
+ * The chains' autocovariances at lag k — each chain's first n draws about their mean, summed over i and divided by n
+ * (the biased estimate Geyer uses) — and their sum over chains in chain order, computed once per lag: essChains and
+ * pooledTau read the same sums, and each lag costs n products per chain (long, slowly mixing chains need many lags).
+ * Lags go four at a time, one pass over the chain with four sums side by side (each still adds its terms in order):
+ * a single running sum waits on its own adds.
+ */
+class ChainAutocov {
+  readonly n: number;
+  readonly means: number[];
+  private readonly centred: Float64Array[];
+  private readonly sums: number[] = [];
+  private readonly firsts: number[] = [];
+
+  constructor(traces: readonly ArrayLike<number>[]) {
+    const n = Math.min(...traces.map((t) => t.length));
+    this.n = n;
+    this.means = traces.map((t) => mean(t, 0, n));
+    this.centred = traces.map((t, c) => {
+      const d = new Float64Array(n), m = this.means[c];
+      for (let i = 0; i < n; i++) d[i] = t[i] - m;
+      return d;
+    });
+  }
+
+  /** Chain c's autocovariances at lags k … k + 3 into out[0..4) (lags ≥ n: 0). */
+  private lags4(c: number, k: number, out: Float64Array): void {
+    const d = this.centred[c], n = this.n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+    for (; i + k + 3 < n; i++) {
+      const x = d[i];
+      s0 += x * d[i + k];
+      s1 += x * d[i + k + 1];
+      s2 += x * d[i + k + 2];
+      s3 += x * d[i + k + 3];
+    }
+    for (; i + k + 2 < n; i++) (s0 += d[i] * d[i + k]), (s1 += d[i] * d[i + k + 1]), (s2 += d[i] * d[i + k + 2]);
+    for (; i + k + 1 < n; i++) (s0 += d[i] * d[i + k]), (s1 += d[i] * d[i + k + 1]);
+    for (; i + k < n; i++) s0 += d[i] * d[i + k];
+    out[0] = s0 / n;
+    out[1] = s1 / n;
+    out[2] = s2 / n;
+    out[3] = s3 / n;
+  }
+
+  /** Σ over chains (in order) of their autocovariances at lag k. */
+  sum(k: number): number {
+    if (this.sums[k] === undefined) {
+      const k0 = k - (k % 4), block = new Float64Array(4), total = [0, 0, 0, 0];
+      for (let c = 0; c < this.centred.length; c++) {
+        this.lags4(c, k0, block);
+        for (let j = 0; j < 4; j++) total[j] += block[j];
+        if (k0 === 0) this.firsts[c] = block[0];
+      }
+      for (let j = 0; j < 4; j++) this.sums[k0 + j] = total[j];
+    }
+    return this.sums[k];
+  }
+
+  /** Chain c's variance about its mean over n (its autocovariance at lag 0). */
+  first(c: number): number {
+    if (this.firsts[c] === undefined) this.sum(0);
+    return this.firsts[c];
+  }
 }
 
 /**
@@ -96,22 +155,17 @@ function essOf(n: number, tau: number): number {
  * Effective sample size of C chains of n draws together (Vehtari et al. 2021, eqs. 9–10): ρ_t = 1 − (W − mean of
  * the chains' autocovariances at t) / var⁺, then Geyer's truncation. C·n when every draw is constant.
  */
-export function essChains(traces: readonly ArrayLike<number>[]): number {
-  const C = traces.length, n = Math.min(...traces.map((t) => t.length));
+export function essChains(traces: readonly ArrayLike<number>[], ac = new ChainAutocov(traces)): number {
+  const C = traces.length, n = ac.n;
   if (n < 4) return C * n;
-  const means = traces.map((t) => mean(t, 0, n));
-  const c0 = traces.map((t, c) => autocov(t, 0, n, means[c], 0));
+  const means = ac.means;
+  const c0 = traces.map((_, c) => ac.first(c));
   const W = (mean(c0) * n) / (n - 1);
   const grand = mean(means);
   const B = C > 1 ? (n * means.reduce((a, m) => a + (m - grand) ** 2, 0)) / (C - 1) : 0;
   const varPlus = ((n - 1) / n) * W + B / n;
   if (!(varPlus > 0)) return C * n;
-  const rho = (t: number) => {
-    let s = 0;
-    for (let c = 0; c < C; c++) s += autocov(traces[c], 0, n, means[c], t);
-    return 1 - (W - s / C) / varPlus;
-  };
-  return essOf(C * n, integratedTime(rho, n));
+  return essOf(C * n, integratedTime((t) => 1 - (W - ac.sum(t) / C) / varPlus, n));
 }
 
 /** Split-R̂ (BDA3 §11.4): chains cut into halves (the middle draw of an odd length dropped). */
@@ -133,13 +187,11 @@ export function splitRhat(traces: readonly ArrayLike<number>[]): number {
  * The autocorrelation time of the chains' draws, from their autocovariances averaged over chains, each chain about
  * its own mean: one chain's third alone is too short to estimate it (its ESS comes out too large and z too wide).
  */
-export function pooledTau(traces: readonly ArrayLike<number>[]): number {
-  const n = Math.min(...traces.map((t) => t.length));
+export function pooledTau(traces: readonly ArrayLike<number>[], ac = new ChainAutocov(traces)): number {
+  const n = ac.n;
   if (n < 4) return 1;
-  const means = traces.map((t) => mean(t, 0, n));
-  const cov = (k: number) => traces.reduce((s, t, c) => s + autocov(t, 0, n, means[c], k), 0);
-  const c0 = cov(0);
-  return c0 > 0 ? Math.max(1, integratedTime((k) => cov(k) / c0, n)) : 1;
+  const c0 = ac.sum(0);
+  return c0 > 0 ? Math.max(1, integratedTime((k) => ac.sum(k) / c0, n)) : 1;
 }
 
 /**
@@ -162,7 +214,8 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 export function diagnoseTraces(traces: readonly ArrayLike<number>[], initLoss: number): LlcDiagnostics {
   const T = Math.min(...traces.map((t) => t.length));
   const rhat = splitRhat(traces);
-  const tau = pooledTau(traces);
+  const ac = new ChainAutocov(traces);
+  const tau = pooledTau(traces, ac);
   const drift = traces.map((t) => driftZ(t, tau));
   let below = 0, total = 0;
   for (const t of traces) for (let i = 0; i < t.length; i++, total++) if (t[i] < initLoss) below++;
@@ -181,5 +234,5 @@ export function diagnoseTraces(traces: readonly ArrayLike<number>[], initLoss: n
       reasons.push(`${moving.length} of ${traces.length} chain(s) still drifting (chain ${worst[0]}: last third vs middle third z = ${fmt(worst[1])}, limit ${DRIFT_MAX})`);
     }
   }
-  return { rhat, ess: essChains(traces), drift, belowInit: total > 0 ? below / total : NaN, settled: reasons.length === 0, reasons };
+  return { rhat, ess: essChains(traces, ac), drift, belowInit: total > 0 ? below / total : NaN, settled: reasons.length === 0, reasons };
 }
