@@ -26,7 +26,7 @@ import { openStore, type RunPatch, type Store } from "./store.js";
 
 export { evaluationRows, measureContext, summarizeRun, type EvaluationInputs, type RunSummary } from "./evaluation.js";
 export { locateRun, METRICS_FILE, readRunDir, SPEC_FILE, SUMMARY_FILE } from "./run-dir.js";
-import { createBackend } from "../tensor/backend-select.js";
+import { createBackend, runThreads } from "../tensor/backend-select.js";
 import { checkSafeId } from "./run-id.js";
 import { acquireRunLock, type RunLock } from "./run-lock.js";
 import { nonFiniteTensor } from "./divergence.js";
@@ -303,7 +303,7 @@ function attachTrackers(config: RunConfig, measures: readonly string[], state: T
 
 async function setupFor(config: RunConfig, opts: RunOptions): ReturnType<typeof buildSetup> {
   if (opts.threads === undefined || config.backend === "js" || config.backend === "js64") return buildSetup(config);
-  return buildSetup(config, { backend: await createBackend(config.backend, { threads: opts.threads }) });
+  return buildSetup(config, { backend: await createBackend(config.backend, { threads: runThreads(opts.threads) }) });
 }
 
 /** Starts a new run from a normalized config. */

@@ -1,7 +1,7 @@
 import { buildModel } from "../models/registry.js";
 import { buildTask } from "../tasks/registry.js";
 import type { Backend } from "../tensor/backend.js";
-import { createBackend } from "../tensor/backend-select.js";
+import { createBackend, runThreads } from "../tensor/backend-select.js";
 import { fold, keyFromSeed } from "../tensor/rng.js";
 import { cloneParams, type Params } from "../tensor/tensor.js";
 import type { TrainSetup, TrainState } from "../train/loop.js";
@@ -22,7 +22,7 @@ export async function buildSetup(config: RunConfig, opts: { backend?: Backend } 
   const key = keyFromSeed(config.seed);
   const data = buildTask(config.task, fold(config.data_seed === undefined ? key : keyFromSeed(config.data_seed), "task"));
   await loadModelModule(config.model);
-  const backend = opts.backend ?? (await createBackend(config.backend, { threads: config.threads }));
+  const backend = opts.backend ?? (await createBackend(config.backend, { threads: runThreads(config.threads) }));
   let model;
   try {
     model = buildModel(config.model, data, backend);

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { runThreads } from "../tensor/backend-select.js";
 import { RunInterrupted } from "../runs/run.js";
 import type { SweepSession } from "./coordinator.js";
 import { batchCost, batchKey, WAVE } from "./batched/index.js";
@@ -97,7 +98,7 @@ export async function runSweepLocal(session: SweepSession, opts: LocalOptions = 
   const t0 = performance.now();
   let finishedHere = 0;
   const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), jobs.length || 1));
-  const threadsPerRun = Math.max(1, Math.floor(defaultWorkers() / workers));
+  const threadsPerRun = runThreads(Math.max(1, Math.floor(defaultWorkers() / workers)));
   const units = planUnits(jobs, workers, opts.batch !== false);
   // training steps: of runs finished or failed, and of the units under way (keyed by worker)
   const tally = new ProgressTally(jobs);

@@ -39,6 +39,21 @@ async function hostThreads(): Promise<HostThreads> {
 }
 
 /**
+ * A run's kernel threads: `threads`, or fewer where the environment variable GROKSCOPE_THREADS (Node only) sets a
+ * lower limit — for several processes sharing the cores (the test suite runs two files at a time): two processes of
+ * two threads each on two cores wait on each other's threads at every kernel call (a small transformer's step took
+ * 25% longer than on one thread each). Results do not depend on the thread count.
+ */
+export function runThreads(threads: number): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const cap = env?.GROKSCOPE_THREADS;
+  if (cap === undefined || cap === "") return threads;
+  const n = Number(cap);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`GROKSCOPE_THREADS: must be a positive integer (the most kernel threads a run may use), got "${cap}"`);
+  return Math.min(threads, n);
+}
+
+/**
  * A kernel backend by name: "js" (reference kernels), "js64" (the reference kernels over float64 buffers: a
  * float64 training mode, Prieto et al. 2025), "wasm" (WebAssembly SIMD; `threads` default 1), or
  * "auto" (wasm with min(2, cores) threads, falling back to js with a warning if wasm cannot start).

@@ -1,13 +1,20 @@
-/** Runs are bit-reproducible: the same spec and seed give identical weights and metrics, whatever the thread count. */
+/**
+ * Runs are bit-reproducible: the same spec and seed give identical weights and metrics, whatever the thread count
+ * (the wasm backends here are made with their thread count, so GROKSCOPE_THREADS, which caps a spec's, leaves them).
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { presetSpec } from "../../src/runs/presets/index.js";
 import { buildSetup } from "../../src/runs/setup.js";
 import { normalizeSpec } from "../../src/runs/spec.js";
 import { trainStep } from "../../src/train/loop.js";
+import { createWasmBackend } from "../../src/tensor/wasm/backend-wasm.js";
+import { spawnNodeWorker } from "../../src/tensor/wasm/node-threads.js";
 
 async function train(overrides: Record<string, unknown>, steps: number): Promise<{ params: Float32Array[]; losses: number[] }> {
-  const { setup, state } = await buildSetup(normalizeSpec({ ...presetSpec("gromov"), steps, model: { name: "gromov", width: 128 }, ...overrides }));
+  const threads = overrides.threads as number | undefined;
+  const backend = threads === undefined ? undefined : await createWasmBackend({ threads, spawnWorker: spawnNodeWorker });
+  const { setup, state } = await buildSetup(normalizeSpec({ ...presetSpec("gromov"), steps, model: { name: "gromov", width: 128 }, ...overrides }), { backend });
   const losses: number[] = [];
   try {
     while (state.step < steps) losses.push(trainStep(setup, state).loss);

@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, GemmOptions } from "../../src/tensor/backend.js";
 import { biasReluJs, createJsBackend, gatherSumSquareJs, gemmJs, scatterAdd2Js } from "../../src/tensor/backend-js.js";
-import { createBackend } from "../../src/tensor/backend-select.js";
+import { createBackend, runThreads } from "../../src/tensor/backend-select.js";
 import { createWasmBackend, type WasmBackend } from "../../src/tensor/wasm/backend-wasm.js";
 import { spawnNodeWorker } from "../../src/tensor/wasm/node-threads.js";
 import { fold, keyFromSeed, normals, randint, uniform, type Key } from "../../src/tensor/rng.js";
@@ -808,6 +808,25 @@ describe("createBackend", () => {
     auto.dispose();
     assert.throws(() => auto.alloc(1), /disposed/);
     await assert.rejects(createBackend("gpu" as "js"), /unknown backend "gpu"/);
+  });
+
+  test("GROKSCOPE_THREADS caps a run's threads; anything but a positive integer is refused, naming it", () => {
+    const before = process.env.GROKSCOPE_THREADS;
+    try {
+      delete process.env.GROKSCOPE_THREADS;
+      assert.equal(runThreads(2), 2);
+      process.env.GROKSCOPE_THREADS = "1";
+      assert.deepEqual([runThreads(1), runThreads(2), runThreads(8)], [1, 1, 1]);
+      process.env.GROKSCOPE_THREADS = "4";
+      assert.deepEqual([runThreads(2), runThreads(8)], [2, 4]);
+      for (const bad of ["0", "-1", "1.5", "two"]) {
+        process.env.GROKSCOPE_THREADS = bad;
+        assert.throws(() => runThreads(2), new RegExp(`GROKSCOPE_THREADS: must be a positive integer .*"${bad}"`));
+      }
+    } finally {
+      if (before === undefined) delete process.env.GROKSCOPE_THREADS;
+      else process.env.GROKSCOPE_THREADS = before;
+    }
   });
 
   test("auto falls back to js with a warning when a helper thread cannot start", async () => {

@@ -14,7 +14,7 @@ import { getMeasure, runMeasure } from "../../measures/registry.js";
 import type { MetricRow } from "../../runs/metrics-file.js";
 import { measureContext, RunInterrupted } from "../../runs/run.js";
 import { SpecError, type RunConfig } from "../../runs/spec.js";
-import { createBackend } from "../../tensor/backend-select.js";
+import { createBackend, runThreads } from "../../tensor/backend-select.js";
 import { cloneParams, firstNonFinite, type Params } from "../../tensor/tensor.js";
 import { isWasmBackend } from "../../tensor/wasm/backend-wasm.js";
 import type { BinaryMlpKernels, BinaryMlpResult } from "../../tensor/wasm/binary-mlp.js";
@@ -70,7 +70,7 @@ export async function trainBatched(configs: readonly RunConfig[], opts: BatchedO
     const why = notBatchable(c);
     if (why !== null) throw new SpecError(`configs[${i}]: cannot train in a batch: ${why}`);
   });
-  const threads = opts.threads ?? Math.max(1, ...configs.map((c) => c.threads));
+  const threads = opts.threads ?? runThreads(Math.max(1, ...configs.map((c) => c.threads)));
   const progress = { done: 0, total: configs.reduce((s, c) => s + c.steps, 0), turns: new EventLoopTurns(YIELD_MS), savedAt: performance.now() };
   const out: BatchedRunOutput[] = [];
   for (let w = 0; w < configs.length; w += WAVE) {

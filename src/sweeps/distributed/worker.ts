@@ -8,6 +8,7 @@
 import { availableParallelism, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { runThreads } from "../../tensor/backend-select.js";
 import { RunInterrupted } from "../../runs/run.js";
 import type { RunJob, RunJobResult } from "../execute.js";
 import { checkRedis, connect, disconnect, isRunJob, outageReporter, QUEUE_NAME, QUEUE_PREFIX } from "./queue.js";
@@ -57,7 +58,7 @@ const ONCE_CHECK_MS = 500;
 export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
   await checkRedis(opts.url, opts.connectTimeoutMs);
   const concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
-  const threadsPerRun = Math.max(1, Math.floor(availableParallelism() / concurrency));
+  const threadsPerRun = runThreads(Math.max(1, Math.floor(availableParallelism() / concurrency)));
   const lockDuration = opts.lockDurationMs ?? 30_000;
   const emit = opts.onEvent ?? (() => {});
   const stop = new AbortController(); // aborts the runs in training
