@@ -40,7 +40,7 @@ export function malaState(params: Params): MalaState {
 /**
  * One SGLD update of `w` in place. `grads` holds ∇L̄_batch(w) (the gradient of the mean minibatch loss); `noise` is
  * scratch at least as long as the largest tensor, filled with rng.ts's normals by the backend (the same draws on
- * every backend; the wasm kernel takes a fifth of the time of the TypeScript loop).
+ * every backend; the wasm kernel takes under half the time of the TypeScript loop on one thread).
  *
  * With `mala` (and the batch loss at w), it also returns the Metropolis-adjusted Langevin acceptance probability of
  * the previous step, the move w_prev → w that this step's gradient completes (Roberts & Tweedie 1996; the step is
