@@ -155,11 +155,15 @@ function essOf(n: number, tau: number): number {
  * Effective sample size of C chains of n draws together (Vehtari et al. 2021, eqs. 9–10): ρ_t = 1 − (W − mean of
  * the chains' autocovariances at t) / var⁺, then Geyer's truncation. C·n when every draw is constant.
  */
-export function essChains(traces: readonly ArrayLike<number>[], ac = new ChainAutocov(traces)): number {
-  const C = traces.length, n = ac.n;
+export function essChains(traces: readonly ArrayLike<number>[]): number {
+  return essOfChains(new ChainAutocov(traces));
+}
+
+function essOfChains(ac: ChainAutocov): number {
+  const C = ac.means.length, n = ac.n;
   if (n < 4) return C * n;
   const means = ac.means;
-  const c0 = traces.map((_, c) => ac.first(c));
+  const c0 = means.map((_, c) => ac.first(c));
   const W = (mean(c0) * n) / (n - 1);
   const grand = mean(means);
   const B = C > 1 ? (n * means.reduce((a, m) => a + (m - grand) ** 2, 0)) / (C - 1) : 0;
@@ -187,7 +191,11 @@ export function splitRhat(traces: readonly ArrayLike<number>[]): number {
  * The autocorrelation time of the chains' draws, from their autocovariances averaged over chains, each chain about
  * its own mean: one chain's third alone is too short to estimate it (its ESS comes out too large and z too wide).
  */
-export function pooledTau(traces: readonly ArrayLike<number>[], ac = new ChainAutocov(traces)): number {
+export function pooledTau(traces: readonly ArrayLike<number>[]): number {
+  return pooledTauOf(new ChainAutocov(traces));
+}
+
+function pooledTauOf(ac: ChainAutocov): number {
   const n = ac.n;
   if (n < 4) return 1;
   const c0 = ac.sum(0);
@@ -215,7 +223,7 @@ export function diagnoseTraces(traces: readonly ArrayLike<number>[], initLoss: n
   const T = Math.min(...traces.map((t) => t.length));
   const rhat = splitRhat(traces);
   const ac = new ChainAutocov(traces);
-  const tau = pooledTau(traces, ac);
+  const tau = pooledTauOf(ac);
   const drift = traces.map((t) => driftZ(t, tau));
   let below = 0, total = 0;
   for (const t of traces) for (let i = 0; i < t.length; i++, total++) if (t[i] < initLoss) below++;
@@ -234,5 +242,5 @@ export function diagnoseTraces(traces: readonly ArrayLike<number>[], initLoss: n
       reasons.push(`${moving.length} of ${traces.length} chain(s) still drifting (chain ${worst[0]}: last third vs middle third z = ${fmt(worst[1])}, limit ${DRIFT_MAX})`);
     }
   }
-  return { rhat, ess: essChains(traces, ac), drift, belowInit: total > 0 ? below / total : NaN, settled: reasons.length === 0, reasons };
+  return { rhat, ess: essOfChains(ac), drift, belowInit: total > 0 ? below / total : NaN, settled: reasons.length === 0, reasons };
 }
