@@ -8,6 +8,7 @@ import { adamUpdate } from "./kernels/adam.js";
 import { transpose } from "./kernels/transpose.js";
 import { dropoutMask } from "./kernels/dropout.js";
 import { normals, type Key } from "./rng.js";
+import { sgldUpdate } from "./kernels/sgld.js";
 import { allFiniteJs } from "./tensor.js";
 
 /** Reference kernels in plain TypeScript: the definition every faster backend is tested against. */
@@ -108,6 +109,7 @@ export const elementwiseJs = {
   allFinite: allFiniteJs,
   dropoutMask,
   normals: (n: number, key: Key, std: number, out: Float32Array): void => void normals(key, n, std, out),
+  sgldUpdate,
   transpose,
 };
 

@@ -85,6 +85,12 @@ export interface Backend {
   dropoutMask(n: number, key: Key, p: number, mask: Float32Array): void;
   /** out[i] = rng.ts's normals(key, n, std)[i] for i < n (Box–Muller), bit for bit. */
   normals(n: number, key: Key, std: number, out: Float32Array): void;
+  /**
+   * One SGLD step over n weights, in float64 (kernels/sgld.ts): x ← x − a (nβ g + γ (x − x0)) + sq·z with coef = [a,
+   * sq, nβ, γ]; with the MALA state dU, xi (null: none) also dU ← the drift, xi ← z, and sums [Σ r², Σ S², Σ xi·S]
+   * added to in element order.
+   */
+  sgldUpdate(n: number, x: Float32Array, x0: Float32Array, g: Float32Array, z: Float32Array, coef: Float64Array, dU: Float64Array | null, xi: Float64Array | null, sums: Float64Array): void;
   /** Whether x holds no NaN or ±Inf. */
   allFinite(x: Float32Array): boolean;
   /** out [cols, rows] = xᵀ for x [rows, cols]; out is not x. */

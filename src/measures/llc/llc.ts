@@ -122,12 +122,13 @@ export function estimateLlc(
     grads[name] = { shape: t.shape, data: backend.alloc(t.data.length) };
     largest = Math.max(largest, t.data.length);
   }
-  const noise = new Float32Array(largest);
+  // float32 noise in the backend's memory (a float64 backend's buffers are not float32: its noise gets its own)
+  const buffer = backend.alloc(largest), noise = buffer instanceof Float32Array ? buffer : new Float32Array(largest);
   const batchSize = s.batch_size === null ? n : Math.min(s.batch_size, n);
   const dLogits = backend.alloc(batchSize * model.nOut);
   const steps = s.burn_in + s.draws * s.steps_between_draws;
   const perChain: number[] = [], losses: Float64Array[] = [];
-  const malaBuf = malaState(params);
+  const malaBuf = malaState(params, backend);
   let acceptSum = 0, acceptCount = 0;
   const base = fold(key, "llc/sgld");
   for (let c = 0; c < s.chains; c++) {

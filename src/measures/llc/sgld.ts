@@ -31,9 +31,15 @@ export interface MalaState {
   u: number;
 }
 
-export function malaState(params: Params): MalaState {
+/** The state for `params`' tensors; with `backend`, in its memory (where its sgldUpdate reads it without a copy). */
+export function malaState(params: Params, backend?: Pick<Backend, "alloc">): MalaState {
+  const f64 = (n: number): Float64Array => {
+    if (!backend) return new Float64Array(n);
+    const bytes = backend.alloc(2 * n); // zero-filled; 8n bytes whatever the backend's element type
+    return new Float64Array(bytes.buffer, bytes.byteOffset, n);
+  };
   const dU: Record<string, Float64Array> = {}, xi: Record<string, Float64Array> = {};
-  for (const [name, t] of Object.entries(params)) (dU[name] = new Float64Array(t.data.length)), (xi[name] = new Float64Array(t.data.length));
+  for (const [name, t] of Object.entries(params)) (dU[name] = f64(t.data.length)), (xi[name] = f64(t.data.length));
   return { dU, xi, u: NaN };
 }
 
@@ -52,29 +58,16 @@ export function malaState(params: Params): MalaState {
  * (`prevBatchLoss`: the loss at w on that batch): devinterp takes it across the two steps' batches, whose difference
  * in batch loss, times nβ, then swamps the acceptance (≈ 0.68 at any ε on its polynomial with batch 100).
  */
-export function sgldStep(w: Params, wStar: Params, grads: Params, h: SgldHyper, key: Key, noise: Float32Array, backend: Pick<Backend, "normals">, mala?: { state: MalaState; loss: number; prevBatchLoss?: number }): number {
+export function sgldStep(w: Params, wStar: Params, grads: Params, h: SgldHyper, key: Key, noise: Float32Array, backend: Pick<Backend, "normals" | "sgldUpdate">, mala?: { state: MalaState; loss: number; prevBatchLoss?: number }): number {
   const a = 0.5 * h.epsilon, sq = Math.sqrt(h.epsilon);
-  let dist2 = 0, sum2 = 0, xiSum = 0;
+  const coef = Float64Array.of(a, sq, h.nbeta, h.gamma), sums = new Float64Array(3); // Σ r², Σ S², Σ ξ·S
   for (const [name, t] of Object.entries(w)) {
-    const x = t.data, x0 = wStar[name].data, g = grads[name].data, n = x.length;
-    const z = noise.subarray(0, n);
+    const n = t.data.length, z = noise.subarray(0, n);
     backend.normals(n, fold(key, name), 1, z);
-    if (!mala) {
-      for (let i = 0; i < n; i++) x[i] += -a * (h.nbeta * g[i] + h.gamma * (x[i] - x0[i])) + sq * z[i];
-      continue;
-    }
-    const dUp = mala.state.dU[name], xip = mala.state.xi[name];
-    for (let i = 0; i < n; i++) {
-      const r = x[i] - x0[i], dU = h.nbeta * g[i] + h.gamma * r, S = dU + dUp[i];
-      dist2 += r * r;
-      sum2 += S * S;
-      xiSum += xip[i] * S;
-      dUp[i] = dU;
-      xip[i] = z[i];
-      x[i] += -a * dU + sq * z[i];
-    }
+    backend.sgldUpdate(n, t.data, wStar[name].data, grads[name].data, z, coef, mala?.state.dU[name] ?? null, mala?.state.xi[name] ?? null, sums);
   }
   if (!mala) return NaN;
+  const [dist2, sum2, xiSum] = sums;
   const local = 0.5 * h.gamma * dist2, prev = mala.state.u;
   mala.state.u = h.nbeta * mala.loss + local;
   if (Number.isNaN(prev)) return NaN;

@@ -511,6 +511,28 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       copyOut(out, pOut, n);
     },
 
+    sgldUpdate(n, x, x0, g, z, coef, dU, xi, sums): void {
+      live("sgldUpdate");
+      checkDims("sgldUpdate", { n });
+      checkLengths("sgldUpdate", { x: [x, n], x0: [x0, n], g: [g, n], z: [z, n], coef: [coef, 4], sums: [sums, 3] });
+      if ((dU === null) !== (xi === null)) throw new Error("wasm backend sgldUpdate: dU and xi are both given or both null");
+      if (dU && xi) checkLengths("sgldUpdate", { dU: [dU, n], xi: [xi, n] });
+      if (n === 0) return;
+      stageUsed = 0;
+      // float64 arrays go through the float32 staging as their bytes
+      const asF32 = (a: Float64Array): Float32Array => new Float32Array(a.buffer, a.byteOffset, 2 * a.length);
+      const px = place(x, n, true), px0 = place(x0, n, true), pg = place(g, n, true), pz = place(z, n, true);
+      const pCoef = place(asF32(coef), 8, true), pSums = place(asF32(sums), 6, true);
+      const pdU = dU ? place(asF32(dU), 2 * n, true) : 0, pxi = xi ? place(asF32(xi), 2 * n, true) : 0;
+      ex.sgldUpdate(n, px, px0, pg, pz, pdU, pxi, pCoef, pSums);
+      copyOut(x, px, n);
+      copyOut(asF32(sums), pSums, 6);
+      if (dU && xi) {
+        copyOut(asF32(dU), pdU, 2 * n);
+        copyOut(asF32(xi), pxi, 2 * n);
+      }
+    },
+
     allFinite(x): boolean {
       live("allFinite");
       const p = heap.ptrOf(x);

@@ -17,3 +17,4 @@ export { transpose } from "./transpose";
 export { allFinite } from "./finite";
 export { dropoutMask } from "./dropout";
 export { normals, normalsLanesAt } from "./normals";
+export { sgldUpdate } from "./sgld";
