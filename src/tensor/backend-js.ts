@@ -9,6 +9,7 @@ import { transpose } from "./kernels/transpose.js";
 import { dropoutMask } from "./kernels/dropout.js";
 import { normals, type Key } from "./rng.js";
 import { sgldUpdate } from "./kernels/sgld.js";
+import { stableMaxCrossEntropyRows } from "./kernels/stablemax.js";
 import { allFiniteJs } from "./tensor.js";
 
 /** Reference kernels in plain TypeScript: the definition every faster backend is tested against. */
@@ -110,6 +111,7 @@ export const elementwiseJs = {
   dropoutMask,
   normals: (n: number, key: Key, std: number, out: Float32Array): void => void normals(key, n, std, out),
   sgldUpdate,
+  stableMaxCrossEntropyRows,
   transpose,
 };
 

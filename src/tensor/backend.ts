@@ -83,6 +83,8 @@ export interface Backend {
   layerNormBackward(n: number, d: number, dy: Float32Array, w: Float32Array, xhat: Float32Array, rstd: Float32Array, dx: Float32Array, dw: Float32Array, db: Float32Array, accumulate: boolean): void;
   /** mask[i] = 0 where uniform(key, i) < p (rng.ts), 1/(1 − p) elsewhere, for i < n: inverted dropout's mask. */
   dropoutMask(n: number, key: Key, p: number, mask: Float32Array): void;
+  /** StableMax cross-entropy's rows (kernels/stablemax.ts): per-row losses into `per`, d (null: none); returns the rows whose argmax is the label. */
+  stableMaxCrossEntropyRows(n: number, C: number, logits: Float32Array, labels: Int32Array, d: Float32Array | null, per: Float64Array): number;
   /** out[i] = rng.ts's normals(key, n, std)[i] for i < n (Box–Muller), bit for bit. */
   normals(n: number, key: Key, std: number, out: Float32Array): void;
   /**

@@ -12,6 +12,8 @@
 import type { Backend } from "../tensor/backend.js";
 import { argmaxRow, softmaxCrossEntropyRows } from "../tensor/kernels/cross-entropy.js";
 import { mseRows } from "../tensor/kernels/mse.js";
+import { stableMaxCrossEntropyRows } from "../tensor/kernels/stablemax.js";
+export { stableS } from "../tensor/kernels/stablemax.js";
 
 export interface LossBuffers {
   /** Written with d(mean loss)/d(logits): [n, C]. Omit for evaluation. */
@@ -168,42 +170,20 @@ export const mseCentred: Loss = (logits, labels, C, out) => {
   return { loss: n > 0 ? total / n : 0, correct };
 };
 
-/** StableMax's ramp (Prieto et al. 2025): s(x) = x + 1 for x ≥ 0, 1 / (1 − x) for x < 0. */
-export function stableS(x: number): number {
-  return x >= 0 ? x + 1 : 1 / (1 - x);
-}
-
-/** s′(x) = 1 for x ≥ 0, 1 / (1 − x)² for x < 0 (continuous at 0). */
-function stableSPrime(x: number): number {
-  if (x >= 0) return 1;
-  const r = 1 / (1 - x);
-  return r * r;
-}
-
 /**
- * StableMax cross-entropy (Prieto et al. 2025): p_j = s(z_j) / Σ_k s(z_k), loss = −log p_y, in float64.
- * No max subtraction (StableMax is not shift-invariant). With S = Σ_k s(z_k) and R = Σ_{k ≠ y} s(z_k) = S − s(z_y):
+ * StableMax cross-entropy (Prieto et al. 2025): p_j = s(z_j) / Σ_k s(z_k), loss = −log p_y, in float64, with s(x) = x + 1
+ * for x ≥ 0 and 1 / (1 − x) below. No max subtraction (StableMax is not shift-invariant). With S = Σ_k s(z_k) and
+ * R = Σ_{k ≠ y} s(z_k) = S − s(z_y):
  *   loss = log1p(R / s(z_y)),  ∂loss/∂z_j = s′(z_j) / S (j ≠ y),  −s′(z_y) R / (S s(z_y)) (j = y),  divided by n.
+ * The rows are the backend's kernel (src/tensor/kernels/stablemax.ts, the reference), summed here in row order.
  */
 export const stableMaxCrossEntropy: Loss = (logits, labels, C, out) => {
   const n = checkShapes("stablemax_cross_entropy", logits, labels, C, out);
-  const d = out?.dLogits, per = out?.perExample;
-  let total = 0, correct = 0;
-  for (let i = 0; i < n; i++) {
-    const o = i * C, y = labels[i];
-    if (argmaxRow(logits, i, C) === y) correct++;
-    let R = 0;
-    for (let j = 0; j < C; j++) if (j !== y) R += stableS(logits[o + j]);
-    const zy = logits[o + y], sy = stableS(zy), S = R + sy;
-    const li = Math.log1p(R / sy);
-    total += li;
-    if (per) per[i] = li;
-    if (d) {
-      const inv = 1 / (S * n);
-      for (let j = 0; j < C; j++) d[o + j] = stableSPrime(logits[o + j]) * inv;
-      d[o + y] = (-stableSPrime(zy) * R) / (S * sy * n);
-    }
-  }
+  const per = out?.perExample ?? rowScratch(n);
+  const rows = out?.backend?.stableMaxCrossEntropyRows ?? stableMaxCrossEntropyRows;
+  const correct = rows(n, C, logits, labels, out?.dLogits ?? null, per);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += per[i];
   return { loss: n > 0 ? total / n : 0, correct };
 };
 

@@ -13,6 +13,7 @@ import { gatherRowsSum, scatterRowsAdd } from "../../src/tensor/kernels/gather.j
 import { softmaxCrossEntropyRows } from "../../src/tensor/kernels/cross-entropy.js";
 import { mseRows } from "../../src/tensor/kernels/mse.js";
 import { adamUpdate, type AdamCoefficients } from "../../src/tensor/kernels/adam.js";
+import { stableMaxCrossEntropyRows } from "../../src/tensor/kernels/stablemax.js";
 
 /** float32's smallest normal number: below it a value is subnormal. */
 const FLOAT32_MIN_NORMAL = 2 ** -126;
@@ -708,6 +709,27 @@ describe("wasm backend", () => {
         for (const be of [w1, w2all]) {
           const d = be.alloc(n * C).fill(5), per = new Float64Array(n);
           const correct = be.softmaxCrossEntropyRows(n, C, logits, labels, scale, withGrad ? d : null, per);
+          const what = `${be.name} n=${n} C=${C} grad=${withGrad}`;
+          assert.equal(correct, wantCorrect, `${what}: correct rows`);
+          if (withGrad) assertSameValues(`${what} d`, d, want);
+          for (let i = 0; i < n; i++) if (!Object.is(per[i], wantPer[i])) assert.fail(`${what}: row ${i} loss ${per[i]} vs ${wantPer[i]}`);
+        }
+      }
+    }
+  });
+
+  test("StableMax cross-entropy rows are bit-identical to the reference: both signs, ±0, NaN and ±Inf logits, odd row counts", () => {
+    for (const [n, C] of [[1, 1], [3, 2], [1218, 59], [97, 113], [5107, 113]] as const) {
+      const key = fold(root, `stablemax/${n}/${C}`);
+      const logits = edgyLogits(key, n, C, (v, i) => (i % 13 === 0 ? 0 : i % 17 === 0 ? -0 : i % 11 === 0 ? 60 * v : 3 * v));
+      const labels = randIndex(fold(key, "y"), n, C);
+      if (C > 2) (labels[1] = 1), (labels[2] = 0), (labels[3] = 2); // labels on a NaN, a +∞ and a −∞ logit
+      for (const withGrad of [true, false]) {
+        const want = new Float32Array(n * C), wantPer = new Float64Array(n);
+        const wantCorrect = stableMaxCrossEntropyRows(n, C, logits, labels, withGrad ? want : null, wantPer);
+        for (const be of [w1, w2all]) {
+          const d = be.alloc(n * C).fill(5), per = new Float64Array(n);
+          const correct = be.stableMaxCrossEntropyRows(n, C, logits, labels, withGrad ? d : null, per);
           const what = `${be.name} n=${n} C=${C} grad=${withGrad}`;
           assert.equal(correct, wantCorrect, `${what}: correct rows`);
           if (withGrad) assertSameValues(`${what} d`, d, want);

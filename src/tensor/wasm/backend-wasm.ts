@@ -1,7 +1,7 @@
 import type { Backend, GemmOptions } from "../backend.js";
 import type { AttentionShape } from "../kernels/attention.js";
 import { allFiniteJs } from "../tensor.js";
-import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, OP_TRANSPOSE, OP_DROPOUT_MASK, OP_MUL_ARRAYS, OP_NORMALS, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
+import { ARGS, COUNTER, CTL_OFFSET, CTL_SLOTS, DONE, ERROR, GEN, GEN_MASK, OP, OP_ADD_ROW_VECTOR, OP_ATTENTION_BACKWARD, OP_ATTENTION_FORWARD, OP_BIAS_RELU, OP_CROSS_ENTROPY_ROWS, OP_MSE_ROWS, OP_ADAM_UPDATE, OP_BINARY_MLP_JOB, OP_COLUMN_SUMS, OP_ADD_ARRAYS, OP_GATHER_ROWS_SUM, OP_GATHER_SUM_SQUARE, OP_GEMM, OP_LAYER_NORM_BACKWARD, OP_LAYER_NORM_FORWARD, OP_SCATTER_ROWS_ADD, OP_QUIT, OP_RELU_BACKWARD, OP_SCATTER_ADD2, OP_TRANSPOSE, OP_DROPOUT_MASK, OP_MUL_ARRAYS, OP_NORMALS, OP_STABLEMAX_ROWS, SCALE, SCALE64, SCRATCH, SCRATCH_STRIDE, SHARES, closeAndWait, publish, runShare } from "./control.js";
 import { PAGE_BYTES, WasmHeap } from "./heap.js";
 import { IndexCache, indexRange } from "./index-cache.js";
 import { binaryMlpKernels, type BinaryMlpKernels } from "./binary-mlp.js";
@@ -361,6 +361,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
 
     softmaxCrossEntropyRows(n, C, logits, labels, scale, d, per): number {
       return lossRows(OP_CROSS_ENTROPY_ROWS, "softmaxCrossEntropyRows", n, C, logits, labels, scale, d, per, 8); // an exp costs several multiply-adds
+    },
+
+    stableMaxCrossEntropyRows(n, C, logits, labels, d, per): number {
+      return lossRows(OP_STABLEMAX_ROWS, "stableMaxCrossEntropyRows", n, C, logits, labels, 1, d, per, 4); // a division per entry, two with the gradient
     },
 
     mseRows(n, C, logits, labels, scale, d, row): number {

@@ -53,6 +53,7 @@ export const OP_TRANSPOSE = 19;
 export const OP_DROPOUT_MASK = 20;
 export const OP_MUL_ARRAYS = 21;
 export const OP_NORMALS = 22;
+export const OP_STABLEMAX_ROWS = 23;
 export const OP_QUIT = 99;
 
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
@@ -120,6 +121,9 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       return;
     case OP_DROPOUT_MASK:
       ex.dropoutMask(ctl[a], ctl[a + 1], ctl[a + 2], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctlF[SCALE], ctl[a + 3], COUNTER_PTR);
+      return;
+    case OP_STABLEMAX_ROWS:
+      ex.stableMaxCrossEntropyRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
       return;
     case OP_NORMALS:
       ex.normals(ctl[a], ctl[a + 1], ctl[a + 2], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 3], COUNTER_PTR);

@@ -42,6 +42,8 @@ export interface KernelExports {
   transpose(rows: number, cols: number, src: number, dst: number, counter: number): void;
   /** rng.ts's normals(key, n, std) into out[0..n) (assembly/normals.ts). */
   normals(n: number, k0: number, k1: number, std: number, out: number, counter: number): void;
+  /** StableMax cross-entropy rows (assembly/stablemax.ts); d = 0: no gradient. */
+  stableMaxCrossEntropyRows(n: number, C: number, Z: number, y: number, d: number, per: number, hit: number, counter: number): void;
   /** One SGLD step (assembly/sgld.ts); dU = 0: without the MALA state. */
   sgldUpdate(n: number, x: number, x0: number, g: number, z: number, dU: number, xi: number, coef: number, sums: number): void;
   /** The normals kernel's two-lane log and cos/sin on the two float64 at p, for tests (assembly/normals.ts). */

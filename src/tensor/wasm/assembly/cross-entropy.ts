@@ -16,18 +16,24 @@ export const FLUSH_BELOW: f32 = 7.888609052210118e-31;
   return abs<f32>(v) < FLUSH_BELOW ? 0 : v;
 }
 
+/** Index of the row's largest entry (first one on ties; NaN never wins), as src/tensor/kernels/cross-entropy.ts's argmaxRow. */
+export function rowArgmax(z: usize, C: i32): i32 {
+  let arg = 0;
+  let best = load<f32>(z);
+  for (let j = 1; j < C; j++) {
+    const v = load<f32>(z + (<usize>j << 2));
+    if (v > best || (best != best && v == v)) { arg = j; best = v; }
+  }
+  return arg;
+}
+
 export function softmaxCrossEntropyRows(n: i32, C: i32, Z: usize, y: usize, scale: f64, d: usize, per: usize, hit: usize, counter: usize): void {
   const chunks = (n + ROWS - 1) / ROWS;
   for (let c = claim(counter); c < chunks; c = claim(counter)) {
     for (let i = c * ROWS, i1 = imin(i + ROWS, n); i < i1; i++) {
       const z = Z + ((<usize>i * <usize>C) << 2);
       const yi = load<i32>(y + (<usize>i << 2));
-      let arg = 0;
-      let best = load<f32>(z);
-      for (let j = 1; j < C; j++) {
-        const v = load<f32>(z + (<usize>j << 2));
-        if (v > best || (best != best && v == v)) { arg = j; best = v; }
-      }
+      const arg = rowArgmax(z, C);
       store<i32>(hit + (<usize>i << 2), arg == yi ? 1 : 0);
       const m = <f64>load<f32>(z + (<usize>arg << 2));
       let notArg: f64 = 0;

@@ -18,3 +18,4 @@ export { allFinite } from "./finite";
 export { dropoutMask } from "./dropout";
 export { normals, normalsLanesAt } from "./normals";
 export { sgldUpdate } from "./sgld";
+export { stableMaxCrossEntropyRows } from "./stablemax";
