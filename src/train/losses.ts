@@ -71,9 +71,13 @@ function scaledSoftmaxCrossEntropy(name: string, scale: number, ...[logits, labe
   const n = checkShapes(name, logits, labels, C, out);
   const per = out?.perExample ?? rowScratch(n);
   const rows = out?.backend?.softmaxCrossEntropyRows ?? softmaxCrossEntropyRows;
-  const correct = rows(n, C, logits, labels, scale, out?.dLogits ?? null, per);
+  return meanOfRows(per, n, rows(n, C, logits, labels, scale, out?.dLogits ?? null, per));
+}
+
+/** The mean of n per-row losses, summed in row order (the same sum on every backend), with the rows' correct count. */
+function meanOfRows(per: Float64Array, n: number, correct: number): LossResult {
   let total = 0;
-  for (let i = 0; i < n; i++) total += per[i]; // in row order, on every backend
+  for (let i = 0; i < n; i++) total += per[i];
   return { loss: n > 0 ? total / n : 0, correct };
 }
 
@@ -181,10 +185,7 @@ export const stableMaxCrossEntropy: Loss = (logits, labels, C, out) => {
   const n = checkShapes("stablemax_cross_entropy", logits, labels, C, out);
   const per = out?.perExample ?? rowScratch(n);
   const rows = out?.backend?.stableMaxCrossEntropyRows ?? stableMaxCrossEntropyRows;
-  const correct = rows(n, C, logits, labels, out?.dLogits ?? null, per);
-  let total = 0;
-  for (let i = 0; i < n; i++) total += per[i];
-  return { loss: n > 0 ? total / n : 0, correct };
+  return meanOfRows(per, n, rows(n, C, logits, labels, out?.dLogits ?? null, per));
 };
 
 export const LOSSES = {

@@ -35,7 +35,7 @@ export interface MalaState {
 export function malaState(params: Params, backend?: Pick<Backend, "alloc">): MalaState {
   const f64 = (n: number): Float64Array => {
     if (!backend) return new Float64Array(n);
-    const bytes = backend.alloc(2 * n); // zero-filled; 8n bytes whatever the backend's element type
+    const bytes = backend.alloc(2 * n); // zero-filled, at least 8n bytes whatever the backend's element type
     return new Float64Array(bytes.buffer, bytes.byteOffset, n);
   };
   const dU: Record<string, Float64Array> = {}, xi: Record<string, Float64Array> = {};

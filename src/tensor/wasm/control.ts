@@ -59,6 +59,11 @@ export const OP_QUIT = 99;
 /** Spin iterations before a waiting thread falls back to Atomics.wait (keeps hand-over latency in microseconds). */
 export const SPIN = 20000;
 
+/** The call's float64 argument (slots SCALE64 and SCALE64 + 1). */
+function scale64(ctl: Int32Array): number {
+  return new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0];
+}
+
 /** Runs the call in the control block on thread `tid` (which only selects the thread's scratch memory). */
 export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array, tid: number): void {
   const shares = ctl[SHARES];
@@ -102,10 +107,10 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       ex.addArrays(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR);
       return;
     case OP_CROSS_ENTROPY_ROWS:
-      ex.softmaxCrossEntropyRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
+      ex.softmaxCrossEntropyRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], scale64(ctl), ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
       return;
     case OP_MSE_ROWS:
-      ex.mseRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
+      ex.mseRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], scale64(ctl), ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
       return;
     case OP_ADAM_UPDATE:
       ex.adamUpdateChunks(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], COUNTER_PTR);
@@ -120,13 +125,13 @@ export function runShare(ex: KernelExports, ctl: Int32Array, ctlF: Float32Array,
       ex.mulArrays(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], COUNTER_PTR);
       return;
     case OP_DROPOUT_MASK:
-      ex.dropoutMask(ctl[a], ctl[a + 1], ctl[a + 2], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctlF[SCALE], ctl[a + 3], COUNTER_PTR);
+      ex.dropoutMask(ctl[a], ctl[a + 1], ctl[a + 2], scale64(ctl), ctlF[SCALE], ctl[a + 3], COUNTER_PTR);
       return;
     case OP_STABLEMAX_ROWS:
       ex.stableMaxCrossEntropyRows(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], COUNTER_PTR);
       return;
     case OP_NORMALS:
-      ex.normals(ctl[a], ctl[a + 1], ctl[a + 2], new Float64Array(ctl.buffer, CTL_OFFSET + 4 * SCALE64, 1)[0], ctl[a + 3], COUNTER_PTR);
+      ex.normals(ctl[a], ctl[a + 1], ctl[a + 2], scale64(ctl), ctl[a + 3], COUNTER_PTR);
       return;
     case OP_TRANSPOSE:
       ex.transpose(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], COUNTER_PTR);
